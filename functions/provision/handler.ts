@@ -1,0 +1,9 @@
+import { loadConfig } from '../../shared/config';
+import { createProvisionHandler } from './provision-handler';
+
+/**
+ * The provisioning Lambda: SQS batch in, Fivetran connections created,
+ * outcomes on EventBridge. Configuration is read once, at cold start; a bad
+ * setting fails here, naming the variable.
+ */
+export const handler = createProvisionHandler(loadConfig());

@@ -1,0 +1,134 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy, { type MiddlewareObj } from '@middy/core';
+import secretsManager from '@middy/secrets-manager';
+import { getInternal } from '@middy/util';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ProvisionerConfig } from '../../shared/config';
+import { locationFromFunctionArn } from '../../shared/credentials-reference';
+import { createCredentialsStore } from '../../shared/credentials-store';
+import { createEventPublisher } from '../../shared/event-publisher';
+import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/fivetran-client';
+import { createKeyedLimiter } from '../../shared/keyed-limiter';
+import { createQueueVisibility } from '../../shared/queue-visibility';
+import { processRecord, type RecordProcessorDeps } from '../../shared/record-processor';
+import { deadlineAt, type BackoffOptions } from '../../shared/retry-policy';
+
+/** The key under which middy's secrets-manager middleware caches the Fivetran API key. */
+export const API_KEY_CACHE_KEY = 'fivetran-api-key';
+
+/** What tests and the local runner may swap: time, chance and where logs go. */
+export interface ProvisionHandlerOverrides {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  logger?: Logger;
+  fetch?: typeof fetch;
+}
+
+type ProvisionContext = Context & { loadFivetranApiKey?: () => Promise<FivetranApiKey> };
+
+/**
+ * Builds the provisioning Lambda handler: middy wiring around Powertools'
+ * batch processor, with every decision left to `processRecord`. Clients are
+ * created here, once per container, with no endpoint of their own so the SDK's
+ * `AWS_ENDPOINT_URL_*` settings apply.
+ */
+export function createProvisionHandler(config: ProvisionerConfig, overrides: ProvisionHandlerOverrides = {}) {
+  const now = overrides.now ?? Date.now;
+  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
+  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
+
+  let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
+  const deps: RecordProcessorDeps = {
+    config,
+    credentials: createCredentialsStore(new SecretsManagerClient({}), config.secretsCacheTtlSeconds * 1000, now),
+    publisher: createEventPublisher({
+      client: new EventBridgeClient({}),
+      eventBusName: config.eventBusName,
+      source: config.eventSource,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+      ...(overrides.random ? { random: overrides.random } : {}),
+    }),
+    visibility: createQueueVisibility(new SQSClient({})),
+    fivetranClientFor(apiKey) {
+      // A rotated key gets a new client; the same key keeps its connection pool.
+      if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
+        fivetran = {
+          apiKey,
+          client: createFivetranClient({ baseUrl: config.fivetranApiUrl, apiKey, now, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+        };
+      }
+      return fivetran.client;
+    },
+    now,
+    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: overrides.random ?? Math.random,
+    ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
+    count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+  };
+
+  const handleBatch = async (event: SQSEvent, context: ProvisionContext): Promise<SQSBatchResponse> => {
+    const scope = {
+      deadline: deadlineAt(now() + context.getRemainingTimeInMillis() - config.safetyMarginMs, now),
+      location: locationFromFunctionArn(context.invokedFunctionArn),
+      limiter: createKeyedLimiter(config.recordConcurrency),
+      logger,
+      loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
+    };
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => processRecord(record, deps, scope),
+      new BatchProcessor(EventType.SQS, { logger }),
+      { context, throwOnFullBatchFailure: false },
+    );
+  };
+
+  return middy<SQSEvent, SQSBatchResponse, Error, ProvisionContext>(handleBatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(
+      secretsManager({
+        fetchData: { fivetranApiKey: config.fivetranApiSecretId },
+        cacheKey: API_KEY_CACHE_KEY,
+        cacheExpiry: config.secretsCacheTtlSeconds * 1000,
+        // Fetched in the first invocation rather than at import, so a failure surfaces per record
+        // (and reaches the dead-letter queue with its event) instead of as an unhandled rejection.
+        disablePrefetch: true,
+      }),
+    )
+    .use(apiKeyLoader(config.fivetranApiSecretId));
+}
+
+/**
+ * Hands records a lazy loader for the API key that the secrets-manager
+ * middleware is fetching. Records that never reach Fivetran (invalid ones)
+ * never wait for it, and a failed fetch becomes a per-record transient fault.
+ */
+function apiKeyLoader(secretId: string): MiddlewareObj<SQSEvent, SQSBatchResponse, Error, ProvisionContext> {
+  return {
+    before(request) {
+      const pending: unknown = (request.internal as Record<string, unknown>).fivetranApiKey;
+      // Marks the fetch as handled now; records that need the key await it below.
+      if (pending instanceof Promise) pending.catch(() => undefined);
+      let loaded: Promise<FivetranApiKey> | undefined;
+      request.context.loadFivetranApiKey = () => {
+        loaded ??= getInternal(['fivetranApiKey'], request).then(
+          (values) => parseApiKeySecret(secretId, (values as { fivetranApiKey?: unknown }).fivetranApiKey),
+          (error: unknown) => {
+            throw apiKeyUnavailable(secretId, error);
+          },
+        );
+        return loaded;
+      };
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ProvisioningError } from './errors';
+import type { GitlabConnection } from './request-schema';
+
+/**
+ * The GitLab credentials secret: a JSON object holding only these keys. A
+ * value that is not JSON, or holds any other key, is refused as a whole so a
+ * typo never turns into a half-configured connection.
+ */
+export const gitlabCredentialsSchema = z.strictObject({
+  personal_access_token: z.string().min(1).optional(),
+  client_certificate: z.string().min(1).optional(),
+  client_private_key: z.string().min(1).optional(),
+  access_token: z.string().min(1).optional(),
+  refresh_token: z.string().min(1).optional(),
+  client_id: z.string().min(1).optional(),
+  client_secret: z.string().min(1).optional(),
+});
+export type GitlabCredentials = z.infer<typeof gitlabCredentialsSchema>;
+
+/** The body sent to Fivetran: the request's connection with the credentials merged in. */
+type ConfigSecretKey = 'personal_access_token' | 'client_certificate' | 'client_private_key';
+export type CreateConnectionBody = Omit<GitlabConnection, 'config' | 'auth'> & {
+  config: Omit<GitlabConnection['config'], ConfigSecretKey> & Pick<GitlabCredentials, ConfigSecretKey>;
+  auth?: {
+    access_token?: string;
+    refresh_token?: string;
+    client_access?: { client_id?: string; client_secret?: string };
+  };
+};
+
+/**
+ * Reads a credentials secret's string. The message names the secret and the
+ * offending keys, never a value.
+ */
+export function parseCredentialsSecret(secretId: string, secretString: string | undefined): GitlabCredentials {
+  if (secretString === undefined) {
+    throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId} has no string value; store a JSON object`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString);
+  } catch {
+    throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId} is not JSON; store a JSON object`);
+  }
+  const parsed = gitlabCredentialsSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key(s) ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`
+        : `${issue.path.join('.') || 'value'} must be ${issue.path.length > 0 ? 'a non-empty string' : 'a JSON object'}`,
+    );
+    const allowed = Object.keys(gitlabCredentialsSchema.shape).join(', ');
+    throw new ProvisioningError(
+      'CREDENTIALS_INVALID',
+      `Credentials secret ${secretId} is not valid: ${problems.join('; ')}. Allowed keys: ${allowed}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Merges the credentials into the request's connection, the way Fivetran's
+ * create body carries them, and checks that what the connection's
+ * authorization method needs is there.
+ */
+export function buildCreateBody(
+  connection: GitlabConnection,
+  credentials: GitlabCredentials,
+  secretId: string | undefined,
+): CreateConnectionBody {
+  assertCredentialsFit(connection, credentials, secretId);
+  const { personal_access_token, client_certificate, client_private_key, access_token, refresh_token, client_id, client_secret } =
+    credentials;
+  const config = {
+    ...connection.config,
+    ...defined({ personal_access_token, client_certificate, client_private_key }),
+  };
+  const clientAccess = { ...connection.auth?.client_access, ...defined({ client_id, client_secret }) };
+  const auth = {
+    ...connection.auth,
+    ...defined({ access_token, refresh_token }),
+    ...(Object.keys(clientAccess).length > 0 ? { client_access: clientAccess } : {}),
+  };
+  const { auth: _requestAuth, config: _requestConfig, ...rest } = connection;
+  return { ...rest, config, ...(Object.keys(auth).length > 0 ? { auth } : {}) };
+}
+
+function assertCredentialsFit(connection: GitlabConnection, credentials: GitlabCredentials, secretId: string | undefined): void {
+  // A connect card collects the credentials from the end user; nothing is required up front.
+  if (connection.connect_card_config !== undefined) return;
+  const missing: string[] = [];
+  if (connection.config.auth === 'personal_access_token' && !credentials.personal_access_token) {
+    missing.push('personal_access_token (config.auth is "personal_access_token")');
+  }
+  if (connection.config.auth === 'oauth_2') {
+    if (!credentials.access_token) missing.push('access_token (config.auth is "oauth_2")');
+    if (!credentials.refresh_token) missing.push('refresh_token (config.auth is "oauth_2")');
+  }
+  if (connection.config.enable_mtls_connection === 'true') {
+    if (!credentials.client_certificate) missing.push('client_certificate (enable_mtls_connection is "true")');
+    if (!credentials.client_private_key) missing.push('client_private_key (enable_mtls_connection is "true")');
+  }
+  const clientId = credentials.client_id ?? connection.auth?.client_access?.client_id;
+  if (credentials.client_secret !== undefined && clientId === undefined) missing.push('client_id (client_secret is set)');
+  if (clientId !== undefined && credentials.client_secret === undefined) missing.push('client_secret (client_id is set)');
+  if (Object.keys(credentials).length === 0) missing.push('at least one credential');
+  if (missing.length > 0) {
+    throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId ?? '(none)'} lacks ${missing.join(', ')}`);
+  }
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Every secret value a credentials object holds, for redaction. */
+export function secretValuesOf(credentials: GitlabCredentials): string[] {
+  const { client_id: _notSecret, ...secrets } = credentials;
+  return Object.values(secrets).filter((value): value is string => typeof value === 'string' && value.length > 0);
+}

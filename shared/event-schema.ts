@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { requestContextSchema } from './request-schema';
+
+/**
+ * The outcome events the provisioner publishes to EventBridge. Subscribers
+ * route on `source` and `detail-type`; `detail` follows these schemas.
+ */
+
+export const CONNECTION_PROVISIONED = 'Connection Provisioned';
+export const CONNECTION_PROVISIONING_FAILED = 'Connection Provisioning Failed';
+
+/** Error codes a failure event can carry. Stable: subscribers branch on them. */
+export const FAILURE_CODES = [
+  'INVALID_REQUEST',
+  'CREDENTIALS_NOT_ALLOWED',
+  'CREDENTIALS_NOT_FOUND',
+  'CREDENTIALS_INVALID',
+  'GROUP_NOT_FOUND',
+  'SCHEMA_TAKEN',
+  'FIVETRAN_REJECTED',
+  'RETRIES_EXHAUSTED',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+export const setupTestSchema = z.object({
+  title: z.string(),
+  status: z.enum(['PASSED', 'SKIPPED', 'WARNING', 'FAILED', 'JOB_FAILED']),
+  message: z.string().optional(),
+});
+
+export const connectionProvisionedDetailSchema = z.object({
+  requestId: z.string(),
+  outcome: z.enum(['created', 'already_exists']),
+  connectionId: z.string(),
+  groupId: z.string(),
+  service: z.literal('gitlab'),
+  schema: z.string(),
+  setupState: z.string().optional(),
+  setupTests: z.array(setupTestSchema),
+  connectCardUri: z.string().optional(),
+  attempts: z.int().min(1),
+  context: requestContextSchema.optional(),
+});
+
+export const fivetranAnswerSchema = z.object({
+  status: z.int(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+
+export const connectionProvisioningFailedDetailSchema = z.object({
+  requestId: z.string().nullable(),
+  groupId: z.string().optional(),
+  schema: z.string().optional(),
+  errorCode: z.enum(FAILURE_CODES),
+  message: z.string(),
+  retryable: z.boolean(),
+  attempts: z.int().min(0),
+  fivetran: fivetranAnswerSchema.optional(),
+  sqsMessageId: z.string(),
+  context: requestContextSchema.optional(),
+});
+
+export type SetupTest = z.infer<typeof setupTestSchema>;
+export type FivetranAnswer = z.infer<typeof fivetranAnswerSchema>;
+export type ConnectionProvisionedDetail = z.infer<typeof connectionProvisionedDetailSchema>;
+export type ConnectionProvisioningFailedDetail = z.infer<typeof connectionProvisioningFailedDetailSchema>;
+
+export type OutcomeEvent =
+  | { detailType: typeof CONNECTION_PROVISIONED; detail: ConnectionProvisionedDetail }
+  | { detailType: typeof CONNECTION_PROVISIONING_FAILED; detail: ConnectionProvisioningFailedDetail };
+
+/** JSON Schemas of the event details, for the schema registry and the CLI's `schema` command. */
+export function eventDetailJsonSchemas(): Record<string, unknown> {
+  return {
+    [CONNECTION_PROVISIONED]: z.toJSONSchema(connectionProvisionedDetailSchema),
+    [CONNECTION_PROVISIONING_FAILED]: z.toJSONSchema(connectionProvisioningFailedDetailSchema),
+  };
+}

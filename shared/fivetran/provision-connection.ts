@@ -1,0 +1,94 @@
+import type { CreateConnectionBody } from '../credentials';
+import { ProvisioningError } from '../errors';
+import { nextDelayMs, type BackoffOptions, type Deadline } from '../retry-policy';
+import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from './fault-classification';
+import type { FivetranClient } from './fivetran-client';
+import type { FivetranConnection } from './fivetran-schemas';
+
+export interface ProvisionOptions {
+  client: FivetranClient;
+  requestTimeoutMs: number;
+  /** Tries within this delivery; the queue brings the record back for more. */
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  /** No call starts, and no wait begins, that would end past this. */
+  deadline: Deadline;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  onRetry?(retry: { attempt: number; delayMs: number; error: ProvisioningError }): void;
+}
+
+export type ProvisionOutcome =
+  | { ok: true; outcome: 'created' | 'already_exists'; connection: FivetranConnection; attempts: number }
+  | { ok: false; error: ProvisioningError; attempts: number };
+
+/** A call shorter than this is not worth starting: it would time out and leave a create ambiguous. */
+export const MIN_CALL_MS = 1_000;
+
+/**
+ * Creates the connection unless one with its schema exists in its group, and
+ * never creates two: it looks before the first create, after any create whose
+ * fate is unknown (no answer, 5xx), and after a 400/409 refusal. Transient
+ * faults are retried with jittered backoff while attempts and time remain.
+ */
+export async function provisionConnection(body: CreateConnectionBody, options: ProvisionOptions): Promise<ProvisionOutcome> {
+  const { client, deadline } = options;
+  const groupId = body.group_id;
+  const schema = body.config.schema;
+  let needsLookup = true;
+  let attempts = 0;
+
+  const callTimeout = (): number => {
+    const remaining = deadline.remainingMs();
+    if (remaining < MIN_CALL_MS) {
+      throw new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
+    }
+    return Math.min(options.requestTimeoutMs, remaining);
+  };
+  const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
+    let existing: FivetranConnection[];
+    try {
+      existing = await client.findConnectionsBySchema(groupId, schema, { timeoutMs: callTimeout() });
+    } catch (error) {
+      throw classifyFivetranFault(error, 'lookup');
+    }
+    const match = existing[0];
+    if (match === undefined) return undefined;
+    if (match.service !== 'gitlab') {
+      throw new ProvisioningError(
+        'SCHEMA_TAKEN',
+        `Schema "${schema}" in group ${groupId} belongs to a ${match.service} connection (${match.id}); choose another config.schema`,
+      );
+    }
+    return { ok: true, outcome: 'already_exists', connection: match, attempts };
+  };
+
+  for (;;) {
+    attempts += 1;
+    try {
+      if (needsLookup) {
+        const existing = await lookUp();
+        needsLookup = false;
+        if (existing) return existing;
+      }
+      try {
+        const created = await client.createConnection(body, { timeoutMs: callTimeout() });
+        return { ok: true, outcome: 'created', connection: created, attempts };
+      } catch (error) {
+        if (isAmbiguousCreateFault(error)) needsLookup = true;
+        if (!isRefusalWorthALookup(error)) throw classifyFivetranFault(error, 'create');
+        // A refusal may be Fivetran saying the schema is taken, possibly by our own earlier try.
+        const existing = await lookUp();
+        if (existing) return existing;
+        throw classifyFivetranFault(error, 'create');
+      }
+    } catch (error) {
+      const fault = error instanceof ProvisioningError ? error : classifyFivetranFault(error, 'create');
+      if (!fault.retryable || attempts >= options.maxAttempts) return { ok: false, error: fault, attempts };
+      const delayMs = nextDelayMs(attempts, fault.retryAfterSeconds, options.backoff, options.random);
+      if (delayMs + MIN_CALL_MS > deadline.remainingMs()) return { ok: false, error: fault, attempts };
+      options.onRetry?.({ attempt: attempts, delayMs, error: fault });
+      await options.sleep(delayMs);
+    }
+  }
+}
