@@ -4,10 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['test/setup-env.ts'],
     // Integration tests start loopback servers; give them room on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    restoreMocks: true,
-    unstubEnvs: true,
   },
 });

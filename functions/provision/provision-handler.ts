@@ -5,7 +5,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy, { type MiddlewareObj } from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
 import { getInternal } from '@middy/util';
@@ -19,6 +18,7 @@ import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '
 import { createKeyedLimiter } from '../../shared/keyed-limiter';
 import { createQueueVisibility } from '../../shared/queue-visibility';
 import { processRecord, type RecordProcessorDeps } from '../../shared/record-processor';
+import { createSqsClient } from '../../shared/sqs-client';
 import { deadlineAt, type BackoffOptions } from '../../shared/retry-policy';
 
 /** The key under which middy's secrets-manager middleware caches the Fivetran API key. */
@@ -58,7 +58,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.random ? { random: overrides.random } : {}),
     }),
-    visibility: createQueueVisibility(new SQSClient({})),
+    visibility: createQueueVisibility(createSqsClient()),
     fivetranClientFor(apiKey) {
       // A rotated key gets a new client; the same key keeps its connection pool.
       if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback stand-in for the two AWS services that have no local emulator
+ * here: Secrets Manager (`GetSecretValue`) and EventBridge (`PutEvents`). It
+ * speaks their real JSON wire protocol, so the AWS SDK talks to it unchanged
+ * through `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_EVENTBRIDGE`.
+ */
+
+export interface PublishedEvent {
+  id: string;
+  time: string;
+  eventBusName: string;
+  source: string;
+  detailType: string;
+  detail: unknown;
+}
+
+export interface AwsStandInOptions {
+  /** Secret name → SecretString. ARNs resolve by their name part. */
+  secrets?: Record<string, string>;
+  /** Called with every event PutEvents accepts. */
+  onEvent?: (event: PublishedEvent) => void;
+  region?: string;
+  accountId?: string;
+}
+
+export interface AwsStandIn {
+  /** http://127.0.0.1:PORT, for both endpoint variables. */
+  url: string;
+  /** Every event accepted, in order. */
+  events: PublishedEvent[];
+  /** Every SecretId asked for, in order. */
+  secretReads: string[];
+  setSecret(name: string, value: string | undefined): void;
+  /** Makes the next `count` calls of an operation fail with this AWS error type. */
+  failNext(operation: 'GetSecretValue' | 'PutEvents', errorType: string, count?: number): void;
+  close(): Promise<void>;
+}
+
+type Handler = (input: Record<string, unknown>) => { status: number; body: unknown };
+
+export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const secrets = new Map(Object.entries(options.secrets ?? {}));
+  const events: PublishedEvent[] = [];
+  const secretReads: string[] = [];
+  const failures = new Map<string, { errorType: string; count: number }>();
+
+  const awsError = (status: number, type: string, message: string) => ({ status, body: { __type: type, message } });
+
+  const handlers: Record<string, Handler> = {
+    'secretsmanager.GetSecretValue': (input) => {
+      const secretId = String(input.SecretId ?? '');
+      secretReads.push(secretId);
+      const name = secretNameOf(secretId);
+      const value = secrets.get(name);
+      if (value === undefined) return awsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      return {
+        status: 200,
+        body: {
+          ARN: `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-AbCdEf`,
+          Name: name,
+          SecretString: value,
+          VersionId: 'local',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: Date.now() / 1000,
+        },
+      };
+    },
+    'AWSEvents.PutEvents': (input) => {
+      const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+      if (entries.length === 0 || entries.length > 10) return awsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
+      const results = entries.map((entry) => {
+        let detail: unknown;
+        try {
+          detail = JSON.parse(String(entry.Detail));
+        } catch {
+          return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+        }
+        const event: PublishedEvent = {
+          id: randomUUID(),
+          time: new Date().toISOString(),
+          eventBusName: String(entry.EventBusName ?? 'default'),
+          source: String(entry.Source),
+          detailType: String(entry.DetailType),
+          detail,
+        };
+        events.push(event);
+        options.onEvent?.(event);
+        return { EventId: event.id };
+      });
+      return { status: 200, body: { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results } };
+    },
+  };
+
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const operation = target.split('.').pop() ?? '';
+      const handler = handlers[target];
+      let answer: { status: number; body: unknown };
+      const failure = failures.get(operation);
+      if (failure && failure.count > 0) {
+        failure.count -= 1;
+        answer = awsError(400, failure.errorType, `${failure.errorType} (injected)`);
+      } else if (!handler) {
+        answer = awsError(400, 'UnknownOperationException', `The stand-in does not implement ${target || 'this operation'}`);
+      } else {
+        try {
+          answer = handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>);
+        } catch {
+          answer = awsError(400, 'SerializationException', 'The body is not JSON');
+        }
+      }
+      response.writeHead(answer.status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
+      response.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    secretReads,
+    setSecret(name, value) {
+      if (value === undefined) secrets.delete(name);
+      else secrets.set(name, value);
+    },
+    failNext(operation, errorType, count = 1) {
+      failures.set(operation, { errorType, count });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** `arn:…:secret:NAME-AbCdEf` → NAME; a plain name stays as it is. */
+function secretNameOf(secretId: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
+  return match ? match[1]! : secretId;
+}

@@ -1,0 +1,11 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * An SQS client that sends every call to the endpoint the SDK resolved (the
+ * region's, or `AWS_ENDPOINT_URL_SQS`), not to the host inside a queue URL.
+ * On AWS the two are the same; a local SQS server hands out URLs such as
+ * `http://sqs.us-east-1.localhost:4566/...` whose host may not resolve.
+ */
+export function createSqsClient(): SQSClient {
+  return new SQSClient({ useQueueUrlAsEndpoint: false });
+}

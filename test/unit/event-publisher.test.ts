@@ -1,0 +1,55 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventPublisher } from '../../shared/event-publisher';
+
+const eventBridge = mockClient(EventBridgeClient);
+afterEach(() => eventBridge.reset());
+
+const publisher = () =>
+  createEventPublisher({
+    client: new EventBridgeClient({}),
+    eventBusName: 'bus',
+    source: 'fivetran.provisioner',
+    sleep: async () => undefined,
+  });
+
+const events = (count: number) => Array.from({ length: count }, (_, i) => ({ detailType: 'Test', detail: { n: i } }));
+const sentDetails = () =>
+  eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries!.map((entry) => JSON.parse(entry.Detail!).n));
+
+describe('event publisher', () => {
+  it('sends entries with bus, source and detail type, ten per call', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    await publisher().publish(events(12));
+    expect(sentDetails()).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]]);
+    const first = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(first).toMatchObject({ EventBusName: 'bus', Source: 'fivetran.provisioner', DetailType: 'Test' });
+  });
+
+  it('re-sends only the entries that failed with a retryable code', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException' }, { EventId: 'c' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'b' }] });
+    await publisher().publish(events(3));
+    expect(sentDetails()).toEqual([[0, 1, 2], [1]]);
+  });
+
+  it('fails at once on an entry refused for good', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException' }] });
+    await expect(publisher().publish(events(1))).rejects.toMatchObject({ code: 'EVENT_PUBLISH_FAILED', retryable: true });
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('gives up after the bounded re-sends', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+    await expect(publisher().publish(events(1))).rejects.toThrow(/PutEvents refused 1 event\(s\) \(InternalFailure\)/);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(4);
+  });
+
+  it('reports a call that fails outright as a retryable fault', async () => {
+    eventBridge.on(PutEventsCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    await expect(publisher().publish(events(1))).rejects.toMatchObject({ code: 'EVENT_PUBLISH_FAILED' });
+  });
+});
