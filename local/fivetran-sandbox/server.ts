@@ -1,0 +1,284 @@
+/**
+ * A local Fivetran REST API sandbox for the GitLab connection routes, held to Fivetran's
+ * OpenAPI definition (contract.ts) and able to misbehave on demand (faults.ts).
+ *
+ * Built on node:http only. Every body it sends is checked against the contract first
+ * (unless `validateResponses: false`); a violation is answered as a 500 and recorded in
+ * `contractViolations`, so a test that looks at it fails.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorResponse, FivetranApi, type ApiResponse, type ResponseContract } from './api';
+import { MASKED_SECRET, secretValuesOf } from './connection-data';
+import {
+  validateCreateResponse,
+  validateDeleteResponse,
+  validateErrorResponse,
+  validateGetResponse,
+  validateGroupListResponse,
+  validateListResponse,
+  type ContractCheck,
+} from './contract';
+import { defaultErrorCode, FIVETRAN_ERROR_CODES, FivetranApiError, SandboxConfigError } from './errors';
+import { FaultInjector, type FaultOutcome } from './faults';
+import { RollingWindowLimiter } from './rate-limit';
+import type { ContractViolation, FivetranSandbox, FivetranSandboxOptions, RecordedCall } from './types';
+
+export type * from './types';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Shorter secrets could match ordinary response text by chance, so the leak check ignores them. */
+const MIN_CHECKED_SECRET_LENGTH = 6;
+const DEFAULT_SEED = 1;
+
+const RESPONSE_VALIDATORS: Record<Exclude<ResponseContract, 'none'>, (body: unknown) => ContractCheck> = {
+  createResponse: validateCreateResponse,
+  getResponse: validateGetResponse,
+  listResponse: validateListResponse,
+  groupListResponse: validateGroupListResponse,
+  deleteResponse: validateDeleteResponse,
+  errorResponse: validateErrorResponse,
+};
+
+/** The request body exceeded MAX_BODY_BYTES. */
+class BodyTooLargeError extends Error {
+  override name = 'BodyTooLargeError';
+}
+
+/**
+ * Starts a sandbox listening on `host:port` (default 127.0.0.1, ephemeral port) and resolves
+ * once it accepts connections. Always `close()` it: that also ends kept-alive sockets.
+ */
+export async function startFivetranSandbox(options: FivetranSandboxOptions = {}): Promise<FivetranSandbox> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const validateResponses = options.validateResponses ?? true;
+  const log = options.log ?? (() => {});
+  const expectedAuthorization = `Basic ${Buffer.from(`${options.apiKey ?? 'sandbox-key'}:${options.apiSecret ?? 'sandbox-secret'}`).toString('base64')}`;
+  const groups = options.groups ?? ['sandbox_group'];
+  if (groups.length === 0) throw new SandboxConfigError('at least one group is needed');
+  const limiter = options.createRateLimit === undefined
+    ? null
+    : new RollingWindowLimiter(options.createRateLimit.limit, options.createRateLimit.windowMs);
+
+  const api = new FivetranApi({ groups: new Set(groups), seed, limiter });
+  const faults = new FaultInjector(seed);
+  const calls: RecordedCall[] = [];
+  const contractViolations: ContractViolation[] = [];
+  const receivedSecrets = new Set<string>();
+  const pendingDelays = new Set<NodeJS.Timeout>();
+  let closed = false;
+  let pendingRequests = 0;
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        pendingDelays.delete(timer);
+        resolve();
+      }, ms);
+      pendingDelays.add(timer);
+    });
+
+  const recordViolation = (call: RecordedCall, status: number, errors: string[]) => {
+    contractViolations.push({ method: call.method, path: call.path, status, errors });
+    log(`CONTRACT VIOLATION ${call.method} ${call.path} -> ${status}: ${errors.join('; ')}`);
+  };
+
+  const finish = (call: RecordedCall, started: number) => {
+    pendingRequests -= 1;
+    calls.push(call);
+    const fault = call.faultKind === undefined ? '' : ` [fault: ${call.faultKind}]`;
+    log(`${call.method} ${call.path} -> ${call.status ?? 'dropped'}${fault} (${Date.now() - started} ms)`);
+  };
+
+  const drop = (request: IncomingMessage, call: RecordedCall, started: number) => {
+    call.status = null;
+    finish(call, started);
+    request.socket.destroy();
+  };
+
+  const send = (response: ServerResponse, call: RecordedCall, answer: ApiResponse, started: number) => {
+    let { status, body, headers = {} } = answer;
+    if (validateResponses && answer.contract !== 'none') {
+      const problems = contractProblems(answer, receivedSecrets);
+      if (problems.length > 0) {
+        recordViolation(call, status, problems);
+        ({ status, body, headers = {} } = errorResponse(
+          new FivetranApiError(500, 'SandboxContractViolation', `The sandbox broke the contract: ${problems.join('; ')}`),
+        ));
+      }
+    }
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    response.writeHead(status, {
+      'Content-Type': typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json;charset=UTF-8',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    // Recorded before the body leaves, so a client that got its answer always finds its call in `calls`.
+    call.status = status;
+    finish(call, started);
+    response.end(text);
+  };
+
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const started = Date.now();
+    pendingRequests += 1;
+    const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
+    const method = (request.method ?? 'GET').toUpperCase();
+    const authorized = request.headers.authorization === expectedAuthorization;
+    const call: RecordedCall = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: recordedHeaders(request.headers, authorized),
+      body: undefined,
+      status: null,
+    };
+    let rawBody: string;
+    try {
+      rawBody = await readBody(request);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      send(response, call, errorResponse(new FivetranApiError(413, defaultErrorCode(413), error.message)), started);
+      return;
+    }
+    call.body = parsedForRecord(rawBody);
+    const isCreate = method === 'POST' && url.pathname === '/v1/connections';
+    if (isCreate) {
+      for (const secret of secretValuesOf(call.body)) {
+        if (secret.length >= MIN_CHECKED_SECRET_LENGTH && secret !== MASKED_SECRET) receivedSecrets.add(secret);
+      }
+    }
+
+    const planned = faults.plan({ method, path: url.pathname, isCreate });
+    if (planned.kind !== undefined) call.faultKind = planned.kind;
+    if (planned.delayMs > 0) await delay(planned.delayMs);
+    if (closed) return;
+    const outcome = planned.outcome;
+    if (outcome?.kind === 'drop') return drop(request, call, started);
+    if (outcome?.kind === 'status') return send(response, call, injectedStatus(outcome), started);
+
+    const answer = api.handle({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      contentType: request.headers['content-type'],
+      rawBody,
+      authorized,
+    });
+    // The created-then-* faults model a create that was applied although the client never learns it.
+    if (outcome?.kind === 'created-then-drop') return drop(request, call, started);
+    if (outcome?.kind === 'created-then-500') {
+      const lost = new FivetranApiError(500, FIVETRAN_ERROR_CODES.internalError, 'Internal server error');
+      return send(response, call, errorResponse(lost), started);
+    }
+    send(response, call, answer, started);
+  };
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const call: RecordedCall = { method: request.method ?? '', path: request.url ?? '', query: {}, headers: {}, body: undefined, status: 500 };
+      pendingRequests -= 1;
+      recordViolation(call, 500, [`sandbox failure: ${message}`]);
+      if (!response.headersSent && !response.destroyed) {
+        response.writeHead(500, { 'Content-Type': 'application/json;charset=UTF-8' });
+        response.end(JSON.stringify({ code: FIVETRAN_ERROR_CODES.internalError, message: 'Sandbox failure' }));
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    get calls() {
+      return calls;
+    },
+    get pendingRequests() {
+      return pendingRequests;
+    },
+    get contractViolations() {
+      return contractViolations;
+    },
+    connections: () => api.connections(),
+    seedConnection: (seed) => api.seedConnection(seed),
+    injectFault: (rule) => faults.inject(rule),
+    clearFaults: () => faults.clear(),
+    setRandomFaults: (config) => faults.setRandom(config),
+    setCreateLatency: (ms) => faults.setCreateLatency(ms),
+    reset: () => {
+      api.reset();
+      faults.reset();
+      calls.length = 0;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const timer of pendingDelays) clearTimeout(timer);
+      pendingDelays.clear();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await stopped;
+    },
+  };
+}
+
+function contractProblems(answer: ApiResponse, receivedSecrets: ReadonlySet<string>): string[] {
+  const validator = RESPONSE_VALIDATORS[answer.contract as Exclude<ResponseContract, 'none'>];
+  const check = validator(answer.body);
+  const problems = check.valid ? [] : check.errors;
+  const text = JSON.stringify(answer.body);
+  for (const secret of receivedSecrets) {
+    // Never name the secret itself: this message is sent and logged.
+    if (text.includes(secret)) problems.push('a secret value received in a create request appears in the response body');
+  }
+  return problems;
+}
+
+function injectedStatus(outcome: Extract<FaultOutcome, { kind: 'status' }>): ApiResponse {
+  const headers: Record<string, string> =
+    outcome.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(outcome.retryAfterSeconds) };
+  if (outcome.body !== undefined) return { status: outcome.status, body: outcome.body, headers, contract: 'none' };
+  const code = defaultErrorCode(outcome.status);
+  return { status: outcome.status, body: { code, message: `Injected fault: HTTP ${outcome.status}` }, headers, contract: 'errorResponse' };
+}
+
+function recordedHeaders(headers: IncomingHttpHeaders, authorized: boolean): Record<string, string> {
+  const recorded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    recorded[name] = name === 'authorization' ? (authorized ? 'valid' : 'invalid') : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return recorded;
+}
+
+function parsedForRecord(rawBody: string): unknown {
+  if (rawBody === '') return undefined;
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    return rawBody;
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    // Keep draining, so that the 413 can still be answered on this socket.
+    if (size > MAX_BODY_BYTES) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+  }
+  if (tooLarge) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  return Buffer.concat(chunks).toString('utf8');
+}
