@@ -5,24 +5,19 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import middy, { type MiddlewareObj } from '@middy/core';
-import secretsManager from '@middy/secrets-manager';
-import { getInternal } from '@middy/util';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProvisionerConfig } from '../../shared/config';
 import { locationFromFunctionArn } from '../../shared/credentials-reference';
 import { createCredentialsStore } from '../../shared/credentials-store';
 import { createEventPublisher } from '../../shared/event-publisher';
-import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/fivetran-client';
 import { createKeyedLimiter } from '../../shared/keyed-limiter';
+import { fivetranApiKey, type ContextWithApiKey } from '../../shared/middleware/fivetran-api-key';
 import { createQueueVisibility } from '../../shared/queue-visibility';
 import { processRecord, type RecordProcessorDeps } from '../../shared/record-processor';
 import { createSqsClient } from '../../shared/sqs-client';
 import { deadlineAt, type BackoffOptions } from '../../shared/retry-policy';
-
-/** The key under which middy's secrets-manager middleware caches the Fivetran API key. */
-export const API_KEY_CACHE_KEY = 'fivetran-api-key';
 
 /** What tests and the local runner may swap: time, chance and where logs go. */
 export interface ProvisionHandlerOverrides {
@@ -34,7 +29,6 @@ export interface ProvisionHandlerOverrides {
   fetch?: typeof fetch;
 }
 
-type ProvisionContext = Context & { loadFivetranApiKey?: () => Promise<FivetranApiKey> };
 
 /**
  * Builds the provisioning Lambda handler: middy wiring around Powertools'
@@ -76,7 +70,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
   };
 
-  const handleBatch = async (event: SQSEvent, context: ProvisionContext): Promise<SQSBatchResponse> => {
+  const handleBatch = async (event: SQSEvent, context: ContextWithApiKey): Promise<SQSBatchResponse> => {
     const scope = {
       deadline: deadlineAt(now() + context.getRemainingTimeInMillis() - config.safetyMarginMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
@@ -92,43 +86,8 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     );
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, ProvisionContext>(handleBatch)
+  return middy<SQSEvent, SQSBatchResponse, Error, ContextWithApiKey>(handleBatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(
-      secretsManager({
-        fetchData: { fivetranApiKey: config.fivetranApiSecretId },
-        cacheKey: API_KEY_CACHE_KEY,
-        cacheExpiry: config.secretsCacheTtlSeconds * 1000,
-        // Fetched in the first invocation rather than at import, so a failure surfaces per record
-        // (and reaches the dead-letter queue with its event) instead of as an unhandled rejection.
-        disablePrefetch: true,
-      }),
-    )
-    .use(apiKeyLoader(config.fivetranApiSecretId));
-}
-
-/**
- * Hands records a lazy loader for the API key that the secrets-manager
- * middleware is fetching. Records that never reach Fivetran (invalid ones)
- * never wait for it, and a failed fetch becomes a per-record transient fault.
- */
-function apiKeyLoader(secretId: string): MiddlewareObj<SQSEvent, SQSBatchResponse, Error, ProvisionContext> {
-  return {
-    before(request) {
-      const pending: unknown = (request.internal as Record<string, unknown>).fivetranApiKey;
-      // Marks the fetch as handled now; records that need the key await it below.
-      if (pending instanceof Promise) pending.catch(() => undefined);
-      let loaded: Promise<FivetranApiKey> | undefined;
-      request.context.loadFivetranApiKey = () => {
-        loaded ??= getInternal(['fivetranApiKey'], request).then(
-          (values) => parseApiKeySecret(secretId, (values as { fivetranApiKey?: unknown }).fivetranApiKey),
-          (error: unknown) => {
-            throw apiKeyUnavailable(secretId, error);
-          },
-        );
-        return loaded;
-      };
-    },
-  };
+    .use(fivetranApiKey({ secretId: config.fivetranApiSecretId, cacheTtlMs: config.secretsCacheTtlSeconds * 1000, now }));
 }

@@ -98,6 +98,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     get maxConcurrentFivetranCalls() {
       return maxInFlight;
     },
+    advanceClock(ms: number) {
+      clock += ms;
+    },
     setRemainingMs(ms: number) {
       remainingMs = ms;
     },

@@ -4,7 +4,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../shared/event-schema';
 import { validateCreateRequest } from '../../local/fivetran-sandbox/contract';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../support/fixtures';
 import { QUEUE_URL, startHarness, type Harness } from '../support/handler-harness';
 
 let h: Harness;
@@ -356,6 +356,30 @@ describe('provisioning handler: concurrency and caching', () => {
     const reads = h.secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
     expect(reads.filter((id) => id === `${CREDENTIALS_PREFIX}team-a`)).toHaveLength(1);
     expect(reads.filter((id) => id === API_KEY_SECRET_ID)).toHaveLength(1);
+  });
+});
+
+describe('provisioning handler: secret rotation', () => {
+  it('reads the API key and the credentials again once the cache period is over', async () => {
+    // given a warm container that has read both secrets
+    await h.invoke([h.record(patRequest({ schema: 'gitlab_1' }))]);
+    // when the cache period passes and the API key was rotated meanwhile
+    h.advanceClock(h.config.secretsCacheTtlSeconds * 1000);
+    await h.invoke([h.record(patRequest({ schema: 'gitlab_2' }))]);
+    // then each secret was read twice, and both connections exist
+    const reads = h.secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+    expect(reads.filter((id) => id === API_KEY_SECRET_ID)).toHaveLength(2);
+    expect(reads.filter((id) => id === `${CREDENTIALS_PREFIX}team-a`)).toHaveLength(2);
+    expect(h.sandbox.connections()).toHaveLength(2);
+  });
+
+  it('reads a missing API key again on the next invocation, without waiting for the cache period', async () => {
+    h.setSecret(API_KEY_SECRET_ID, undefined);
+    const first = h.record(patRequest());
+    expect(failedIds(await h.invoke([first]))).toEqual([first.messageId]);
+    h.setSecret(API_KEY_SECRET_ID, FAKE_API_KEY);
+    expect(failedIds(await h.invoke([h.record(patRequest())]))).toEqual([]);
+    expect(h.sandbox.connections()).toHaveLength(1);
   });
 });
 
