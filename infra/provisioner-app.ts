@@ -1,0 +1,119 @@
+import { type App, Duration, Tags, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { z } from 'zod';
+import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stack';
+
+/**
+ * Builds the CDK app from context, so one app deploys any number of
+ * provisioners: `-c stage=staging` and `-c stage=prod` give two stacks with
+ * their own generated resource names. Settings come from a per-stage block in
+ * cdk.json (`"stages": { "prod": { ... } }`), overridden by `-c key=value`.
+ */
+
+export const BASE_STACK_NAME = 'FivetranProvisioner';
+
+const positiveInt = z.coerce.number().int().positive();
+const retentionDays = z.coerce
+  .number()
+  .int()
+  .refine((days) => (Object.values(logs.RetentionDays) as unknown[]).includes(days), {
+    error: `must be one of the retention periods CloudWatch Logs offers (${Object.values(logs.RetentionDays).filter((d) => typeof d === 'number').join(', ')})`,
+  });
+
+/** What can be set through context; durations carry their unit in the key. */
+export const provisionerContextSchema = z.strictObject({
+  functionTimeoutSeconds: positiveInt,
+  memorySize: positiveInt,
+  maxReceiveCount: positiveInt,
+  batchSize: positiveInt,
+  maxBatchingWindowSeconds: z.coerce.number().int().min(0),
+  maxConcurrency: positiveInt,
+  recordConcurrency: positiveInt,
+  fivetranApiUrl: z.string(),
+  fivetranRequestTimeoutMs: positiveInt,
+  safetyMarginMs: positiveInt,
+  secretsCacheTtlSeconds: positiveInt,
+  maxAttemptsPerDelivery: positiveInt,
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+  logRetentionDays: retentionDays,
+  existingFivetranApiSecret: z.string().min(1),
+  credentialsSecretPrefix: z.string().min(1),
+  eventSource: z.string().min(1),
+  existingEventBusName: z.string().min(1),
+  eventArchiveRetentionDays: positiveInt,
+  oldestMessageAgeAlarmMinutes: positiveInt,
+  alarmTopicArn: z.string().startsWith('arn:'),
+  alarmEmail: z.string().min(3),
+}).partial();
+export type ProvisionerContext = z.infer<typeof provisionerContextSchema>;
+
+const stageSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lowercase letters, digits and -, such as staging or prod' });
+
+/** Reads `stage`, its block under `stages` and the flat overrides from the app's context. */
+export function readProvisionerContext(app: App): { stage?: string; settings: ProvisionerContext } {
+  const stage = app.node.tryGetContext('stage') as unknown;
+  const parsedStage = stage === undefined ? undefined : parse(stageSchema, stage, 'context "stage"');
+  const stages = (app.node.tryGetContext('stages') ?? {}) as Record<string, unknown>;
+  const fromStage = parsedStage === undefined ? {} : parse(provisionerContextSchema, stages[parsedStage] ?? {}, `context "stages.${parsedStage}"`);
+  const flat = Object.fromEntries(
+    Object.keys(provisionerContextSchema.shape)
+      .map((key) => [key, app.node.tryGetContext(key) as unknown])
+      .filter(([, value]) => value !== undefined),
+  );
+  const overrides = parse(provisionerContextSchema, flat, 'context');
+  return { stage: parsedStage, settings: { ...fromStage, ...overrides } };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`Invalid ${where}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`).join('; ')}`);
+  }
+  return result.data;
+}
+
+const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
+
+/** Maps context settings onto stack properties. */
+export function stackPropsFromContext(settings: ProvisionerContext): ProvisionerStackProps {
+  return {
+    functionTimeout: seconds(settings.functionTimeoutSeconds),
+    memorySize: settings.memorySize,
+    maxReceiveCount: settings.maxReceiveCount,
+    batchSize: settings.batchSize,
+    maxBatchingWindow: seconds(settings.maxBatchingWindowSeconds),
+    maxConcurrency: settings.maxConcurrency,
+    recordConcurrency: settings.recordConcurrency,
+    fivetranApiUrl: settings.fivetranApiUrl,
+    fivetranRequestTimeout: settings.fivetranRequestTimeoutMs === undefined ? undefined : Duration.millis(settings.fivetranRequestTimeoutMs),
+    safetyMargin: settings.safetyMarginMs === undefined ? undefined : Duration.millis(settings.safetyMarginMs),
+    secretsCacheTtl: seconds(settings.secretsCacheTtlSeconds),
+    maxAttemptsPerDelivery: settings.maxAttemptsPerDelivery,
+    logLevel: settings.logLevel,
+    logRetention: settings.logRetentionDays as logs.RetentionDays | undefined,
+    existingFivetranApiSecret: settings.existingFivetranApiSecret,
+    credentialsSecretPrefix: settings.credentialsSecretPrefix,
+    eventSource: settings.eventSource,
+    existingEventBusName: settings.existingEventBusName,
+    eventArchiveRetention: settings.eventArchiveRetentionDays === undefined ? undefined : Duration.days(settings.eventArchiveRetentionDays),
+    oldestMessageAgeAlarmThreshold:
+      settings.oldestMessageAgeAlarmMinutes === undefined ? undefined : Duration.minutes(settings.oldestMessageAgeAlarmMinutes),
+    alarmEmail: settings.alarmEmail,
+    alarmTopicArn: settings.alarmTopicArn,
+  };
+}
+
+/** Adds the provisioner stack for the context's stage to `app`, with cdk-nag's AWS Solutions checks. */
+export function buildProvisionerApp(app: App): ProvisionerStack {
+  const { stage, settings } = readProvisionerContext(app);
+  const stackName = stage === undefined ? BASE_STACK_NAME : `${BASE_STACK_NAME}-${stage}`;
+  // Environment-agnostic (no env): the account and region come from the deploying profile.
+  const stack = new ProvisionerStack(app, stackName, stackPropsFromContext(settings));
+  Tags.of(stack).add('Application', 'fivetran-provisioner');
+  if (stage !== undefined) Tags.of(stack).add('Stage', stage);
+
+  // Any finding not acknowledged with a reason fails `cdk synth`.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return stack;
+}

@@ -1,0 +1,240 @@
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { OutcomeEvents } from './constructs/outcome-events';
+import { ProvisionerAlarms } from './constructs/provisioner-alarms';
+import { ProvisionerFunction } from './constructs/provisioner-function';
+import { ProvisioningQueue } from './constructs/provisioning-queue';
+import { acknowledgeNagFinding } from './nag';
+import { validateProvisionerProps } from './validate-props';
+
+export const DEFAULT_FIVETRAN_API_URL = 'https://api.fivetran.com';
+export const DEFAULT_EVENT_SOURCE = 'fivetran.provisioner';
+
+/**
+ * Settings of one provisioner deployment. Every property is optional and the
+ * defaults are safe for a first deployment; staging and prod can live in one
+ * account because no physical name is fixed (names are generated, or derived
+ * from the stack name).
+ */
+export interface ProvisionerStackProps extends StackProps {
+  /** Lambda timeout of the worker. The queue's visibility timeout is 6 × this + `maxBatchingWindow`. @default Duration.seconds(90) */
+  readonly functionTimeout?: Duration;
+  /** Memory of the worker in MB. @default 512 */
+  readonly memorySize?: number;
+  /** Deliveries of a request before SQS moves it to the dead-letter queue; also the worker's `MAX_RECEIVE_COUNT`. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Records per invocation. @default 5 */
+  readonly batchSize?: number;
+  /** How long Lambda gathers records before invoking (0 to 300 s). @default Duration.seconds(5) */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations the queue may start (2 to 1000). With
+   * `recordConcurrency` it bounds the calls in flight against Fivetran
+   * (20 connection creations and 250 setup tests a minute); the worker
+   * backs off on HTTP 429 on top of that. @default 2
+   */
+  readonly maxConcurrency?: number;
+  /** Records one invocation works on at once (`RECORD_CONCURRENCY`). @default 5 */
+  readonly recordConcurrency?: number;
+  /** Fivetran's REST API base URL, https only (`FIVETRAN_API_URL`). @default 'https://api.fivetran.com' */
+  readonly fivetranApiUrl?: string;
+  /** Timeout of one Fivetran API request (`FIVETRAN_REQUEST_TIMEOUT_MS`). @default Duration.seconds(30) */
+  readonly fivetranRequestTimeout?: Duration;
+  /** Time kept back from the Lambda deadline to publish events and answer SQS (`SAFETY_MARGIN_MS`). @default Duration.seconds(5) */
+  readonly safetyMargin?: Duration;
+  /** How long the worker caches secret values (`SECRETS_CACHE_TTL_SECONDS`). @default Duration.minutes(5) */
+  readonly secretsCacheTtl?: Duration;
+  /** Fivetran calls per record and delivery before the record is handed back to the queue (`MAX_ATTEMPTS_PER_DELIVERY`). @default 4 */
+  readonly maxAttemptsPerDelivery?: number;
+  /** Worker log level (`POWERTOOLS_LOG_LEVEL`). @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Retention of the worker's log group. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Name, or complete ARN, of an existing secret holding `{"apiKey","apiSecret"}`
+   * of the Fivetran API key. @default - a new, empty secret is created for the operator to fill
+   */
+  readonly existingFivetranApiSecret?: string;
+  /**
+   * Secret-name prefix, ending in "/", that GitLab credential secrets must
+   * live under; the worker may read those secrets only (`CREDENTIALS_SECRET_PREFIX`).
+   * @default `fivetran-provisioner/<stack name>/gitlab/`
+   */
+  readonly credentialsSecretPrefix?: string;
+  /** `source` of the outcome events (`EVENT_SOURCE`). @default 'fivetran.provisioner' */
+  readonly eventSource?: string;
+  /** Name of an existing EventBridge bus in this account and region to publish to. @default - a new bus is created */
+  readonly existingEventBusName?: string;
+  /** How long the archive keeps the provisioner's events for replay. @default Duration.days(30) */
+  readonly eventArchiveRetention?: Duration;
+  /** Alarm when the oldest request in the queue is older than this. @default Duration.hours(1) */
+  readonly oldestMessageAgeAlarmThreshold?: Duration;
+  /** ARN of an existing SNS topic the alarms notify (on alarm and on recovery). @default - no notification unless `alarmEmail` is set */
+  readonly alarmTopicArn?: string;
+  /** E-mail address the alarms notify, through a new KMS-encrypted topic. Not together with `alarmTopicArn`. @default - none */
+  readonly alarmEmail?: string;
+}
+
+/** The settings after defaults are applied; what the constructs are built from. */
+export type ResolvedProvisionerSettings = Required<
+  Omit<ProvisionerStackProps, keyof StackProps | 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail'>
+> &
+  Pick<ProvisionerStackProps, 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail'>;
+
+/**
+ * The queue's visibility timeout: at least six function timeouts (Lambda's
+ * guidance, so a batch retried after throttling is not delivered twice) plus the
+ * batching window, during which received records already count as in flight.
+ */
+export function queueVisibilityTimeout(functionTimeout: Duration, maxBatchingWindow: Duration): Duration {
+  return Duration.seconds(6 * functionTimeout.toSeconds() + maxBatchingWindow.toSeconds());
+}
+
+/** Fivetran GitLab connection provisioner: SQS requests in, a Lambda worker, EventBridge outcome events out. */
+export class ProvisionerStack extends Stack {
+  readonly settings: ResolvedProvisionerSettings;
+  readonly queue: ProvisioningQueue;
+  readonly worker: ProvisionerFunction;
+  readonly outcomeEvents: OutcomeEvents;
+  readonly alarms: ProvisionerAlarms;
+  /** The API key secret, when the stack created it. */
+  readonly fivetranApiSecret?: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
+    super(scope, id, {
+      ...props,
+      description: props.description ?? 'Fivetran GitLab connection provisioner: SQS requests, a Lambda worker, EventBridge outcome events',
+    });
+
+    const s: ResolvedProvisionerSettings = {
+      existingFivetranApiSecret: props.existingFivetranApiSecret,
+      existingEventBusName: props.existingEventBusName,
+      alarmTopicArn: props.alarmTopicArn,
+      alarmEmail: props.alarmEmail,
+      functionTimeout: props.functionTimeout ?? Duration.seconds(90),
+      memorySize: props.memorySize ?? 512,
+      maxReceiveCount: props.maxReceiveCount ?? 5,
+      batchSize: props.batchSize ?? 5,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
+      maxConcurrency: props.maxConcurrency ?? 2,
+      recordConcurrency: props.recordConcurrency ?? 5,
+      fivetranApiUrl: props.fivetranApiUrl ?? DEFAULT_FIVETRAN_API_URL,
+      fivetranRequestTimeout: props.fivetranRequestTimeout ?? Duration.seconds(30),
+      safetyMargin: props.safetyMargin ?? Duration.seconds(5),
+      secretsCacheTtl: props.secretsCacheTtl ?? Duration.minutes(5),
+      maxAttemptsPerDelivery: props.maxAttemptsPerDelivery ?? 4,
+      logLevel: props.logLevel ?? 'INFO',
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      credentialsSecretPrefix: props.credentialsSecretPrefix ?? `fivetran-provisioner/${this.stackName}/gitlab/`,
+      eventSource: props.eventSource ?? DEFAULT_EVENT_SOURCE,
+      eventArchiveRetention: props.eventArchiveRetention ?? Duration.days(30),
+      oldestMessageAgeAlarmThreshold: props.oldestMessageAgeAlarmThreshold ?? Duration.hours(1),
+    };
+    validateProvisionerProps(s);
+    this.settings = s;
+
+    this.queue = new ProvisioningQueue(this, 'Provisioning', {
+      visibilityTimeout: queueVisibilityTimeout(s.functionTimeout, s.maxBatchingWindow),
+      maxReceiveCount: s.maxReceiveCount,
+    });
+
+    this.outcomeEvents = new OutcomeEvents(this, 'OutcomeEvents', {
+      eventSource: s.eventSource,
+      existingEventBusName: s.existingEventBusName,
+      archiveRetention: s.eventArchiveRetention,
+    });
+
+    const apiSecret = this.fivetranApiSecretReference(s.existingFivetranApiSecret);
+    this.fivetranApiSecret = apiSecret.created;
+
+    this.worker = new ProvisionerFunction(this, 'Worker', {
+      queue: this.queue.queue,
+      eventBus: this.outcomeEvents.eventBus,
+      apiSecretPolicyArn: apiSecret.policyArn,
+      credentialsSecretPrefix: s.credentialsSecretPrefix,
+      timeout: s.functionTimeout,
+      memorySize: s.memorySize,
+      logRetention: s.logRetention,
+      batchSize: s.batchSize,
+      maxBatchingWindow: s.maxBatchingWindow,
+      maxConcurrency: s.maxConcurrency,
+      // The worker's contract (shared/config.ts): every variable it reads, from the settings above.
+      environment: {
+        FIVETRAN_API_URL: s.fivetranApiUrl,
+        FIVETRAN_API_SECRET_ID: apiSecret.id,
+        CREDENTIALS_SECRET_PREFIX: s.credentialsSecretPrefix,
+        EVENT_BUS_NAME: this.outcomeEvents.eventBus.eventBusName,
+        EVENT_SOURCE: s.eventSource,
+        MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
+        FIVETRAN_REQUEST_TIMEOUT_MS: String(s.fivetranRequestTimeout.toMilliseconds()),
+        RECORD_CONCURRENCY: String(s.recordConcurrency),
+        SAFETY_MARGIN_MS: String(s.safetyMargin.toMilliseconds()),
+        SECRETS_CACHE_TTL_SECONDS: String(s.secretsCacheTtl.toSeconds()),
+        MAX_ATTEMPTS_PER_DELIVERY: String(s.maxAttemptsPerDelivery),
+        POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner',
+        POWERTOOLS_METRICS_NAMESPACE: 'FivetranProvisioner',
+        POWERTOOLS_LOG_LEVEL: s.logLevel,
+      },
+    });
+
+    this.alarms = new ProvisionerAlarms(this, 'Alarms', {
+      queue: this.queue.queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      function: this.worker.function,
+      oldestMessageAgeThreshold: s.oldestMessageAgeAlarmThreshold,
+      alarmTopicArn: s.alarmTopicArn,
+      alarmEmail: s.alarmEmail,
+    });
+
+    this.addOutputs(apiSecret.id);
+  }
+
+  /**
+   * The API key secret: created empty, or an existing one. Returns the id the
+   * worker is given and the ARN its IAM statement names.
+   */
+  private fivetranApiSecretReference(existing: string | undefined): { id: string; policyArn: string; created?: secretsmanager.Secret } {
+    if (existing === undefined) {
+      const created = new secretsmanager.Secret(this, 'FivetranApiSecret', {
+        description: 'Fivetran API key of the provisioner, as JSON with the fields apiKey and apiSecret. Created empty: put the value with aws secretsmanager put-secret-value.',
+      });
+      // Without GenerateSecretString CloudFormation creates the secret with no value: nothing secret is
+      // generated into (or could leak from) the template, and the worker fails loudly until it is filled.
+      (created.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
+      acknowledgeNagFinding(
+        created,
+        'AwsSolutions-SMG4',
+        'The Fivetran API key is issued in the Fivetran dashboard, and Secrets Manager cannot rotate it: there is no rotation function for it. Operators rotate it in Fivetran and put the new value (see the Deploy section of the README).',
+      );
+      return { id: created.secretArn, policyArn: created.secretArn, created };
+    }
+    if (existing.startsWith('arn:')) return { id: existing, policyArn: existing };
+    // A secret known by name: Secrets Manager appends "-" and six random characters to its ARN.
+    const policyArn = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${existing}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return { id: existing, policyArn };
+  }
+
+  private addOutputs(apiSecretId: string): void {
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('ProvisioningQueueUrl', this.queue.queue.queueUrl, 'Send provisioning requests here (sqs:SendMessage)');
+    output('ProvisioningQueueArn', this.queue.queue.queueArn, 'ARN of the provisioning queue, for the senders\' IAM policies');
+    output('DeadLetterQueueUrl', this.queue.deadLetterQueue.queueUrl, 'Requests that failed every delivery');
+    output('DeadLetterQueueArn', this.queue.deadLetterQueue.queueArn, 'ARN of the dead-letter queue, for redriving (sqs start-message-move-task)');
+    output('EventBusName', this.outcomeEvents.eventBus.eventBusName, 'Bus the outcome events are published on');
+    output('EventBusArn', this.outcomeEvents.eventBus.eventBusArn, 'ARN of the bus, for subscribers\' rules');
+    output('EventSource', this.settings.eventSource, 'source of the outcome events');
+    output('SchemaRegistryName', this.outcomeEvents.registry.attrRegistryName, 'EventBridge schema registry with the outcome events\' schemas');
+    output('FunctionName', this.worker.function.functionName, 'The provisioner worker');
+    output('LogGroupName', this.worker.logGroup.logGroupName, 'Log group of the worker');
+    output('FivetranApiSecretId', apiSecretId, 'Secret holding {"apiKey","apiSecret"} of the Fivetran API key');
+    output('CredentialsSecretPrefix', this.settings.credentialsSecretPrefix, 'GitLab credential secrets must be named with this prefix');
+    if (this.alarms.topic !== undefined) output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic the alarms notify');
+  }
+}

@@ -1,0 +1,100 @@
+import { Token } from 'aws-cdk-lib';
+import type { ResolvedProvisionerSettings } from './provisioner-stack';
+
+/**
+ * Synth-time checks of the stack's settings. Each mirrors a limit of AWS or a
+ * rule of the worker's configuration (shared/config.ts), so a bad value fails
+ * `cdk synth` with the property's name instead of a failed deployment or a
+ * worker that refuses its environment at cold start.
+ */
+
+/** Same rule as the worker's CREDENTIALS_SECRET_PREFIX. */
+const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]+\/$/;
+/** Same rule as the worker's EVENT_SOURCE. */
+const EVENT_SOURCE = /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/;
+const COMPLETE_SECRET_ARN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
+const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+export class ProvisionerPropsError extends Error {
+  override readonly name = 'ProvisionerPropsError';
+}
+
+export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
+  const intBetween = (name: string, value: number, min: number, max: number) =>
+    check(Number.isInteger(value) && value >= min && value <= max, `${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  const seconds = (name: string, value: { toSeconds(): number }, min: number, max: number) => {
+    let n = Number.NaN;
+    try {
+      n = value.toSeconds();
+    } catch {
+      // fractional seconds: reported below
+    }
+    check(Number.isInteger(n) && n >= min && n <= max, `${name} must be whole seconds from ${min} to ${max}`);
+  };
+
+  seconds('functionTimeout', s.functionTimeout, 1, 900);
+  intBetween('memorySize', s.memorySize, 128, 10_240);
+  intBetween('maxReceiveCount', s.maxReceiveCount, 1, 1000);
+  seconds('maxBatchingWindow', s.maxBatchingWindow, 0, 300);
+  // Lambda allows batches above 10 only with a batching window.
+  intBetween('batchSize', s.batchSize, 1, s.maxBatchingWindow.toSeconds({ integral: false }) >= 1 ? 10_000 : 10);
+  intBetween('maxConcurrency', s.maxConcurrency, 2, 1000);
+  intBetween('recordConcurrency', s.recordConcurrency, 1, 100);
+  intBetween('maxAttemptsPerDelivery', s.maxAttemptsPerDelivery, 1, 20);
+  seconds('secretsCacheTtl', s.secretsCacheTtl, 1, 86_400);
+  const archiveDays = s.eventArchiveRetention.toDays({ integral: false });
+  check(Number.isInteger(archiveDays) && archiveDays >= 1, 'eventArchiveRetention must be whole days, at least 1');
+  seconds('oldestMessageAgeAlarmThreshold', s.oldestMessageAgeAlarmThreshold, 60, 14 * 86_400);
+
+  const requestMs = s.fivetranRequestTimeout.toMilliseconds();
+  const marginMs = s.safetyMargin.toMilliseconds();
+  check(Number.isInteger(requestMs) && requestMs >= 1000, 'fivetranRequestTimeout must be at least 1 second');
+  check(Number.isInteger(marginMs) && marginMs >= 1000, 'safetyMargin must be at least 1 second');
+  // One Fivetran request plus the margin must fit in an invocation, or no record could ever finish.
+  check(
+    requestMs + marginMs < s.functionTimeout.toMilliseconds(),
+    'functionTimeout must be longer than fivetranRequestTimeout + safetyMargin',
+  );
+
+  check(isHttpsUrl(s.fivetranApiUrl), `fivetranApiUrl must be an absolute https:// URL, got "${s.fivetranApiUrl}"`);
+  if (!Token.isUnresolved(s.credentialsSecretPrefix)) {
+    check(
+      SECRET_PREFIX.test(s.credentialsSecretPrefix),
+      `credentialsSecretPrefix must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/, got "${s.credentialsSecretPrefix}"`,
+    );
+  }
+  check(EVENT_SOURCE.test(s.eventSource), `eventSource must be 1 to 256 of A-Za-z0-9._/- and not start with "aws.", got "${s.eventSource}"`);
+
+  const existingSecret = s.existingFivetranApiSecret;
+  if (existingSecret !== undefined) {
+    check(
+      existingSecret.startsWith('arn:') ? COMPLETE_SECRET_ARN.test(existingSecret) : SECRET_NAME.test(existingSecret),
+      `existingFivetranApiSecret must be a secret name or a complete secret ARN (ending in "-" and 6 characters), got "${existingSecret}"`,
+    );
+  }
+  if (s.existingEventBusName !== undefined) {
+    check(
+      EVENT_BUS_NAME.test(s.existingEventBusName),
+      `existingEventBusName must be the name (not the ARN) of a bus in this account and region, got "${s.existingEventBusName}"`,
+    );
+  }
+  check(!(s.alarmTopicArn !== undefined && s.alarmEmail !== undefined), 'set alarmTopicArn or alarmEmail, not both');
+  if (s.alarmTopicArn !== undefined) check(TOPIC_ARN.test(s.alarmTopicArn), `alarmTopicArn is not an SNS topic ARN: "${s.alarmTopicArn}"`);
+  if (s.alarmEmail !== undefined) check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail), `alarmEmail is not an e-mail address: "${s.alarmEmail}"`);
+
+  if (problems.length > 0) throw new ProvisionerPropsError(`Invalid ProvisionerStack properties: ${problems.join('; ')}`);
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+
+/** cdk.json's context (feature flags): tests synthesize with the flags `cdk synth` uses. */
+export const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  app: string;
+  context: Record<string, unknown>;
+};
+
+/** Test apps write to a temporary cloud assembly; `dispose` removes them all. */
+const outdirs: string[] = [];
+
+export function newTestApp(context: Record<string, unknown> = {}): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'provisioner-infra-test-'));
+  outdirs.push(outdir);
+  return new App({ outdir, context: { ...CDK_JSON.context, ...context } });
+}
+
+export function disposeTestApps(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
+
+/** Every Allow statement of every IAM policy in the template (policies and inline role policies). */
+export function allowStatements(template: Template): Statement[] {
+  const documents: Array<{ Statement: Statement[] }> = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) documents.push(policy.Properties.PolicyDocument);
+  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of role.Properties?.Policies ?? []) documents.push(inline.PolicyDocument);
+  }
+  return documents.flatMap((document) => document.Statement).filter((statement) => statement.Effect === 'Allow');
+}
+
+export const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
+export const resourcesOf = (statement: Statement): unknown[] => [statement.Resource].flat();
+
+/** Logical id of the only resource of `type` in the template. */
+export function onlyLogicalId(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
+  return ids[0]!;
+}
+
+/** `value` with the stack's tokens resolved, as the template will hold it. */
+export const resolve = (stack: Stack, value: unknown): unknown => stack.resolve(value);
