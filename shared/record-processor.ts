@@ -14,6 +14,7 @@ import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
 import { redact } from './redact';
 import { parseProvisioningRequest, type KnownRequestFields } from './request-parser';
+import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request-schema';
 import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from './retry-policy';
 
 /** Long-lived collaborators, created once per container. */
@@ -53,7 +54,7 @@ export class RecordHandedBack extends Error {
  * must deliver it again.
  */
 export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
-  const parsed = parseProvisioningRequest(record.body);
+  const parsed = parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
   const logger = scope.logger.createChild({
     persistentKeys: { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ProvisioningError } from './errors';
-import { provisioningRequestSchema, type ProvisioningRequest, type RequestContext } from './request-schema';
+import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type ProvisioningRequest, type RequestContext } from './request-schema';
 
 /** SQS accepts bodies up to 1 MiB; a provisioning request is a few KiB. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -22,9 +22,10 @@ const MAX_ISSUES_IN_MESSAGE = 10;
 /**
  * Reads an SQS message body as a provisioning request. Never throws: a body
  * that is not a valid request is a request fault, reported with every field
- * that is wrong and the parts that could be read.
+ * that is wrong and the parts that could be read. A `schemaVersion` (from the
+ * message attribute) other than the one this worker reads is refused.
  */
-export function parseProvisioningRequest(body: string): ParsedRequest {
+export function parseProvisioningRequest(body: string, schemaVersion?: string): ParsedRequest {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_REQUEST_BYTES) {
     return invalid(`the request is ${bytes} bytes; at most ${MAX_REQUEST_BYTES} are accepted`, { requestId: null });
@@ -34,6 +35,12 @@ export function parseProvisioningRequest(body: string): ParsedRequest {
     json = JSON.parse(body);
   } catch {
     return invalid('the message body is not JSON', { requestId: null });
+  }
+  if (schemaVersion !== undefined && schemaVersion !== REQUEST_SCHEMA_VERSION) {
+    return invalid(
+      `request schema version ${JSON.stringify(schemaVersion)} is not supported; this worker reads version ${REQUEST_SCHEMA_VERSION}`,
+      readKnownFields(json),
+    );
   }
   const parsed = provisioningRequestSchema.safeParse(json);
   if (parsed.success) return { ok: true, request: parsed.data };

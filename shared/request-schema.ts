@@ -12,6 +12,11 @@ import { z } from 'zod';
 
 /** Bumped when a change to the request contract is not backwards compatible. */
 export const REQUEST_SCHEMA_VERSION = '1';
+/**
+ * The SQS message attribute that carries the version a producer wrote the
+ * request for. Optional: a message without it is read as the current version.
+ */
+export const REQUEST_SCHEMA_VERSION_ATTRIBUTE = 'requestSchemaVersion';
 
 const SYNC_FREQUENCIES = [1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440] as const;
 

@@ -126,6 +126,19 @@ describe('provisioning handler: request faults are published and never retried',
     expect(failureOf().message).toMatch(/connection.sync_frequency: must be one of/);
   });
 
+  it('INVALID_REQUEST for a request schema version the worker does not read', async () => {
+    const record = h.record(patRequest());
+    record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: '2' };
+    const current = h.record(patRequest({ schema: 'gitlab_v1' }));
+    current.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: '1' };
+    const response = await h.invoke([record, current]);
+    expect(failedIds(response)).toEqual([]);
+    const failure = h.events().find((e) => e.detailType === 'Connection Provisioning Failed')!;
+    expect(failure.detail).toMatchObject({ requestId: 'req-gitlab_team_a', errorCode: 'INVALID_REQUEST' });
+    expect(failure.detail.message).toMatch(/request schema version "2" is not supported; this worker reads version 1/);
+    expect(h.sandbox.connections().map((c) => c.schema)).toEqual(['gitlab_v1']);
+  });
+
   it('INVALID_REQUEST with a null request id when the body is not JSON', async () => {
     const response = await h.invoke([h.record('{oops')]);
     expect(failedIds(response)).toEqual([]);
