@@ -8,7 +8,10 @@ import { ProvisioningError } from './errors';
 import type { FailureCode } from './event-schema';
 import type { EventPublisher } from './event-publisher';
 import type { FivetranApiKey, FivetranClient } from './fivetran/fivetran-client';
+import type { FivetranConnection } from './fivetran/fivetran-schemas';
+import type { GroupSnapshots } from './fivetran/group-snapshots';
 import { provisionConnection } from './fivetran/provision-connection';
+import type { RateGate } from './fivetran/rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
@@ -28,6 +31,8 @@ export interface RecordProcessorDeps {
   sleep(ms: number): Promise<void>;
   random(): number;
   backoff?: BackoffOptions;
+  /** Shared by every invocation of the container, so a 429 slows them all. */
+  rateGate?: RateGate;
   /** Counts outcomes; a no-op when absent. */
   count?(metric: RecordMetric): void;
 }
@@ -39,6 +44,8 @@ export interface InvocationScope {
   deadline: Deadline;
   location: FunctionLocation | undefined;
   limiter: KeyedLimiter;
+  /** Group listings shared by the batch's records. */
+  snapshots?: GroupSnapshots;
   logger: Logger;
   loadApiKey(): Promise<FivetranApiKey>;
 }
@@ -84,6 +91,8 @@ export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps
         maxAttempts: deps.config.maxAttemptsPerDelivery,
         backoff: deps.backoff ?? DEFAULT_BACKOFF,
         deadline: scope.deadline,
+        ...(deps.rateGate ? { gate: deps.rateGate } : {}),
+        ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
         onRetry: ({ attempt, delayMs, error }) =>
@@ -167,6 +176,13 @@ async function settleFailure(
     }
   }
   throw new RecordHandedBack(fault.code);
+}
+
+function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {
+  return {
+    find: (list: () => Promise<FivetranConnection[]>) => snapshots.find(groupId, schema, list),
+    remember: (connection: FivetranConnection) => snapshots.remember(connection),
+  };
 }
 
 function describeForLog(error: unknown, secrets: readonly string[]): { name: string; message: string } {

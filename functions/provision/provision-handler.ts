@@ -12,6 +12,8 @@ import { locationFromFunctionArn } from '../../shared/credentials-reference';
 import { createCredentialsStore } from '../../shared/credentials-store';
 import { createEventPublisher } from '../../shared/event-publisher';
 import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/fivetran-client';
+import { createGroupSnapshots, groupIdsOf } from '../../shared/fivetran/group-snapshots';
+import { createRateGate } from '../../shared/fivetran/rate-gate';
 import { createKeyedLimiter } from '../../shared/keyed-limiter';
 import { fivetranApiKey, type ContextWithApiKey } from '../../shared/middleware/fivetran-api-key';
 import { createQueueVisibility } from '../../shared/queue-visibility';
@@ -67,6 +69,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
+    rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
   };
 
@@ -75,6 +78,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       deadline: deadlineAt(now() + context.getRemainingTimeInMillis() - config.safetyMarginMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
       limiter: createKeyedLimiter(config.recordConcurrency),
+      snapshots: createGroupSnapshots(groupIdsOf(event.Records.map((record) => record.body))),
       logger,
       loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
     };

@@ -30,11 +30,16 @@ export interface FivetranClient {
   createConnection(body: CreateConnectionBody, options: CallOptions): Promise<FivetranConnection>;
   /** Every connection of a group whose schema is exactly `schema`, following `next_cursor`. */
   findConnectionsBySchema(groupId: string, schema: string, options: CallOptions): Promise<FivetranConnection[]>;
+  /** Every connection of a group, following `next_cursor` in pages of 1000. */
+  listGroupConnections(groupId: string, options: CallOptions): Promise<FivetranConnection[]>;
 }
 
 /** Stops a cursor that never ends from looping forever. */
 const MAX_PAGES = 100;
-const PAGE_SIZE = 100;
+/** One schema matches at most one connection; a small page is plenty. */
+const SCHEMA_PAGE_SIZE = 100;
+/** Fivetran's largest page: a group of a few thousand connections is a handful of calls. */
+const GROUP_PAGE_SIZE = 1000;
 /** Fivetran's messages end up in events; keep them to a readable size. */
 const MAX_MESSAGE_LENGTH = 500;
 
@@ -107,21 +112,29 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       return answer.data;
     },
     async findConnectionsBySchema(groupId, schema, callOptions) {
-      const found: FivetranConnection[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page += 1) {
-        const query = new URLSearchParams({ schema, limit: String(PAGE_SIZE) });
-        if (cursor !== undefined) query.set('cursor', cursor);
-        const path = `/v1/groups/${encodeURIComponent(groupId)}/connections?${query.toString()}`;
-        const answer = await call('GET', path, listConnectionsAnswerSchema, callOptions);
-        // The filter is documented as exact; check anyway, a wrong match would skip a creation.
-        found.push(...answer.data.items.filter((item) => item.schema === schema));
-        cursor = answer.data.next_cursor ?? undefined;
-        if (!cursor) return found;
-      }
-      throw new FivetranFault('bad-answer', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages for one schema`);
+      const items = await listGroup(groupId, { schema, limit: String(SCHEMA_PAGE_SIZE) }, callOptions);
+      // The filter is documented as exact; check anyway, a wrong match would skip a creation.
+      return items.filter((item) => item.schema === schema);
+    },
+    listGroupConnections(groupId, callOptions) {
+      return listGroup(groupId, { limit: String(GROUP_PAGE_SIZE) }, callOptions);
     },
   };
+
+  async function listGroup(groupId: string, filter: Record<string, string>, callOptions: CallOptions): Promise<FivetranConnection[]> {
+    const found: FivetranConnection[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const query = new URLSearchParams(filter);
+      if (cursor !== undefined) query.set('cursor', cursor);
+      const path = `/v1/groups/${encodeURIComponent(groupId)}/connections?${query.toString()}`;
+      const answer = await call('GET', path, listConnectionsAnswerSchema, callOptions);
+      found.push(...answer.data.items);
+      cursor = answer.data.next_cursor ?? undefined;
+      if (!cursor) return found;
+    }
+    throw new FivetranFault('bad-answer', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages`);
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -3,7 +3,9 @@ import { ProvisioningError } from '../errors';
 import { nextDelayMs, type BackoffOptions, type Deadline } from '../retry-policy';
 import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from './fault-classification';
 import type { FivetranClient } from './fivetran-client';
+import { FivetranFault } from './fivetran-fault';
 import type { FivetranConnection } from './fivetran-schemas';
+import type { CallKind, RateGate } from './rate-gate';
 
 export interface ProvisionOptions {
   client: FivetranClient;
@@ -15,6 +17,13 @@ export interface ProvisionOptions {
   deadline: Deadline;
   sleep(ms: number): Promise<void>;
   random(): number;
+  /** Holds calls back while Fivetran rate-limits, shared by the records of a container. */
+  gate?: RateGate;
+  /** A listing of the group shared by the batch; used for the first look instead of a lookup call. */
+  snapshot?: {
+    find(list: () => Promise<FivetranConnection[]>): Promise<FivetranConnection[]>;
+    remember(connection: FivetranConnection): void;
+  };
   onRetry?(retry: { attempt: number; delayMs: number; error: ProvisioningError }): void;
 }
 
@@ -32,26 +41,43 @@ export const MIN_CALL_MS = 1_000;
  * faults are retried with jittered backoff while attempts and time remain.
  */
 export async function provisionConnection(body: CreateConnectionBody, options: ProvisionOptions): Promise<ProvisionOutcome> {
-  const { client, deadline } = options;
+  const { client, deadline, gate, snapshot } = options;
   const groupId = body.group_id;
   const schema = body.config.schema;
   let needsLookup = true;
+  let firstLook = true;
   let attempts = 0;
 
-  const callTimeout = (): number => {
-    const remaining = deadline.remainingMs();
-    if (remaining < MIN_CALL_MS) {
-      throw new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
+  /** Runs one Fivetran call through the gate, with a timeout that ends before the deadline. */
+  const guarded = async <T>(kind: CallKind, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
+    const release = gate ? await gate.acquire(kind, deadline) : () => undefined;
+    try {
+      const remaining = deadline.remainingMs();
+      if (remaining < MIN_CALL_MS) {
+        throw new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
+      }
+      return await call(Math.min(options.requestTimeoutMs, remaining));
+    } catch (error) {
+      if (error instanceof FivetranFault && error.status === 429) gate?.rateLimited(error.retryAfterSeconds);
+      throw error;
+    } finally {
+      release();
     }
-    return Math.min(options.requestTimeoutMs, remaining);
   };
+
   const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
+    const fresh = (): Promise<FivetranConnection[]> =>
+      guarded('lookup', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs }));
     let existing: FivetranConnection[];
     try {
-      existing = await client.findConnectionsBySchema(groupId, schema, { timeoutMs: callTimeout() });
+      existing =
+        firstLook && snapshot
+          ? await snapshot.find(() => guarded('lookup', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs })))
+          : await fresh();
     } catch (error) {
       throw classifyFivetranFault(error, 'lookup');
     }
+    firstLook = false;
     const match = existing[0];
     if (match === undefined) return undefined;
     if (match.service !== 'gitlab') {
@@ -60,6 +86,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
         `Schema "${schema}" in group ${groupId} belongs to a ${match.service} connection (${match.id}); choose another config.schema`,
       );
     }
+    snapshot?.remember(match);
     return { ok: true, outcome: 'already_exists', connection: match, attempts };
   };
 
@@ -72,9 +99,11 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
         if (existing) return existing;
       }
       try {
-        const created = await client.createConnection(body, { timeoutMs: callTimeout() });
+        const created = await guarded('create', (timeoutMs) => client.createConnection(body, { timeoutMs }));
+        snapshot?.remember(created);
         return { ok: true, outcome: 'created', connection: created, attempts };
       } catch (error) {
+        if (error instanceof ProvisioningError) throw error;
         if (isAmbiguousCreateFault(error)) needsLookup = true;
         if (!isRefusalWorthALookup(error)) throw classifyFivetranFault(error, 'create');
         // A refusal may be Fivetran saying the schema is taken, possibly by our own earlier try.

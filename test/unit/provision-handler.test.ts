@@ -362,6 +362,16 @@ describe('provisioning handler: concurrency and caching', () => {
     expect(h.fivetranCalls('POST').filter((call) => (call.body as any).config.schema === 'gitlab_same')).toHaveLength(1);
   });
 
+  it('lists a group once for a batch of several records in it, instead of one lookup each', async () => {
+    const records = Array.from({ length: 4 }, (_, i) => h.record(patRequest({ schema: `gitlab_${i}` })));
+    const response = await h.invoke(records);
+    expect(failedIds(response)).toEqual([]);
+    const gets = h.fivetranCalls('GET');
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.query).toEqual({ limit: '1000' });
+    expect(h.fivetranCalls('POST')).toHaveLength(4);
+  });
+
   it('reads each credentials secret once per container however many records name it', async () => {
     const records = Array.from({ length: 10 }, (_, i) => h.record(patRequest({ schema: `gitlab_${i}` })));
     await h.invoke(records.slice(0, 5));
