@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 import { ConfigurationError } from './errors';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -7,33 +8,42 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * Fivetran's base URL. HTTPS only, except on loopback where the local sandbox
  * answers: the API key travels in every request's Authorization header.
  */
-const fivetranApiUrl = z
-  .url({ error: 'must be an absolute URL such as https://api.fivetran.com' })
-  .refine(
-    (value) => {
-      const url = new URL(value);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-    },
-    { error: 'must use https:// (plain http:// is allowed only on loopback)' },
-  )
-  .transform((value) => value.replace(/\/+$/, ''));
+const fivetranApiUrl = z.pipe(
+  z.url({ error: 'must be an absolute URL such as https://api.fivetran.com' }).check(
+    z.refine(
+      (value) => {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+      },
+      { error: 'must use https:// (plain http:// is allowed only on loopback)' },
+    ),
+  ),
+  z.transform((value: string) => value.replace(/\/+$/, '')),
+);
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number({ error: 'must be a positive whole number' }).int({ error: 'must be a positive whole number' }).positive({ error: 'must be a positive whole number' }).default(fallback);
+  z._default(
+    z.coerce.number({ error: 'must be a positive whole number' }).check(
+      z.refine((value: number) => Number.isInteger(value) && value > 0, { error: 'must be a positive whole number' }),
+    ),
+    fallback,
+  );
 
 const environmentSchema = z.object({
-  FIVETRAN_API_URL: fivetranApiUrl.default('https://api.fivetran.com'),
-  FIVETRAN_API_SECRET_ID: z.string({ error: 'is required: the name or ARN of the Fivetran API key secret' }).min(1),
+  FIVETRAN_API_URL: z._default(fivetranApiUrl, 'https://api.fivetran.com'),
+  FIVETRAN_API_SECRET_ID: z.string({ error: 'is required: the name or ARN of the Fivetran API key secret' }).check(z.minLength(1)),
   CREDENTIALS_SECRET_PREFIX: z
     .string({ error: 'is required: the secret-name prefix that credential references must start with' })
-    .regex(/^[A-Za-z0-9/_+=.@-]+\/$/, {
-      error: 'must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/',
-    }),
-  EVENT_BUS_NAME: z.string({ error: 'is required: the EventBridge bus name or ARN' }).min(1),
-  EVENT_SOURCE: z
-    .string()
-    .regex(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, { error: 'must be 1 to 256 of A-Za-z0-9._/- and not start with aws.' })
-    .default('fivetran.provisioner'),
+    .check(
+      z.regex(/^[A-Za-z0-9/_+=.@-]+\/$/, {
+        error: 'must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/',
+      }),
+    ),
+  EVENT_BUS_NAME: z.string({ error: 'is required: the EventBridge bus name or ARN' }).check(z.minLength(1)),
+  EVENT_SOURCE: z._default(
+    z.string().check(z.regex(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, { error: 'must be 1 to 256 of A-Za-z0-9._/- and not start with aws.' })),
+    'fivetran.provisioner',
+  ),
   MAX_RECEIVE_COUNT: positiveInt(5),
   FIVETRAN_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   SECRETS_CACHE_TTL_SECONDS: positiveInt(300),

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 import { ProvisioningError } from './errors';
 import type { GitlabConnection } from './request-schema';
 
@@ -7,14 +8,15 @@ import type { GitlabConnection } from './request-schema';
  * value that is not JSON, or holds any other key, is refused as a whole so a
  * typo never turns into a half-configured connection.
  */
+const credential = z.optional(z.string().check(z.minLength(1)));
 export const gitlabCredentialsSchema = z.strictObject({
-  personal_access_token: z.string().min(1).optional(),
-  client_certificate: z.string().min(1).optional(),
-  client_private_key: z.string().min(1).optional(),
-  access_token: z.string().min(1).optional(),
-  refresh_token: z.string().min(1).optional(),
-  client_id: z.string().min(1).optional(),
-  client_secret: z.string().min(1).optional(),
+  personal_access_token: credential,
+  client_certificate: credential,
+  client_private_key: credential,
+  access_token: credential,
+  refresh_token: credential,
+  client_id: credential,
+  client_secret: credential,
 });
 export type GitlabCredentials = z.infer<typeof gitlabCredentialsSchema>;
 

@@ -1,5 +1,6 @@
-import { z } from 'zod';
 import { requestContextSchema } from './request-schema';
+import * as z from 'zod/mini';
+import './zod-messages';
 
 /**
  * The outcome events the provisioner publishes to EventBridge. Subscribers
@@ -25,7 +26,7 @@ export type FailureCode = (typeof FAILURE_CODES)[number];
 export const setupTestSchema = z.object({
   title: z.string(),
   status: z.enum(['PASSED', 'SKIPPED', 'WARNING', 'FAILED', 'JOB_FAILED']),
-  message: z.string().optional(),
+  message: z.optional(z.string()),
 });
 
 export const connectionProvisionedDetailSchema = z.object({
@@ -35,30 +36,30 @@ export const connectionProvisionedDetailSchema = z.object({
   groupId: z.string(),
   service: z.literal('gitlab'),
   schema: z.string(),
-  setupState: z.string().optional(),
+  setupState: z.optional(z.string()),
   setupTests: z.array(setupTestSchema),
-  connectCardUri: z.string().optional(),
-  attempts: z.int().min(1),
-  context: requestContextSchema.optional(),
+  connectCardUri: z.optional(z.string()),
+  attempts: z.int().check(z.minimum(1)),
+  context: z.optional(requestContextSchema),
 });
 
 export const fivetranAnswerSchema = z.object({
   status: z.int(),
-  code: z.string().optional(),
-  message: z.string().optional(),
+  code: z.optional(z.string()),
+  message: z.optional(z.string()),
 });
 
 export const connectionProvisioningFailedDetailSchema = z.object({
-  requestId: z.string().nullable(),
-  groupId: z.string().optional(),
-  schema: z.string().optional(),
+  requestId: z.nullable(z.string()),
+  groupId: z.optional(z.string()),
+  schema: z.optional(z.string()),
   errorCode: z.enum(FAILURE_CODES),
   message: z.string(),
   retryable: z.boolean(),
-  attempts: z.int().min(0),
-  fivetran: fivetranAnswerSchema.optional(),
+  attempts: z.int().check(z.minimum(0)),
+  fivetran: z.optional(fivetranAnswerSchema),
   sqsMessageId: z.string(),
-  context: requestContextSchema.optional(),
+  context: z.optional(requestContextSchema),
 });
 
 export type SetupTest = z.infer<typeof setupTestSchema>;

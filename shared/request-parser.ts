@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ProvisioningError } from './errors';
 import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type ProvisioningRequest, type RequestContext } from './request-schema';
 

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 
 /**
  * The provisioning request: the body of Fivetran's `POST /v1/connections` for
@@ -24,33 +25,28 @@ const SYNC_FREQUENCIES = [1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440] as co
 export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
 const inlineSecretRefused = (secretKey: string) =>
-  z
-    .never({
+  z.optional(
+    z.never({
       error: `is a secret value and is not accepted in a request: put "${secretKey}" in the credentials secret named by credentialsSecretId`,
-    })
-    .optional();
+    }),
+  );
+
+const pattern = (regex: RegExp, error: string) => z.string().check(z.regex(regex, { error }));
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 /** Fivetran identifiers (groups, agents, links) go into URL paths; keep them to safe characters. */
-const fivetranId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9_-' });
+const fivetranId = pattern(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1 to 128 of A-Za-z0-9_-');
 
 export const gitlabConfigSchema = z.strictObject({
   schema: z
     .string({ error: 'is required: the destination schema name' })
-    .max(128)
-    .regex(SCHEMA_NAME_PATTERN, {
-      error: 'must be lowercase letters, digits and _, not starting with a digit',
-    }),
-  auth: z.enum(['oauth_2', 'personal_access_token']).optional(),
-  base_url: z.enum(['', 'gitlab.com']).optional(),
-  custom_base_url: z
-    .string()
-    .min(1)
-    .max(2048)
-    .regex(/^\S+$/, { error: 'must be a host name such as gitlab.example.com, with no spaces' })
-    .optional(),
-  enable_mtls_connection: z.enum(['true', 'false']).optional(),
+    .check(z.maxLength(128), z.regex(SCHEMA_NAME_PATTERN, { error: 'must be lowercase letters, digits and _, not starting with a digit' })),
+  auth: z.optional(z.enum(['oauth_2', 'personal_access_token'])),
+  base_url: z.optional(z.enum(['', 'gitlab.com'])),
+  custom_base_url: z.optional(
+    z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^\S+$/, { error: 'must be a host name such as gitlab.example.com, with no spaces' })),
+  ),
+  enable_mtls_connection: z.optional(z.enum(['true', 'false'])),
   personal_access_token: inlineSecretRefused('personal_access_token'),
   client_certificate: inlineSecretRefused('client_certificate'),
   client_private_key: inlineSecretRefused('client_private_key'),
@@ -59,54 +55,49 @@ export const gitlabConfigSchema = z.strictObject({
 export const gitlabAuthSchema = z.strictObject({
   access_token: inlineSecretRefused('access_token'),
   refresh_token: inlineSecretRefused('refresh_token'),
-  client_access: z
-    .strictObject({
-      client_id: z.string().min(1).max(1024).optional(),
+  client_access: z.optional(
+    z.strictObject({
+      client_id: z.optional(text(1, 1024)),
       client_secret: inlineSecretRefused('client_secret'),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 export const connectCardConfigSchema = z.strictObject({
-  redirect_uri: z
-    .string()
-    .max(2048)
-    .regex(/^https?:\/\/\S+$/, { error: 'must start with https:// or http://' }),
-  hide_setup_guide: z.boolean().optional(),
-  all_fields: z.boolean().optional(),
+  redirect_uri: z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/\S+$/, { error: 'must start with https:// or http://' })),
+  hide_setup_guide: z.optional(z.boolean()),
+  all_fields: z.optional(z.boolean()),
 });
 
 export const gitlabConnectionSchema = z
   .strictObject({
     group_id: fivetranId,
     service: z.literal('gitlab', { error: 'must be "gitlab": this provisioner creates GitLab connections only' }),
-    trust_certificates: z.boolean().optional(),
-    trust_fingerprints: z.boolean().optional(),
-    run_setup_tests: z.boolean().optional(),
-    paused: z.boolean().optional(),
-    pause_after_trial: z.boolean().optional(),
-    sync_frequency: z
-      .union(SYNC_FREQUENCIES.map((minutes) => z.literal(minutes)), {
-        error: `must be one of ${SYNC_FREQUENCIES.join(', ')} (minutes)`,
-      })
-      .optional(),
-    data_delay_sensitivity: z.enum(['LOW', 'NORMAL', 'HIGH', 'CUSTOM', 'SYNC_FREQUENCY']).optional(),
-    data_delay_threshold: z.int().min(0).max(2_147_483_647).optional(),
-    daily_sync_time: z
-      .string()
-      .regex(/^([01][0-9]|2[0-3]):00$/, { error: 'must be a whole hour from 00:00 to 23:00' })
-      .optional(),
-    schedule_type: z.enum(['auto', 'manual']).optional(),
-    connect_card_config: connectCardConfigSchema.optional(),
-    proxy_agent_id: fivetranId.optional(),
-    private_link_id: fivetranId.optional(),
-    networking_method: z.enum(['Directly', 'PrivateLink', 'SshTunnel', 'ProxyAgent']).optional(),
-    hybrid_deployment_agent_id: fivetranId.optional(),
-    destination_configuration: z.strictObject({ virtual_warehouse: z.string().min(1).max(256).optional() }).optional(),
-    destination_schema_names: z.enum(['FIVETRAN_NAMING', 'SOURCE_NAMING']).optional(),
-    external_secrets_manager_id: fivetranId.optional(),
+    trust_certificates: z.optional(z.boolean()),
+    trust_fingerprints: z.optional(z.boolean()),
+    run_setup_tests: z.optional(z.boolean()),
+    paused: z.optional(z.boolean()),
+    pause_after_trial: z.optional(z.boolean()),
+    sync_frequency: z.optional(
+      z.union(
+        SYNC_FREQUENCIES.map((minutes) => z.literal(minutes)),
+        { error: `must be one of ${SYNC_FREQUENCIES.join(', ')} (minutes)` },
+      ),
+    ),
+    data_delay_sensitivity: z.optional(z.enum(['LOW', 'NORMAL', 'HIGH', 'CUSTOM', 'SYNC_FREQUENCY'])),
+    data_delay_threshold: z.optional(z.int().check(z.minimum(0), z.maximum(2_147_483_647))),
+    daily_sync_time: z.optional(pattern(/^([01][0-9]|2[0-3]):00$/, 'must be a whole hour from 00:00 to 23:00')),
+    schedule_type: z.optional(z.enum(['auto', 'manual'])),
+    connect_card_config: z.optional(connectCardConfigSchema),
+    proxy_agent_id: z.optional(fivetranId),
+    private_link_id: z.optional(fivetranId),
+    networking_method: z.optional(z.enum(['Directly', 'PrivateLink', 'SshTunnel', 'ProxyAgent'])),
+    hybrid_deployment_agent_id: z.optional(fivetranId),
+    destination_configuration: z.optional(z.strictObject({ virtual_warehouse: z.optional(text(1, 256)) })),
+    destination_schema_names: z.optional(z.enum(['FIVETRAN_NAMING', 'SOURCE_NAMING'])),
+    external_secrets_manager_id: z.optional(fivetranId),
     config: gitlabConfigSchema,
-    auth: gitlabAuthSchema.optional(),
+    auth: z.optional(gitlabAuthSchema),
   })
   .check((ctx) => {
     const { daily_sync_time, sync_frequency } = ctx.value;
@@ -124,23 +115,19 @@ export const gitlabConnectionSchema = z
 /** Secrets Manager names and ARNs: the characters Secrets Manager itself allows, plus ARN punctuation. */
 const secretReference = z
   .string()
-  .min(1)
-  .max(2048)
-  .regex(/^[A-Za-z0-9/_+=.@:-]+$/, { error: 'must be a Secrets Manager secret name or ARN' });
+  .check(z.minLength(1), z.maxLength(2048), z.regex(/^[A-Za-z0-9/_+=.@:-]+$/, { error: 'must be a Secrets Manager secret name or ARN' }));
 
 export const requestContextSchema = z.strictObject({
-  correlationId: z.string().min(1).max(256).optional(),
-  requestedBy: z.string().min(1).max(256).optional(),
+  correlationId: z.optional(text(1, 256)),
+  requestedBy: z.optional(text(1, 256)),
 });
 
 export const provisioningRequestSchema = z
   .strictObject({
-    requestId: z
-      .string({ error: 'is required' })
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' }),
+    requestId: z.string({ error: 'is required' }).check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' })),
     connection: gitlabConnectionSchema,
-    credentialsSecretId: secretReference.optional(),
-    context: requestContextSchema.optional(),
+    credentialsSecretId: z.optional(secretReference),
+    context: z.optional(requestContextSchema),
   })
   .check((ctx) => {
     const { connection, credentialsSecretId } = ctx.value;

@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages';
 import { ProvisioningError } from '../errors';
 import type { FivetranApiKey } from './fivetran-client';
 
-const apiKeySecretSchema = z.object({ apiKey: z.string().min(1), apiSecret: z.string().min(1) });
+const apiKeySecretSchema = z.object({ apiKey: z.string().check(z.minLength(1)), apiSecret: z.string().check(z.minLength(1)) });
 
 /**
  * Checks the Fivetran API key secret's value. A missing or malformed key is a

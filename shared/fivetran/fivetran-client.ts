@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { CreateConnectionBody } from '../credentials';
 import { parseRetryAfter } from '../retry-policy';
 import { FivetranFault } from './fivetran-fault';
@@ -53,7 +53,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
   const now = options.now ?? Date.now;
   const authorization = `Basic ${Buffer.from(`${options.apiKey.apiKey}:${options.apiKey.apiSecret}`).toString('base64')}`;
 
-  async function call<S extends z.ZodType>(
+  async function call<S extends z.ZodMiniType>(
     method: 'GET' | 'POST',
     path: string,
     answerSchema: S,

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages';
 
 /**
  * The parts of Fivetran's answers the provisioner reads. Loose on purpose:
@@ -6,27 +7,27 @@ import { z } from 'zod';
  */
 
 export const connectionSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   group_id: z.string(),
   service: z.string(),
   schema: z.string(),
-  status: z.looseObject({ setup_state: z.string().optional() }).optional(),
-  setup_tests: z
-    .array(
+  status: z.optional(z.looseObject({ setup_state: z.optional(z.string()) })),
+  setup_tests: z.optional(
+    z.array(
       z.looseObject({
         title: z.string(),
         status: z.enum(['PASSED', 'SKIPPED', 'WARNING', 'FAILED', 'JOB_FAILED']),
-        message: z.string().optional(),
+        message: z.optional(z.string()),
       }),
-    )
-    .optional(),
-  connect_card: z.looseObject({ uri: z.string().optional() }).optional(),
+    ),
+  ),
+  connect_card: z.optional(z.looseObject({ uri: z.optional(z.string()) })),
 });
 export type FivetranConnection = z.infer<typeof connectionSchema>;
 
 export const createConnectionAnswerSchema = z.looseObject({
   code: z.string(),
-  message: z.string().optional(),
+  message: z.optional(z.string()),
   data: connectionSchema,
 });
 
@@ -34,11 +35,11 @@ export const listConnectionsAnswerSchema = z.looseObject({
   code: z.string(),
   data: z.looseObject({
     items: z.array(connectionSchema),
-    next_cursor: z.string().nullish(),
+    next_cursor: z.nullish(z.string()),
   }),
 });
 
 export const errorAnswerSchema = z.looseObject({
-  code: z.string().optional(),
-  message: z.string().optional(),
+  code: z.optional(z.string()),
+  message: z.optional(z.string()),
 });
