@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { batchConcurrency } from './batch-concurrency';
 import { coldStart } from './cold-start';
+import { pipelineThroughput } from './pipeline-throughput';
+import { rateLimitEfficiency } from './rate-limit';
 import { secretsCalls } from './secrets-calls';
 import type { BenchmarkResult } from './support/report';
 
@@ -17,6 +19,8 @@ const BENCHMARKS: Array<[string, () => Promise<BenchmarkResult>]> = [
   ['batch concurrency', batchConcurrency],
   ['Secrets Manager calls', secretsCalls],
   ['cold start', coldStart],
+  ['local pipeline throughput', pipelineThroughput],
+  ['rate-limit efficiency', rateLimitEfficiency],
 ];
 
 const only = process.argv.slice(2);

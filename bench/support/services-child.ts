@@ -1,0 +1,40 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface ServiceAddresses {
+  sqs: string;
+  fivetran: string;
+  aws: string;
+}
+
+export interface ServiceStats {
+  events: number;
+  lastEventAt: number;
+  calls: number;
+  creates: number;
+  created: number;
+  rateLimited: number;
+  createTimes: number[];
+  secretReads: number;
+}
+
+/** Starts bench/support/services-process.ts in a child process and talks to it over IPC. */
+export async function startServicesChild(options: object) {
+  const child: ChildProcess = fork(new URL('./services-process.ts', import.meta.url), [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const [addresses] = (await once(child, 'message')) as [ServiceAddresses];
+  return {
+    addresses,
+    async stats(): Promise<ServiceStats> {
+      child.send('stats');
+      const [stats] = (await once(child, 'message')) as [ServiceStats];
+      return stats;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
