@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FAILURE_CODES } from '../../shared/event-schema';
+import type { FaultRule } from '../fivetran-sandbox/types';
+
+/** What an example must end as: a connection outcome, or the code of its failure event. RETRIES_EXHAUSTED means dead-lettered. */
+export const EXPECTATIONS = ['created', 'already_exists', ...FAILURE_CODES] as const;
+export type Expectation = (typeof EXPECTATIONS)[number];
+
+/** Faults an example may meet at the sandbox's create route; "always" keeps it failing (a persistent fault). */
+const faultSchema = z.intersection(
+  z.union([
+    z.strictObject({ kind: z.enum(['created-then-500', 'created-then-drop', 'drop']) }),
+    z.strictObject({
+      kind: z.literal('status'),
+      status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+      retryAfterSeconds: z.int().min(0).optional(),
+    }),
+  ]),
+  z.object({ times: z.union([z.int().positive(), z.literal('always')]).optional() }),
+);
+
+const manifestSchema = z.object({
+  examples: z.array(
+    z.strictObject({
+      file: z.string().min(1),
+      title: z.string().min(1),
+      expect: z.enum(EXPECTATIONS),
+      fault: faultSchema.optional(),
+    }),
+  ),
+});
+
+export type ExampleFault = z.infer<typeof faultSchema>;
+
+export interface Example {
+  title: string;
+  /** The request as the file holds it; an invalid one on purpose for some examples. */
+  request: unknown;
+  /** The request's own requestId, which its outcome event carries. */
+  requestId: string;
+  expect: Expectation;
+  fault?: ExampleFault;
+}
+
+/** Thrown when examples/examples.json or a file it names cannot be used. */
+export class ExamplesError extends Error {
+  override readonly name = 'ExamplesError';
+  readonly code = 'EXAMPLES_INVALID';
+}
+
+export const EXAMPLES_MANIFEST = 'examples.json';
+
+/** Reads the manifest of a directory of examples and every request file it names, in order. */
+export function loadExamples(directory: string): Example[] {
+  const manifestPath = join(directory, EXAMPLES_MANIFEST);
+  const manifest = manifestSchema.safeParse(readJson(manifestPath));
+  if (!manifest.success) {
+    throw new ExamplesError(`${manifestPath}: ${manifest.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  }
+  return manifest.data.examples.map((entry) => {
+    const path = join(directory, entry.file);
+    const request = readJson(path);
+    const requestId = (request as { requestId?: unknown } | null)?.requestId;
+    if (typeof requestId !== 'string' || requestId === '') {
+      throw new ExamplesError(`${path}: an example needs a requestId, even an invalid one, so that its outcome event can be matched`);
+    }
+    return { title: entry.title, request, requestId, expect: entry.expect, ...(entry.fault ? { fault: entry.fault } : {}) };
+  });
+}
+
+/** The sandbox rule for an example's fault: at the create route, once unless it says otherwise. */
+export function faultRuleFor(fault: ExampleFault): FaultRule {
+  const { times, ...rest } = fault;
+  return { ...rest, method: 'POST', path: '/v1/connections', times: times === 'always' ? Infinity : (times ?? 1) } as FaultRule;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ExamplesError(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,271 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { clearCache } from '@middy/util';
+import { startFauxqs } from 'fauxqs';
+import { createProvisionHandler } from '../../functions/provision/provision-handler';
+import { loadConfig, type ProvisionerConfig } from '../../shared/config';
+import { parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { createSqsClient } from '../../shared/sqs-client';
+import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
+import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
+import { startPoller, type BatchReport, type Poller } from '../sqs-poller';
+import { overrideEnv, type EnvOverrides } from './env-overrides';
+import { createEventSink, type EventSink } from './event-sink';
+import { FileLogger } from './file-logger';
+import { createProvisioningQueues, describeQueue, type ProvisioningQueues } from './queues';
+import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
+import {
+  DEFAULT_RUN_DIR,
+  DEPLOYED_BATCH_SIZE,
+  DEPLOYED_FUNCTION_TIMEOUT_SECONDS,
+  DEPLOYED_MAX_RECEIVE_COUNT,
+  LOCAL_DLQ_NAME,
+  LOCAL_QUEUE_NAME,
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+  LOCAL_WAIT_TIME_SECONDS,
+  LOCAL_WORKER_ENV,
+} from './settings';
+import { removeStackFile, writeStackFile } from './stack-file';
+
+export interface LocalStackOptions {
+  /** A Fivetran API to use instead of the sandbox (https; its API key goes in the API key secret). */
+  fivetranUrl?: string;
+  /** An existing queue to poll instead of a local one; its endpoint and credentials come from the AWS variables. */
+  queueUrl?: string;
+  /** Use Secrets Manager and EventBridge as the SDK resolves them (AWS, or AWS_ENDPOINT_URL_*) instead of the stand-in. */
+  useAwsServices?: boolean;
+  /** Secret name → value for the stand-in; default: read from `secretsFile`. */
+  secrets?: Record<string, string>;
+  /** Default local/secrets.json when it exists, else local/secrets.example.json. */
+  secretsFile?: string;
+  /** Of a queue created here. Default LOCAL_VISIBILITY_TIMEOUT_SECONDS. */
+  visibilityTimeoutSeconds?: number;
+  /** Of a queue created here. Default the deployed stack's. */
+  maxReceiveCount?: number;
+  waitTimeSeconds?: number;
+  batchSize?: number;
+  /** Group ids the sandbox knows. Default ['sandbox_group']. */
+  sandboxGroups?: string[];
+  /** Where the events file, the handler log and stack.json go. Default .local-run */
+  runDir?: string;
+  /** Worker variables (shared/config.ts) that win over the environment and the local defaults. */
+  workerEnv?: Record<string, string>;
+  onEvent?: (event: PublishedEvent) => void;
+  onBatch?: (report: BatchReport) => void;
+}
+
+/** Which parts run on this machine, started and stopped by the stack. */
+export interface LocalParts {
+  sqs: boolean;
+  secrets: boolean;
+  events: boolean;
+  fivetran: boolean;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  body: string;
+}
+
+export interface LocalStack {
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string | undefined;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+  /** The local Fivetran API, unless --fivetran-url was given. */
+  sandbox: FivetranSandbox | undefined;
+  /** The local Secrets Manager and EventBridge, unless both are real. */
+  aws: AwsStandIn | undefined;
+  local: LocalParts;
+  config: ProvisionerConfig;
+  /** The SQS client of the stack (endpoint resolved as the handler's). */
+  sqs: SQSClient;
+  /** Every event published during the run, in order; a live array. */
+  events: readonly PublishedEvent[];
+  eventsFile: string;
+  logFile: string;
+  endpoints: { sqs: string; secretsManager: string; eventBridge: string; fivetran: string };
+  /** Messages now in the local dead-letter queue (without receiving them); undefined when SQS is not local. */
+  deadLetters: (() => DeadLetter[]) | undefined;
+  /** Stops the poller after its batch, clears middy's cache, closes every server and restores the environment. */
+  stop(): Promise<void>;
+}
+
+const AWS_DEFAULT = '(AWS, as the SDK resolves it)';
+
+/**
+ * Starts the provisioner on this machine: SQS (fauxqs) with the queue and
+ * dead-letter queue wired like the CDK stack, the Fivetran sandbox, the
+ * Secrets Manager and EventBridge stand-in fed from the secrets file, an
+ * event sink, and the Lambda's handler fed by a poller that behaves like the
+ * SQS event source mapping. Any part given an endpoint is used instead.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // The user's settings, read before the stack sets any of its own.
+  const env = { ...process.env };
+  const runDir = resolve(options.runDir ?? DEFAULT_RUN_DIR);
+  mkdirSync(runDir, { recursive: true });
+  const local: LocalParts = {
+    sqs: options.queueUrl === undefined && !env.AWS_ENDPOINT_URL_SQS,
+    secrets: !options.useAwsServices && !env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+    events: !options.useAwsServices && !env.AWS_ENDPOINT_URL_EVENTBRIDGE,
+    fivetran: options.fivetranUrl === undefined,
+  };
+  const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(options.secretsFile ?? defaultSecretsFile())) : {};
+  const workerEnv = { ...LOCAL_WORKER_ENV, ...definedOnly(env), ...options.workerEnv };
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  // Every step runs even when one fails, so a failed stop still frees the ports and the environment.
+  const cleanUp = async () => {
+    let firstError: unknown;
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  };
+  try {
+    const sink = createEventSink(join(runDir, 'events.jsonl'), options.onEvent);
+    const logFile = join(runDir, 'handler.log');
+    writeFileSync(logFile, '');
+
+    const fauxqs = local.sqs ? await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }) : undefined;
+    if (fauxqs) cleanups.push(() => fauxqs.stop());
+    const aws = local.secrets || local.events ? await startAwsStandIn({ region, secrets, onEvent: sink.accept }) : undefined;
+    if (aws) cleanups.push(() => aws.close());
+    const sandbox = local.fivetran ? await startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, options.sandboxGroups) : undefined;
+    if (sandbox) cleanups.push(() => sandbox.close());
+
+    const allLocal = local.sqs && local.secrets && local.events;
+    const noCredentials = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
+    const overrides: EnvOverrides = overrideEnv({
+      AWS_ENDPOINT_URL_SQS: fauxqs?.address,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: local.secrets ? aws!.url : undefined,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: local.events ? aws!.url : undefined,
+      AWS_REGION: env.AWS_REGION ? undefined : region,
+      // Only servers on this machine are called, and they check no signature.
+      AWS_ACCESS_KEY_ID: allLocal && noCredentials ? 'local' : undefined,
+      AWS_SECRET_ACCESS_KEY: allLocal && noCredentials ? 'local' : undefined,
+      // Metrics would print EMF documents among the events; CloudWatch is not here to read them.
+      POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED === undefined ? 'true' : undefined,
+    });
+    cleanups.push(() => overrides.restore());
+
+    // Created after the endpoints are set: the SDK reads them when a client is made.
+    const sqs = createSqsClient();
+    cleanups.push(() => sqs.destroy());
+    const queues: ProvisioningQueues = options.queueUrl
+      ? await describeQueue(sqs, options.queueUrl)
+      : await createProvisioningQueues(
+          sqs,
+          { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME },
+          {
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+            maxReceiveCount: options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
+          },
+        );
+    const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
+    const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
+    const config = loadConfig({ ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount) });
+
+    // The factory functions/provision/handler.ts calls, with the same config loader; only the log destination differs.
+    const handler = createProvisionHandler(config, { logger: new FileLogger(logFile, { serviceName: 'fivetran-provisioner' }) });
+    // middy keeps the API key in a module-level cache; clear it so a later stack in this process reads its own.
+    clearCache();
+    cleanups.push(() => clearCache());
+    const [, , , queueRegion, account] = queues.queueArn.split(':');
+    const poller: Poller = startPoller({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler,
+      batchSize: options.batchSize ?? DEPLOYED_BATCH_SIZE,
+      waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
+      functionTimeoutMs: DEPLOYED_FUNCTION_TIMEOUT_SECONDS * 1000,
+      functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    });
+    cleanups.push(() => poller.stop());
+
+    writeStackFile(runDir, {
+      queueUrl: queues.queueUrl,
+      ...(fauxqs ? { sqsEndpoint: fauxqs.address } : env.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: env.AWS_ENDPOINT_URL_SQS } : {}),
+      region,
+      eventsFile: sink.path,
+      pid: process.pid,
+    });
+    cleanups.push(() => removeStackFile(runDir));
+
+    const dlqName = queues.dlqUrl?.split('/').pop();
+    let stopping: Promise<void> | undefined;
+    return {
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      dlqUrl: queues.dlqUrl,
+      maxReceiveCount,
+      visibilityTimeoutSeconds: queues.visibilityTimeoutSeconds,
+      sandbox,
+      aws,
+      local,
+      config,
+      sqs,
+      events: sink.events,
+      eventsFile: sink.path,
+      logFile,
+      endpoints: {
+        sqs: fauxqs?.address ?? env.AWS_ENDPOINT_URL_SQS ?? AWS_DEFAULT,
+        secretsManager: local.secrets ? aws!.url : (env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? AWS_DEFAULT),
+        eventBridge: local.events ? aws!.url : (env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? AWS_DEFAULT),
+        fivetran: fivetranUrl,
+      },
+      deadLetters:
+        fauxqs && dlqName
+          ? () => {
+              const messages = fauxqs.inspectQueue(dlqName)?.messages;
+              if (!messages) return [];
+              return [...messages.ready, ...messages.delayed, ...messages.inflight.map((entry) => entry.message)].map((message) => ({
+                messageId: message.messageId,
+                body: message.body,
+              }));
+            }
+          : undefined,
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** The sandbox, accepting the API key the secrets hold (when they are local), so the worker's calls are authorized. */
+async function startSandbox(
+  secrets: Record<string, string>,
+  apiKeySecretId: string,
+  secretsAreLocal: boolean,
+  groups: string[] | undefined,
+): Promise<FivetranSandbox> {
+  let apiKey: { apiKey: string; apiSecret: string } | undefined;
+  if (secretsAreLocal) {
+    const value = secrets[apiKeySecretId];
+    if (value === undefined) throw new SecretsFileError(`The secrets file has no "${apiKeySecretId}" entry for the Fivetran API key`);
+    try {
+      apiKey = parseApiKeySecret(apiKeySecretId, JSON.parse(value));
+    } catch {
+      throw new SecretsFileError(`The "${apiKeySecretId}" secret must be {"apiKey": "...", "apiSecret": "..."}`);
+    }
+  }
+  return startFivetranSandbox({
+    ...(apiKey ? { apiKey: apiKey.apiKey, apiSecret: apiKey.apiSecret } : {}),
+    groups: groups ?? ['sandbox_group'],
+  });
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}

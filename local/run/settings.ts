@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Settings of the local run, and the deployed stack's values they mirror
+ * (infra/provisioner-stack.ts). Kept as numbers here rather than imported, so
+ * that `npm start` does not load the CDK.
+ */
+
+/** The deployed function's timeout, which the poller's Lambda context counts down from. */
+export const DEPLOYED_FUNCTION_TIMEOUT_SECONDS = 90;
+/** The deployed event source mapping's batching window. */
+export const DEPLOYED_MAX_BATCHING_WINDOW_SECONDS = 5;
+/** The deployed queue: six function timeouts plus the batching window (Lambda's guidance for SQS sources). */
+export const DEPLOYED_VISIBILITY_TIMEOUT_SECONDS = 6 * DEPLOYED_FUNCTION_TIMEOUT_SECONDS + DEPLOYED_MAX_BATCHING_WINDOW_SECONDS;
+/** Deliveries before SQS moves a record to the dead-letter queue, deployed and local alike. */
+export const DEPLOYED_MAX_RECEIVE_COUNT = 5;
+/** Records per invocation, deployed and local alike. */
+export const DEPLOYED_BATCH_SIZE = 5;
+/** Records one invocation works on at once, deployed and local alike. */
+export const DEPLOYED_RECORD_CONCURRENCY = 5;
+
+/**
+ * The local queue's visibility timeout. A failed record comes back after this
+ * long; with the deployed 545 s a retried example would keep a local run busy
+ * for many minutes, so locally it is short. The handler's own retries inside
+ * one delivery are unchanged.
+ */
+export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
+/** Long-polling wait of the local poller: short enough that Ctrl-C ends the run within it. */
+export const LOCAL_WAIT_TIME_SECONDS = 2;
+
+export const LOCAL_QUEUE_NAME = 'fivetran-provisioner-requests';
+export const LOCAL_DLQ_NAME = 'fivetran-provisioner-requests-dlq';
+
+/**
+ * The worker's settings for a local run. Any of these variables set in the
+ * environment wins, as it would in the Lambda's configuration.
+ */
+export const LOCAL_WORKER_ENV: Readonly<Record<string, string>> = {
+  FIVETRAN_API_SECRET_ID: 'fivetran/api-key',
+  CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
+  EVENT_BUS_NAME: 'fivetran-provisioner-local',
+  RECORD_CONCURRENCY: String(DEPLOYED_RECORD_CONCURRENCY),
+};
+
+/** The repository, so that defaults hold wherever the command is run from. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where a run writes its events, handler log and stack file; git-ignored. */
+export const DEFAULT_RUN_DIR = join(REPO_ROOT, '.local-run');
+export const DEFAULT_EXAMPLES_DIR = join(REPO_ROOT, 'examples');

@@ -1,0 +1,8 @@
+/**
+ * The producer client: what an upstream system uses to put provisioning
+ * requests on the queue, checked against the same contract the worker uses.
+ */
+export { enqueue, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './enqueue';
+export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './batch-packing';
+export { validateRequest, type RequestValidation } from './validate-request';
+export { REFUSAL_CODES, type EnqueueOptions, type EnqueueProgress, type EnqueueResult, type RefusalCode } from './types';

@@ -1,0 +1,55 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { BackoffOptions } from '../retry-policy';
+
+/**
+ * Why a request was not put on the queue. Stable: callers branch on it.
+ * - INVALID_REQUEST: the worker would refuse it too, so it is never sent.
+ * - SQS_REJECTED: SQS refused the entry for good (a sender fault such as a bad character).
+ * - SQS_UNAVAILABLE: SQS kept failing with a retryable error until the re-sends ran out.
+ */
+export const REFUSAL_CODES = ['INVALID_REQUEST', 'SQS_REJECTED', 'SQS_UNAVAILABLE'] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+export type EnqueueResult =
+  | {
+      /** Position of the request in the input. */
+      index: number;
+      status: 'sent';
+      requestId: string;
+      messageId: string;
+      /** SendMessageBatch calls this entry took (1 unless re-sent). */
+      attempts: number;
+    }
+  | {
+      index: number;
+      status: 'refused';
+      /** null when the request has no readable requestId. */
+      requestId: string | null;
+      code: RefusalCode;
+      /** Names each field that is wrong, or the SQS error; never a secret (requests hold none). */
+      reason: string;
+      attempts: number;
+    };
+
+export interface EnqueueProgress {
+  total: number;
+  sent: number;
+  refused: number;
+}
+
+export interface EnqueueOptions {
+  queueUrl: string;
+  /** Default: `createSqsClient()`, which follows `AWS_ENDPOINT_URL_SQS` and the usual AWS variables. */
+  sqsClient?: SQSClient;
+  /** SendMessageBatch calls per entry, the first included, before it is given up as SQS_UNAVAILABLE. Default 5. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Batches in flight at once. Default 4. */
+  concurrency?: number;
+  /** Upper bound of one batch's payload; SQS's limit unless a test shrinks it. */
+  maxBatchBytes?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called whenever a request is settled (sent or refused). */
+  onProgress?: (progress: EnqueueProgress) => void;
+}
