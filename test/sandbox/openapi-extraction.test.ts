@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,10 +8,13 @@ import {
   renderGitlabContract,
 } from '../../local/fivetran-sandbox/extract-openapi';
 
-// Fivetran's definition lives next to the repo (locally and in CI), never inside it.
+// Fivetran's definition lives next to the repo (in CI and on the team's machines), never inside it.
+// Where it is absent, these tests cannot compare and are reported as skipped; everything else still
+// runs against the committed extract.
 const OPENAPI_PATH = resolve(import.meta.dirname, '../../../shared/fivetran/openapi.json');
-const openapiDocument = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as Record<string, any>;
-const contract = extractGitlabContract(openapiDocument);
+const definitionPresent = existsSync(OPENAPI_PATH);
+const openapiDocument = (definitionPresent ? JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) : {}) as Record<string, any>;
+const contract = definitionPresent ? extractGitlabContract(openapiDocument) : undefined!;
 
 function collectKeys(node: unknown, keys = new Set<string>()): Set<string> {
   if (Array.isArray(node)) node.forEach((item) => collectKeys(item, keys));
@@ -24,7 +27,7 @@ function collectKeys(node: unknown, keys = new Set<string>()): Set<string> {
   return keys;
 }
 
-describe('openapi-gitlab.json, the committed GitLab contract', () => {
+describe.runIf(definitionPresent)('openapi-gitlab.json, the committed GitLab contract', () => {
   it('is exactly what extractGitlabContract() derives from Fivetran\'s current definition', () => {
     // Given the committed file and the definition
     const committed = readFileSync(CONTRACT_PATH, 'utf8');
