@@ -1,4 +1,5 @@
 import { clearCache } from '@middy/util';
+import { inFlightCountingFetch } from '../test/support/in-flight-fetch';
 import { benchHandler } from './support/invoke';
 import { BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';
@@ -17,18 +18,8 @@ export async function batchConcurrency(): Promise<BenchmarkResult> {
   const services = await startLocalServices({ [`${BENCH_PREFIX}team`]: { personal_access_token: 'bench-token-not-real' } });
   try {
     services.sandbox.setCreateLatency(CREATE_LATENCY_MS);
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const countingFetch: typeof fetch = async (...args) => {
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      try {
-        return await fetch(...args);
-      } finally {
-        inFlight -= 1;
-      }
-    };
-    const invoke = benchHandler(services.workerEnv, { fetch: countingFetch });
+    const fivetranCalls = inFlightCountingFetch();
+    const invoke = benchHandler(services.workerEnv, { fetch: fivetranCalls.fetch });
     await invoke([benchRequest('warm_up')]); // container and secrets warm, as in a warm Lambda
 
     const single: number[] = [];
@@ -40,10 +31,10 @@ export async function batchConcurrency(): Promise<BenchmarkResult> {
       single.push((await timed(() => invoke([benchRequest(`single_${run}`)]))).ms);
       batch.push((await timed(() => invoke(Array.from({ length: BATCH }, (_, i) => benchRequest(`batch_${run}_${i}`))))).ms);
       const createsBefore = services.sandbox.calls.filter((call) => call.method === 'POST').length;
-      maxInFlight = 0;
+      fivetranCalls.resetMax();
       sameSchema.push((await timed(() => invoke(Array.from({ length: BATCH }, () => benchRequest(`same_${run}`))))).ms);
       sameSchemaCreates += services.sandbox.calls.filter((call) => call.method === 'POST').length - createsBefore;
-      sameSchemaMaxInFlight = Math.max(sameSchemaMaxInFlight, maxInFlight);
+      sameSchemaMaxInFlight = Math.max(sameSchemaMaxInFlight, fivetranCalls.maxInFlight);
     }
     const ratio = median(batch) / median(single);
     const sameRatio = median(sameSchema) / median(single);

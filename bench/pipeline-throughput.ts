@@ -1,8 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_PREFIX, benchRequest } from './support/local-services';
-import { createQueues, createSqsClient, sendAll, startWorker, useServices } from './support/pipeline';
+import { benchRequest } from './support/local-services';
+import { createQueues, sendAll, startBenchServices, startWorker } from './support/pipeline';
 import type { BenchmarkResult } from './support/report';
-import { startServicesChild } from './support/services-child';
 import { round } from './support/stats';
 
 const REQUESTS = 1_000;
@@ -14,14 +13,8 @@ const REQUESTS = 1_000;
  * same sends, receives and deletes with no handler give the SQS share.
  */
 export async function pipelineThroughput(): Promise<BenchmarkResult> {
-  const services = await startServicesChild({
-    secrets: {
-      [BENCH_API_SECRET_ID]: JSON.stringify(BENCH_API_KEY),
-      [`${BENCH_PREFIX}team`]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }),
-    },
-  });
-  useServices(services.addresses);
-  const sqs = createSqsClient();
+  const services = await startBenchServices();
+  const { sqs } = services;
   try {
     // The raw loop: the same messages sent, received ten at a time and deleted, with no handler.
     const raw = await createQueues(sqs, 'bench-raw');
@@ -82,7 +75,6 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
       ],
     };
   } finally {
-    sqs.destroy();
     await services.stop();
   }
 }

@@ -1,7 +1,6 @@
-import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_PREFIX, benchRequest } from './support/local-services';
-import { createQueues, createSqsClient, DEPLOYED, sendAll, startWorker, useServices } from './support/pipeline';
+import { benchRequest } from './support/local-services';
+import { createQueues, DEPLOYED, sendAll, startBenchServices, startWorker } from './support/pipeline';
 import type { BenchmarkResult } from './support/report';
-import { startServicesChild } from './support/services-child';
 import { round } from './support/stats';
 
 /** Fivetran's 20 creations a minute, scaled down in time: 10 per 10 s. */
@@ -15,15 +14,8 @@ const REQUESTS = 30;
  * LIMIT more each time the window allows: (REQUESTS / LIMIT - 1) windows.
  */
 export async function rateLimitEfficiency(): Promise<BenchmarkResult> {
-  const services = await startServicesChild({
-    secrets: {
-      [BENCH_API_SECRET_ID]: JSON.stringify(BENCH_API_KEY),
-      [`${BENCH_PREFIX}team`]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }),
-    },
-    createRateLimit: { limit: LIMIT, windowMs: WINDOW_MS },
-  });
-  useServices(services.addresses);
-  const sqs = createSqsClient();
+  const services = await startBenchServices({ createRateLimit: { limit: LIMIT, windowMs: WINDOW_MS } });
+  const { sqs } = services;
   try {
     const queue = await createQueues(sqs, 'bench-rate-limit');
     await sendAll(sqs, queue.queueUrl, Array.from({ length: REQUESTS }, (_, i) => benchRequest(`limited_${i}`)));
@@ -67,7 +59,6 @@ export async function rateLimitEfficiency(): Promise<BenchmarkResult> {
       ],
     };
   } finally {
-    sqs.destroy();
     await services.stop();
   }
 }

@@ -5,11 +5,35 @@ import { createProvisionHandler } from '../../functions/provision/provision-hand
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
 import { loadConfig } from '../../shared/config';
 import { createSqsClient } from '../../shared/sqs-client';
-import { BENCH_API_SECRET_ID, BENCH_PREFIX } from './local-services';
-import type { ServiceAddresses } from './services-child';
+import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_PREFIX } from './local-services';
+import { startServicesChild, type ServiceAddresses } from './services-child';
 
 /** The deployed stack's defaults (infra/provisioner-stack.ts), so the benchmark measures what runs on AWS. */
 export const DEPLOYED = { batchSize: 5, recordConcurrency: 5, visibilityTimeoutSeconds: 545, maxReceiveCount: 5 };
+
+/**
+ * Starts the services in a child process with the benchmark's secrets, points
+ * this process's AWS SDK at them, and opens an SQS client.
+ */
+export async function startBenchServices(options: { createRateLimit?: { limit: number; windowMs: number } } = {}) {
+  const services = await startServicesChild({
+    secrets: {
+      [BENCH_API_SECRET_ID]: JSON.stringify(BENCH_API_KEY),
+      [`${BENCH_PREFIX}team`]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }),
+    },
+    ...options,
+  });
+  useServices(services.addresses);
+  const sqs = createSqsClient();
+  return {
+    ...services,
+    sqs,
+    async stop() {
+      sqs.destroy();
+      await services.stop();
+    },
+  };
+}
 
 /** Points this process's AWS SDK at the child's services. */
 export function useServices(addresses: ServiceAddresses): void {
@@ -79,4 +103,3 @@ export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: 
   };
 }
 
-export { createSqsClient };

@@ -8,6 +8,7 @@ import { vi } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/provision-handler';
 import { loadConfig } from '../../shared/config';
 import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran-sandbox/server';
+import { inFlightCountingFetch } from './in-flight-fetch';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from './fixtures';
 
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/provisioning';
@@ -64,17 +65,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     FIVETRAN_REQUEST_TIMEOUT_MS: '2000',
     ...options.env,
   });
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const countingFetch: typeof fetch = async (...args) => {
-    inFlight += 1;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    try {
-      return await fetch(...args);
-    } finally {
-      inFlight -= 1;
-    }
-  };
+  const fivetranCalls = inFlightCountingFetch();
   const handler = createProvisionHandler(config, {
     now: () => clock,
     sleep: async (ms) => {
@@ -82,7 +73,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       clock += ms;
     },
     random: () => 0.5,
-    fetch: countingFetch,
+    fetch: fivetranCalls.fetch,
   });
   let remainingMs = options.remainingMs ?? 60_000;
 
@@ -96,7 +87,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     sleeps,
     config,
     get maxConcurrentFivetranCalls() {
-      return maxInFlight;
+      return fivetranCalls.maxInFlight;
     },
     advanceClock(ms: number) {
       clock += ms;
