@@ -18,13 +18,13 @@ import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets
 import {
   DEFAULT_RUN_DIR,
   DEPLOYED_BATCH_SIZE,
-  DEPLOYED_FUNCTION_TIMEOUT_SECONDS,
   DEPLOYED_MAX_RECEIVE_COUNT,
   LOCAL_DLQ_NAME,
   LOCAL_QUEUE_NAME,
   LOCAL_VISIBILITY_TIMEOUT_SECONDS,
   LOCAL_WAIT_TIME_SECONDS,
   LOCAL_WORKER_ENV,
+  localFunctionTimeoutMs,
 } from './settings';
 import { removeStackFile, writeStackFile } from './stack-file';
 
@@ -187,7 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handler,
       batchSize: options.batchSize ?? DEPLOYED_BATCH_SIZE,
       waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
-      functionTimeoutMs: DEPLOYED_FUNCTION_TIMEOUT_SECONDS * 1000,
+      functionTimeoutMs: localFunctionTimeoutMs(queues.visibilityTimeoutSeconds),
       functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     });

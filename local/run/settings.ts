@@ -23,10 +23,21 @@ export const DEPLOYED_RECORD_CONCURRENCY = 5;
 /**
  * The local queue's visibility timeout. A failed record comes back after this
  * long; with the deployed 545 s a retried example would keep a local run busy
- * for many minutes, so locally it is short. The handler's own retries inside
- * one delivery are unchanged.
+ * for many minutes, so locally it is short. The local function timeout follows
+ * it (see localFunctionTimeoutMs), so a record is never delivered again while
+ * an invocation still works on it.
  */
-export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
+export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
+
+/**
+ * The function timeout the local poller gives the handler: the deployed one,
+ * but never longer than the queue's visibility timeout. Lambda refuses an SQS
+ * source whose visibility timeout is shorter than the function's timeout for
+ * the same reason: the record would come back while it is still in progress.
+ */
+export function localFunctionTimeoutMs(visibilityTimeoutSeconds: number): number {
+  return Math.min(DEPLOYED_FUNCTION_TIMEOUT_SECONDS, visibilityTimeoutSeconds) * 1000;
+}
 /** Long-polling wait of the local poller: short enough that Ctrl-C ends the run within it. */
 export const LOCAL_WAIT_TIME_SECONDS = 2;
 
@@ -42,6 +53,8 @@ export const LOCAL_WORKER_ENV: Readonly<Record<string, string>> = {
   CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
   EVENT_BUS_NAME: 'fivetran-provisioner-local',
   RECORD_CONCURRENCY: String(DEPLOYED_RECORD_CONCURRENCY),
+  // The local function timeout is short (it follows the visibility timeout); keep most of it for work.
+  SAFETY_MARGIN_MS: '1000',
 };
 
 /** The repository, so that defaults hold wherever the command is run from. */

@@ -26,7 +26,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     runDir,
     secretsFile: SECRETS_FILE,
-    visibilityTimeoutSeconds: 1,
+    // Short, so the dead-letter case is quick; the function timeout follows it (3 s, 1 s kept back).
+    visibilityTimeoutSeconds: 3,
     maxReceiveCount: 2,
     waitTimeSeconds: 1,
     workerEnv: { MAX_ATTEMPTS_PER_DELIVERY: '2' },
