@@ -48,6 +48,8 @@ export interface InvocationScope {
   snapshots?: GroupSnapshots;
   logger: Logger;
   loadApiKey(): Promise<FivetranApiKey>;
+  /** Drops the cached API key after Fivetran refused it. */
+  forgetApiKey?(): void;
 }
 
 /** Thrown to hand a record back to SQS; Powertools turns it into a batch item failure. */
@@ -99,6 +101,7 @@ export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps
           logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: redact(error.message, secrets) }),
       });
       attempts = result.attempts;
+      if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
       if (!result.ok) throw result.error;
       await deps.publisher.publish([provisionedEvent(request, result.outcome, result.connection, result.attempts)]);
       deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');

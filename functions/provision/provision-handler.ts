@@ -81,6 +81,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       snapshots: createGroupSnapshots(groupIdsOf(event.Records.map((record) => record.body))),
       logger,
       loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
+      ...(context.forgetFivetranApiKey ? { forgetApiKey: context.forgetFivetranApiKey } : {}),
     };
     return processPartialResponse(
       event,

@@ -15,7 +15,11 @@ const defaults = {
 };
 export type FivetranApiKeyOptions = Partial<typeof defaults> & { secretId: string };
 
-export type ContextWithApiKey = Context & { loadFivetranApiKey?: () => Promise<FivetranApiKey> };
+export type ContextWithApiKey = Context & {
+  loadFivetranApiKey?: () => Promise<FivetranApiKey>;
+  /** Forgets the cached key, so the next invocation reads it again (Fivetran refused it). */
+  forgetFivetranApiKey?: () => void;
+};
 
 /**
  * Reads the Fivetran API key with `@middy/secrets-manager` and hands records a
@@ -55,6 +59,11 @@ export function fivetranApiKey(options: FivetranApiKeyOptions): MiddlewareObj<un
         // Marks the read as handled now; the records that need the key await it below.
         pending.catch(() => undefined);
       }
+      request.context.forgetFivetranApiKey = () => {
+        // A key Fivetran refuses is probably being rotated: read it again next time, not after the TTL.
+        clearCache([cacheKey]);
+        fetchedAt = undefined;
+      };
       let loaded: Promise<FivetranApiKey> | undefined;
       request.context.loadFivetranApiKey = () => {
         loaded ??= getInternal(['fivetranApiKey'], request as Request).then(

@@ -396,6 +396,19 @@ describe('provisioning handler: secret rotation', () => {
     expect(h.sandbox.connections()).toHaveLength(2);
   });
 
+  it('reads the API key again on the next invocation after Fivetran refused it', async () => {
+    // given a key Fivetran refuses, as while an operator rotates it
+    h.sandbox.injectFault({ kind: 'status', status: 401, times: h.config.maxAttemptsPerDelivery });
+    const record = h.record(patRequest());
+    expect(failedIds(await h.invoke([record]))).toEqual([record.messageId]);
+    // when the record comes back, well within the cache period
+    expect(failedIds(await h.invoke([h.record(patRequest())]))).toEqual([]);
+    // then the key was read a second time, and the connection created
+    const reads = h.secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+    expect(reads.filter((id) => id === API_KEY_SECRET_ID)).toHaveLength(2);
+    expect(h.sandbox.connections()).toHaveLength(1);
+  });
+
   it('reads a missing API key again on the next invocation, without waiting for the cache period', async () => {
     h.setSecret(API_KEY_SECRET_ID, undefined);
     const first = h.record(patRequest());
