@@ -1,0 +1,68 @@
+import * as z from 'zod/mini';
+import { ConfigurationError } from './errors';
+import './zod-messages';
+
+/**
+ * Reading a function's settings from its environment: the rules several
+ * functions share, and the one way they fail (naming each bad variable).
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const POSITIVE_WHOLE = 'must be a positive whole number';
+
+/**
+ * Fivetran's base URL. HTTPS only, except on loopback where the local sandbox
+ * answers: the API key travels in every request's Authorization header.
+ */
+export const fivetranApiUrlSetting = z._default(
+  z.pipe(
+    z.url({ error: 'must be an absolute URL such as https://api.fivetran.com' }).check(
+      z.refine(
+        (value) => {
+          const url = new URL(value);
+          return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+        },
+        { error: 'must use https:// (plain http:// is allowed only on loopback)' },
+      ),
+    ),
+    z.transform((value: string) => value.replace(/\/+$/, '')),
+  ),
+  'https://api.fivetran.com',
+);
+
+/** The `source` of published events: EventBridge reserves `aws.` for AWS services. */
+export const eventSourceSetting = z._default(
+  z.string().check(z.regex(/^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/, { error: 'must be 1 to 256 of A-Za-z0-9._/- and not start with aws.' })),
+  'fivetran.provisioner',
+);
+
+/** A required, non-empty variable; `what` says what it holds. */
+export const requiredSetting = (what: string) => z.string({ error: `is required: ${what}` }).check(z.minLength(1));
+
+/** A whole number of at least 1 (and at most `max`), with a default. */
+export const positiveIntSetting = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z._default(
+    z.coerce.number({ error: POSITIVE_WHOLE }).check(
+      z.refine((value: number) => Number.isInteger(value) && value > 0 && value <= max, {
+        error: max === Number.MAX_SAFE_INTEGER ? POSITIVE_WHOLE : `must be a whole number from 1 to ${max}`,
+      }),
+    ),
+    fallback,
+  );
+
+/**
+ * Parses the environment with a schema of its variables. Empty variables count
+ * as unset. A missing or malformed variable fails with its name in the
+ * message, so a broken deployment says what to fix in its first log line.
+ *
+ * @example readEnvironment(z.object({ EVENT_BUS_NAME: requiredSetting('the bus name') }), process.env)
+ */
+export function readEnvironment<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
