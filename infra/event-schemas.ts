@@ -1,3 +1,4 @@
+import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../shared/backfill/backfill-event';
 import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED, eventDetailJsonSchemas } from '../shared/event-schema';
 
 /**
@@ -196,15 +197,24 @@ export function outcomeEventSchemas(source: string): OutcomeEventSchema[] {
   return OUTCOME_DETAIL_TYPES.map((detailType) => {
     const detailSchema = details[detailType];
     if (detailSchema === undefined) throw new Error(`shared/event-schema has no JSON Schema for "${detailType}"`);
-    return {
-      detailType,
-      schemaName: `${source.replace(/[^A-Za-z0-9._-]/g, '.')}@${pascalCase(detailType)}`,
-      content: eventBridgeEventSchema({
-        detailType,
-        source,
-        detailSchema,
-        description: `"${detailType}" events that the Fivetran provisioner publishes with source "${source}".`,
-      }),
-    };
+    return registryEntry(source, detailType, detailSchema);
   });
+}
+
+/** The draft-4 schema of the `Backfill Completed` event, from the zod schema in `shared/backfill/backfill-event`. */
+export function backfillEventSchema(source: string): OutcomeEventSchema {
+  return registryEntry(source, BACKFILL_COMPLETED, backfillCompletedJsonSchema());
+}
+
+function registryEntry(source: string, detailType: string, detailSchema: unknown): OutcomeEventSchema {
+  return {
+    detailType,
+    schemaName: `${source.replace(/[^A-Za-z0-9._-]/g, '.')}@${pascalCase(detailType)}`,
+    content: eventBridgeEventSchema({
+      detailType,
+      source,
+      detailSchema,
+      description: `"${detailType}" events that the Fivetran provisioner publishes with source "${source}".`,
+    }),
+  };
 }

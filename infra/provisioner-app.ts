@@ -21,6 +21,26 @@ const retentionDays = z.coerce
     error: `must be one of the retention periods CloudWatch Logs offers (${Object.values(logs.RetentionDays).filter((d) => typeof d === 'number').join(', ')})`,
   });
 
+/** `-c key='[...]'` arrives as a string; a stage block in cdk.json holds the value itself. */
+const json = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }, schema);
+
+const scheduleContext = { schedule: z.string(), timeZone: z.string().optional() };
+const backfillContext = z.strictObject({
+  name: z.string(),
+  ...scheduleContext,
+  manifest: z.strictObject({ bucketName: z.string().optional(), key: z.string() }),
+  mode: z.enum(['missing', 'all']).optional(),
+});
+const redriveContext = z.strictObject({ ...scheduleContext, maxMessagesPerSecond: z.number().int().optional() });
+
 /** What can be set through context; durations carry their unit in the key. */
 export const provisionerContextSchema = z.strictObject({
   functionTimeoutSeconds: positiveInt,
@@ -45,6 +65,9 @@ export const provisionerContextSchema = z.strictObject({
   oldestMessageAgeAlarmMinutes: positiveInt,
   alarmTopicArn: z.string().startsWith('arn:'),
   alarmEmail: z.string().min(3),
+  backfills: json(z.array(backfillContext)),
+  manifestBucketName: z.string().min(3),
+  redriveSchedule: json(redriveContext),
 }).partial();
 export type ProvisionerContext = z.infer<typeof provisionerContextSchema>;
 
@@ -101,6 +124,9 @@ export function stackPropsFromContext(settings: ProvisionerContext): Provisioner
       settings.oldestMessageAgeAlarmMinutes === undefined ? undefined : Duration.minutes(settings.oldestMessageAgeAlarmMinutes),
     alarmEmail: settings.alarmEmail,
     alarmTopicArn: settings.alarmTopicArn,
+    backfills: settings.backfills,
+    manifestBucketName: settings.manifestBucketName,
+    redriveSchedule: settings.redriveSchedule,
   };
 }
 

@@ -1,11 +1,15 @@
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { BackfillSchedules, type BackfillSchedule } from './constructs/backfill-schedules';
 import { OutcomeEvents } from './constructs/outcome-events';
 import { ProvisionerAlarms } from './constructs/provisioner-alarms';
 import { ProvisionerFunction } from './constructs/provisioner-function';
 import { ProvisioningQueue } from './constructs/provisioning-queue';
+import { ScheduledRedrive, type RedriveSchedule } from './constructs/scheduled-redrive';
+import { backfillEventSchema } from './event-schemas';
 import { acknowledgeNagFinding } from './nag';
 import { validateProvisionerProps } from './validate-props';
 
@@ -75,13 +79,25 @@ export interface ProvisionerStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** E-mail address the alarms notify, through a new KMS-encrypted topic. Not together with `alarmTopicArn`. @default - none */
   readonly alarmEmail?: string;
+  /**
+   * Scheduled backfills: each reads a JSON Lines manifest from S3 on its
+   * schedule and enqueues the requests whose schema has no connection yet
+   * (or every valid one, with `mode: 'all'`). @default - none
+   */
+  readonly backfills?: readonly BackfillSchedule[];
+  /**
+   * Name of an existing bucket for manifests that name no bucket of their own.
+   * @default - an encrypted, TLS-only, versioned bucket is created when a backfill needs one
+   */
+  readonly manifestBucketName?: string;
+  /** Move dead-lettered requests back to the queue on a schedule (an SQS move task at a bounded rate). @default - no schedule */
+  readonly redriveSchedule?: RedriveSchedule;
 }
 
 /** The settings after defaults are applied; what the constructs are built from. */
-export type ResolvedProvisionerSettings = Required<
-  Omit<ProvisionerStackProps, keyof StackProps | 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail'>
-> &
-  Pick<ProvisionerStackProps, 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail'>;
+type OptionalSetting = 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail' | 'manifestBucketName' | 'redriveSchedule';
+export type ResolvedProvisionerSettings = Required<Omit<ProvisionerStackProps, keyof StackProps | OptionalSetting>> &
+  Pick<ProvisionerStackProps, OptionalSetting>;
 
 /**
  * The queue's visibility timeout: at least six function timeouts (Lambda's
@@ -99,6 +115,10 @@ export class ProvisionerStack extends Stack {
   readonly worker: ProvisionerFunction;
   readonly outcomeEvents: OutcomeEvents;
   readonly alarms: ProvisionerAlarms;
+  /** The backfill function and its schedules, when backfills are declared. */
+  readonly backfills?: BackfillSchedules;
+  /** The scheduled redrive, when `redriveSchedule` is set. */
+  readonly redrive?: ScheduledRedrive;
   /** The API key secret, when the stack created it. */
   readonly fivetranApiSecret?: secretsmanager.Secret;
 
@@ -113,6 +133,9 @@ export class ProvisionerStack extends Stack {
       existingEventBusName: props.existingEventBusName,
       alarmTopicArn: props.alarmTopicArn,
       alarmEmail: props.alarmEmail,
+      manifestBucketName: props.manifestBucketName,
+      redriveSchedule: props.redriveSchedule,
+      backfills: props.backfills ?? [],
       functionTimeout: props.functionTimeout ?? Duration.seconds(90),
       memorySize: props.memorySize ?? 512,
       maxReceiveCount: props.maxReceiveCount ?? 5,
@@ -179,6 +202,43 @@ export class ProvisionerStack extends Stack {
       },
     });
 
+    // The default group. CDK names a group of the stack's own with a literal, not a Ref, so CloudFormation
+    // would not order it before the schedules in it (and see cloudformation-coverage-roadmap#1726).
+    const hasSchedules = s.backfills.length > 0 || s.redriveSchedule !== undefined;
+    const scheduleGroup = hasSchedules ? scheduler.ScheduleGroup.fromDefaultScheduleGroup(this, 'DefaultScheduleGroup') : undefined;
+    if (scheduleGroup !== undefined && s.backfills.length > 0) {
+      this.backfills = new BackfillSchedules(this, 'Backfill', {
+        backfills: s.backfills,
+        manifestBucketName: s.manifestBucketName,
+        queue: this.queue.queue,
+        eventBus: this.outcomeEvents.eventBus,
+        apiSecretPolicyArn: apiSecret.policyArn,
+        logRetention: s.logRetention,
+        scheduleGroup,
+        // The backfill reads the same API, key, bus and source as the worker (shared/backfill/backfill-config.ts).
+        environment: {
+          FIVETRAN_API_URL: s.fivetranApiUrl,
+          FIVETRAN_API_SECRET_ID: apiSecret.id,
+          EVENT_BUS_NAME: this.outcomeEvents.eventBus.eventBusName,
+          EVENT_SOURCE: s.eventSource,
+          FIVETRAN_REQUEST_TIMEOUT_MS: String(s.fivetranRequestTimeout.toMilliseconds()),
+          POWERTOOLS_METRICS_NAMESPACE: 'FivetranProvisioner',
+          POWERTOOLS_LOG_LEVEL: s.logLevel,
+        },
+      });
+      this.outcomeEvents.registerSchema(backfillEventSchema(s.eventSource));
+    }
+    if (scheduleGroup !== undefined && s.redriveSchedule !== undefined) {
+      this.redrive = new ScheduledRedrive(this, 'Redrive', {
+        ...s.redriveSchedule,
+        queue: this.queue.queue,
+        deadLetterQueue: this.queue.deadLetterQueue,
+        logRetention: s.logRetention,
+        logLevel: s.logLevel,
+        scheduleGroup,
+      });
+    }
+
     this.alarms = new ProvisionerAlarms(this, 'Alarms', {
       queue: this.queue.queue,
       deadLetterQueue: this.queue.deadLetterQueue,
@@ -236,5 +296,12 @@ export class ProvisionerStack extends Stack {
     output('FivetranApiSecretId', apiSecretId, 'Secret holding {"apiKey","apiSecret"} of the Fivetran API key');
     output('CredentialsSecretPrefix', this.settings.credentialsSecretPrefix, 'GitLab credential secrets must be named with this prefix');
     if (this.alarms.topic !== undefined) output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic the alarms notify');
+    if (this.backfills !== undefined) {
+      output('BackfillFunctionName', this.backfills.function.functionName, 'The backfill function (its logs carry each run\'s runId)');
+      if (this.backfills.manifestBucketName !== undefined) {
+        output('ManifestBucketName', this.backfills.manifestBucketName, 'Bucket of the backfill manifests that name no bucket of their own');
+      }
+    }
+    if (this.redrive !== undefined) output('RedriveFunctionName', this.redrive.function.functionName, 'The scheduled redrive function');
   }
 }

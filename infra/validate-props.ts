@@ -16,6 +16,17 @@ const COMPLETE_SECRET_ARN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secre
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
 const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** The backfill's name travels in its events and names its schedule's construct. */
+const BACKFILL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** EventBridge Scheduler's recurring expressions (one-time `at(...)` schedules are not backfills). */
+const SCHEDULE_EXPRESSION = /^(cron\(\S+( \S+){5}\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/**
+ * A manifest key becomes part of an IAM resource: `*` and `?` would widen the
+ * grant to other objects and `${...}` is a policy variable, so none are allowed.
+ */
+const MANIFEST_KEY = /^[^*?$]{1,1024}$/;
+const MAX_MOVE_RATE = 500;
 
 export class ProvisionerPropsError extends Error {
   override readonly name = 'ProvisionerPropsError';
@@ -88,7 +99,45 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   if (s.alarmTopicArn !== undefined) check(TOPIC_ARN.test(s.alarmTopicArn), `alarmTopicArn is not an SNS topic ARN: "${s.alarmTopicArn}"`);
   if (s.alarmEmail !== undefined) check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail), `alarmEmail is not an e-mail address: "${s.alarmEmail}"`);
 
+  checkSchedules(s, check);
+
   if (problems.length > 0) throw new ProvisionerPropsError(`Invalid ProvisionerStack properties: ${problems.join('; ')}`);
+}
+
+function checkSchedules(s: ResolvedProvisionerSettings, check: (ok: boolean, problem: string) => void): void {
+  const names = new Set<string>();
+  s.backfills.forEach((backfill, index) => {
+    const where = `backfills[${index}]`;
+    check(BACKFILL_NAME.test(backfill.name), `${where}.name must be 1 to 64 of A-Za-z0-9_-, got "${backfill.name}"`);
+    check(!names.has(backfill.name), `${where}.name "${backfill.name}" is used by another backfill`);
+    names.add(backfill.name);
+    check(SCHEDULE_EXPRESSION.test(backfill.schedule), `${where}.schedule must be cron(...) with six fields or rate(n unit), got "${backfill.schedule}"`);
+    if (backfill.timeZone !== undefined) check(isTimeZone(backfill.timeZone), `${where}.timeZone must be an IANA time zone such as Europe/Berlin, got "${backfill.timeZone}"`);
+    check(MANIFEST_KEY.test(backfill.manifest.key), `${where}.manifest.key must be 1 to 1024 characters without *, ? or $, got "${backfill.manifest.key}"`);
+    if (backfill.manifest.bucketName !== undefined) {
+      check(BUCKET_NAME.test(backfill.manifest.bucketName), `${where}.manifest.bucketName is not an S3 bucket name: "${backfill.manifest.bucketName}"`);
+    }
+    check(backfill.mode === undefined || backfill.mode === 'missing' || backfill.mode === 'all', `${where}.mode must be "missing" or "all"`);
+  });
+  if (s.manifestBucketName !== undefined) check(BUCKET_NAME.test(s.manifestBucketName), `manifestBucketName is not an S3 bucket name: "${s.manifestBucketName}"`);
+  const redrive = s.redriveSchedule;
+  if (redrive !== undefined) {
+    check(SCHEDULE_EXPRESSION.test(redrive.schedule), `redriveSchedule.schedule must be cron(...) with six fields or rate(n unit), got "${redrive.schedule}"`);
+    if (redrive.timeZone !== undefined) check(isTimeZone(redrive.timeZone), `redriveSchedule.timeZone must be an IANA time zone, got "${redrive.timeZone}"`);
+    const rate = redrive.maxMessagesPerSecond;
+    if (rate !== undefined) {
+      check(Number.isInteger(rate) && rate >= 1 && rate <= MAX_MOVE_RATE, `redriveSchedule.maxMessagesPerSecond must be a whole number from 1 to ${MAX_MOVE_RATE}, got ${rate}`);
+    }
+  }
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isHttpsUrl(value: string): boolean {

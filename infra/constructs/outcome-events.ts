@@ -2,7 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import { outcomeEventSchemas } from '../event-schemas';
+import { outcomeEventSchemas, type OutcomeEventSchema } from '../event-schemas';
 
 export interface OutcomeEventsProps {
   /** `source` of every event the provisioner publishes. */
@@ -45,15 +45,17 @@ export class OutcomeEvents extends Construct {
     this.registry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
       description: `JSON Schemas (draft 4) of the events with source ${props.eventSource}`,
     });
-    this.schemas = outcomeEventSchemas(props.eventSource).map(
-      (schema) =>
-        new eventschemas.CfnSchema(this, `${schema.schemaName.split('@')[1]}Schema`, {
-          registryName: this.registry.attrRegistryName,
-          schemaName: schema.schemaName,
-          type: 'JSONSchemaDraft4',
-          description: `Detail type "${schema.detailType}"`,
-          content: JSON.stringify(schema.content),
-        }),
-    );
+    this.schemas = outcomeEventSchemas(props.eventSource).map((schema) => this.registerSchema(schema));
+  }
+
+  /** Adds the schema of another event the provisioner publishes (such as `Backfill Completed`) to the registry. */
+  registerSchema(schema: OutcomeEventSchema): eventschemas.CfnSchema {
+    return new eventschemas.CfnSchema(this, `${schema.schemaName.split('@')[1]}Schema`, {
+      registryName: this.registry.attrRegistryName,
+      schemaName: schema.schemaName,
+      type: 'JSONSchemaDraft4',
+      description: `Detail type "${schema.detailType}"`,
+      content: JSON.stringify(schema.content),
+    });
   }
 }

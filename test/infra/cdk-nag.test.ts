@@ -29,6 +29,19 @@ const variants = [
     existingEventBusName: 'integration-events',
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:platform-alarms',
   }),
+  new ProvisionerStack(app, 'WithSchedules', {
+    backfills: [
+      { name: 'nightly', schedule: 'cron(0 3 * * ? *)', timeZone: 'Europe/Berlin', manifest: { key: 'teams.jsonl' } },
+      { name: 'shared', schedule: 'rate(1 day)', manifest: { bucketName: 'shared-manifests', key: 'all.jsonl' }, mode: 'all' },
+    ],
+    redriveSchedule: { schedule: 'rate(6 hours)' },
+  }),
+  new ProvisionerStack(app, 'WithSchedulesBound', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+    manifestBucketName: 'team-manifests',
+    backfills: [{ name: 'nightly', schedule: 'rate(1 day)', manifest: { key: 'teams.jsonl' } }],
+    redriveSchedule: { schedule: 'rate(6 hours)', maxMessagesPerSecond: 50 },
+  }),
 ];
 
 function unacknowledgedFindings(stack: Stack): string[] {
@@ -82,6 +95,19 @@ describe('cdk-nag AwsSolutions checks', () => {
     for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(80);
   });
 
+  it('acknowledges, for backfills and the scheduled redrive, only the X-Ray wildcard and the manifest bucket\'s access logs', () => {
+    const acks = acknowledgements(variants.find((stack) => stack.stackName === 'WithSchedules')!);
+    expect(acks.map(({ path, id }) => `${path} ${id}`).sort()).toEqual([
+      'WithSchedules/Backfill/ManifestBucket AwsSolutions-S1',
+      'WithSchedules/Backfill/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'WithSchedules/FivetranApiSecret AwsSolutions-SMG4',
+      'WithSchedules/Redrive/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'WithSchedules/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'WithSchedules/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:fivetran-provisioner/WithSchedules/gitlab/*]',
+    ]);
+    for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(80);
+  });
+
   it('acknowledges only findings the rules really raise (no stale acknowledgement)', () => {
     for (const stack of [appStack, ...variants]) {
       for (const ack of acknowledgements(stack)) {
@@ -93,6 +119,8 @@ describe('cdk-nag AwsSolutions checks', () => {
           expect(raised, `${ack.path} ${ack.id}`).toContain(finding[1]);
         } else if (ack.id === 'AwsSolutions-SMG4') {
           expect(resources.map((r) => rules.secretsmanager.SecretsManagerRotationEnabled(r))).toContain(NagRuleCompliance.NON_COMPLIANT);
+        } else if (ack.id === 'AwsSolutions-S1') {
+          expect(resources.map((r) => rules.s3.S3BucketLoggingEnabled(r))).toContain(NagRuleCompliance.NON_COMPLIANT);
         } else {
           throw new Error(`no check for acknowledged rule ${ack.id}: add one here`);
         }

@@ -1,0 +1,9 @@
+import { loadBackfillConfig } from '../../shared/backfill/backfill-config';
+import { createBackfillHandler } from './backfill-handler';
+
+/**
+ * The backfill Lambda: invoked by an EventBridge Scheduler schedule (one per
+ * configured backfill) or by itself to continue a run. Configuration is read
+ * once, at cold start; a bad setting fails here, naming the variable.
+ */
+export const handler = createBackfillHandler(loadBackfillConfig());

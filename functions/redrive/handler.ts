@@ -1,0 +1,9 @@
+import { loadRedriveConfig } from '../../shared/redrive/redrive-config';
+import { createRedriveHandler } from './redrive-handler';
+
+/**
+ * The scheduled redrive Lambda: moves dead-lettered requests back to the
+ * provisioning queue with an SQS move task. Configuration is read once, at
+ * cold start; a bad setting fails here, naming the variable.
+ */
+export const handler = createRedriveHandler(loadRedriveConfig());

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The event a backfill run publishes when it ends, on the bus and with the
+ * source of the worker's outcome events. Subscribers route on `detail-type`
+ * and `detail.status`; `detail` follows `backfillCompletedDetailSchema`.
+ */
+export const BACKFILL_COMPLETED = 'Backfill Completed';
+
+export const BACKFILL_MODES = ['missing', 'all'] as const;
+export type BackfillMode = (typeof BACKFILL_MODES)[number];
+
+/** Codes of a run that stopped before its last line. Stable: subscribers branch on them. */
+export const BACKFILL_ABORT_CODES = [
+  'MANIFEST_UNREADABLE',
+  'MANIFEST_CHANGED',
+  'MANIFEST_TOO_LARGE',
+  'API_KEY_UNAVAILABLE',
+  'HANDOFF_FAILED',
+  'TOO_MANY_INVOCATIONS',
+  'INTERNAL_ERROR',
+] as const;
+export type BackfillAbortCode = (typeof BACKFILL_ABORT_CODES)[number];
+
+/** Why a valid line was not put on the queue. */
+export const NOT_ENQUEUED_CODES = [
+  /** The line's group does not exist in Fivetran. */
+  'GROUP_NOT_FOUND',
+  /** The schema is used by a connection of another service: the worker would refuse the request too. */
+  'SCHEMA_TAKEN',
+  /** The group's connections could not be listed (Fivetran down, rate limited, API key refused). */
+  'GROUP_LISTING_FAILED',
+  /** SQS refused the message, or kept failing until the re-sends ran out (the producer's SQS_* codes). */
+  'SQS_REJECTED',
+  'SQS_UNAVAILABLE',
+] as const;
+export type NotEnqueuedCode = (typeof NOT_ENQUEUED_CODES)[number];
+
+export const manifestReferenceSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  /** The object read: every invocation of the run reads this ETag (and version, in a versioned bucket). */
+  etag: z.string().optional(),
+  versionId: z.string().optional(),
+});
+
+/** Every non-blank line ends in exactly one of the other counts. */
+export const backfillCountsSchema = z.object({
+  lines: z.int().min(0),
+  invalid: z.int().min(0),
+  /** Same group and schema as an earlier line of the manifest (mode "missing" only). */
+  duplicate: z.int().min(0),
+  alreadyProvisioned: z.int().min(0),
+  enqueued: z.int().min(0),
+  failedToEnqueue: z.int().min(0),
+});
+
+export const lineIssueSchema = z.object({ path: z.string(), reason: z.string() });
+
+export const invalidLineSchema = z.object({
+  line: z.int().min(1),
+  requestId: z.string().nullable(),
+  issues: z.array(lineIssueSchema),
+});
+
+export const failedLineSchema = z.object({
+  line: z.int().min(1),
+  requestId: z.string(),
+  groupId: z.string(),
+  code: z.enum(NOT_ENQUEUED_CODES),
+  reason: z.string(),
+});
+
+export const backfillCompletedDetailSchema = z.object({
+  backfill: z.string(),
+  /** The request id of the run's first invocation; every log line of the run carries it. */
+  runId: z.string(),
+  status: z.enum(['completed', 'aborted']),
+  mode: z.enum(BACKFILL_MODES),
+  manifest: manifestReferenceSchema,
+  counts: backfillCountsSchema,
+  /** The first invalid lines, in manifest order; `invalidLinesOmitted` counts the rest. */
+  invalidLines: z.array(invalidLineSchema),
+  invalidLinesOmitted: z.int().min(0),
+  /** The first valid lines that were not enqueued, in manifest order; `failedLinesOmitted` counts the rest. */
+  failedLines: z.array(failedLineSchema),
+  failedLinesOmitted: z.int().min(0),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.int().min(0),
+  /** Lambda invocations the run took (1 unless it handed over to follow-ups). */
+  invocations: z.int().min(1),
+  /** Aborted runs only: why, and the first line that was not handled. */
+  error: z.object({ code: z.enum(BACKFILL_ABORT_CODES), message: z.string() }).optional(),
+  stoppedAtLine: z.int().min(1).optional(),
+});
+
+export type ManifestReference = z.infer<typeof manifestReferenceSchema>;
+export type BackfillCounts = z.infer<typeof backfillCountsSchema>;
+export type InvalidLine = z.infer<typeof invalidLineSchema>;
+export type FailedLine = z.infer<typeof failedLineSchema>;
+export type BackfillCompletedDetail = z.infer<typeof backfillCompletedDetailSchema>;
+
+/** The JSON Schema of the detail, for the stack's schema registry. */
+export function backfillCompletedJsonSchema(): unknown {
+  return z.toJSONSchema(backfillCompletedDetailSchema);
+}
