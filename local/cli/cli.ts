@@ -1,4 +1,5 @@
 import { enqueueCommand } from './commands/enqueue';
+import { REDRIVE_USAGE, runRedrive } from './commands/redrive';
 import { schemaCommand } from './commands/schema';
 import { startCommand } from './commands/start';
 import { validateCommand } from './commands/validate';
@@ -11,7 +12,11 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   enqueue: enqueueCommand,
   validate: validateCommand,
   schema: schemaCommand,
+  redrive: (args, io) => runRedrive(args, { stdout: io.out, stderr: io.err }),
 };
+
+/** Commands whose options have a help text of their own. */
+const COMMAND_USAGE: Record<string, string> = { redrive: REDRIVE_USAGE };
 
 /**
  * Runs one CLI command and returns its exit code: 0 done, 1 the command's
@@ -23,7 +28,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const [name, ...args] = argv;
   const helpFlag = (arg: string) => arg === '--help' || arg === '-h';
   if (name === undefined || name === 'help' || helpFlag(name) || args.some(helpFlag)) {
-    io.out(USAGE);
+    io.out((name !== undefined && COMMAND_USAGE[name]) || USAGE);
     return 0;
   }
   const command = COMMANDS[name];

@@ -13,6 +13,10 @@ Commands
   validate <file|->     Check requests against the request schema without sending them.
   schema [request|events]
                         Print the JSON Schemas of the request and of the events' detail.
+  redrive --dlq <url|arn>
+                        Move dead-lettered requests back to their queue at a bounded rate
+                        (StartMessageMoveTask, or receive/send/delete where SQS lacks it).
+                        "redrive --help" lists its options.
   help                  Show this text.
 
   <file> is JSON Lines (one request a line), or a .json file holding one request or an

@@ -69,7 +69,13 @@ describe('fivetran-provisioner CLI', () => {
     const printed = JSON.parse(out.join('\n'));
     expect(printed.requestSchemaVersion).toBe('1');
     expect(printed.request.required).toEqual(expect.arrayContaining(['requestId', 'connection']));
-    expect(Object.keys(printed.events)).toEqual(['Connection Provisioned', 'Connection Provisioning Failed']);
+    expect(Object.keys(printed.events)).toEqual(['Connection Provisioned', 'Connection Provisioning Failed', 'Backfill Completed']);
+  });
+
+  it('redrive --help prints the redrive options, not the general help', async () => {
+    const { io, out } = captureIo();
+    expect(await runCli(['redrive', '--help'], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/^Usage: npx fivetran-provisioner redrive --dlq/);
   });
 
   it('refuses an unknown command or option with exit code 2', async () => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../../../shared/backfill/backfill-event';
 import { eventDetailJsonSchemas } from '../../../shared/event-schema';
 import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION } from '../../../shared/request-schema';
 import type { CliIo } from '../io';
@@ -15,7 +16,7 @@ export async function schemaCommand(args: string[], io: CliIo): Promise<number> 
     throw new UsageError(`schema takes nothing, "request" or "events"`);
   }
   const request = z.toJSONSchema(provisioningRequestSchema);
-  const events = eventDetailJsonSchemas();
+  const events = { ...eventDetailJsonSchemas(), [BACKFILL_COMPLETED]: backfillCompletedJsonSchema() };
   // Alone, each is a plain JSON Schema a validator can load; together they carry the contract's version.
   const printed = part === 'request' ? request : part === 'events' ? events : { requestSchemaVersion: REQUEST_SCHEMA_VERSION, request, events };
   io.out(JSON.stringify(printed, null, 2));
