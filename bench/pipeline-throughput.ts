@@ -56,7 +56,7 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
     return {
       id: 'pipeline-throughput',
       title: 'Local pipeline throughput',
-      figure: { name: 'requests per second, end to end', value: round(rps, 1), target: 'report', met: stats.created === REQUESTS },
+      figure: { name: 'requests per second, end to end', value: round(rps, 1), target: 'none set; every request provisioned', met: stats.created === REQUESTS },
       details: {
         requests: REQUESTS,
         'connections created': stats.created,

@@ -21,7 +21,8 @@ export interface ServiceStats {
 /** Starts bench/support/services-process.ts in a child process and talks to it over IPC. */
 export async function startServicesChild(options: object) {
   const child: ChildProcess = fork(new URL('./services-process.ts', import.meta.url), [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
+    // fauxqs uses node:sqlite, which Node 22 flags as experimental on every start.
+    execArgv: ['--import', 'tsx', '--disable-warning=ExperimentalWarning'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const [addresses] = (await once(child, 'message')) as [ServiceAddresses];
