@@ -20,18 +20,11 @@ import { readApiKey } from '../../shared/backfill/read-api-key';
 import { createS3Client } from '../../shared/backfill/s3-client';
 import { createEventPublisher } from '../../shared/event-publisher';
 import { enqueue } from '../../shared/producer';
-import { deadlineAt, DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/retry-policy';
+import { deadlineAt, DEFAULT_BACKOFF } from '../../shared/retry-policy';
 import { createSqsClient } from '../../shared/sqs-client';
+import type { HandlerOverrides } from '../../shared/handler-overrides';
 
-/** What tests and the local runner may swap: time, chance, logs and the HTTP client. */
-export interface BackfillHandlerOverrides {
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  backoff?: BackoffOptions;
-  logger?: Logger;
-  fetch?: typeof fetch;
-}
+export type BackfillHandlerOverrides = HandlerOverrides;
 
 /** What one invocation did; also logged. */
 export type BackfillInvocationResult =

@@ -19,17 +19,10 @@ import { fivetranApiKey, type ContextWithApiKey } from '../../shared/middleware/
 import { createQueueVisibility } from '../../shared/queue-visibility';
 import { processRecord, type RecordProcessorDeps } from '../../shared/record-processor';
 import { createSqsClient } from '../../shared/sqs-client';
-import { deadlineAt, type BackoffOptions } from '../../shared/retry-policy';
+import { deadlineAt } from '../../shared/retry-policy';
+import type { HandlerOverrides } from '../../shared/handler-overrides';
 
-/** What tests and the local runner may swap: time, chance and where logs go. */
-export interface ProvisionHandlerOverrides {
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  backoff?: BackoffOptions;
-  logger?: Logger;
-  fetch?: typeof fetch;
-}
+export type ProvisionHandlerOverrides = HandlerOverrides;
 
 
 /**

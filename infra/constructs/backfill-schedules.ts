@@ -115,11 +115,6 @@ export class BackfillSchedules extends Construct {
       roles: [this.role],
       statements: [new iam.PolicyStatement({ sid: 'InvokeSelfToContinue', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
     });
-    acknowledgeNagFinding(
-      this.role.node.findChild('DefaultPolicy'),
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on "*". The infra tests check that no other action is granted on "*".',
-    );
 
     const invoker = new SchedulerInvokeRole(this, 'SchedulerRole', {
       fn: this.function,

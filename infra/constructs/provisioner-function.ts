@@ -88,11 +88,6 @@ export class ProvisionerFunction extends Construct {
     const policy = this.role.node.findChild('DefaultPolicy');
     acknowledgeNagFinding(
       policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on "*". The infra tests check that no other action is granted on "*".',
-    );
-    acknowledgeNagFinding(
-      policy,
       iamWildcardResourceFindingId(this, credentialsArn),
       'Requests name the GitLab credentials secret to use; the worker may read secrets under the credentials prefix only (secretsmanager:GetSecretValue on <prefix>*), and refuses references outside it before calling Secrets Manager.',
     );

@@ -5,7 +5,6 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeNagFinding } from '../nag';
 import { createEsmFunction } from './esm-function';
 import { FunctionScheduleTarget, SchedulerInvokeRole } from './function-schedule-target';
 
@@ -77,11 +76,6 @@ export class ScheduledRedrive extends Construct {
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'SendToProvisioningQueue', actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
-    );
-    acknowledgeNagFinding(
-      this.role.node.findChild('DefaultPolicy'),
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they can only be granted on "*". The infra tests check that no other action is granted on "*".',
     );
 
     const invoker = new SchedulerInvokeRole(this, 'SchedulerRole', {

@@ -11,7 +11,7 @@ import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aw
 import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
 import { startPoller, type BatchReport, type Poller } from '../sqs-poller';
 import { overrideEnv, type EnvOverrides } from './env-overrides';
-import { createEventSink, type EventSink } from './event-sink';
+import { createEventSink } from './event-sink';
 import { FileLogger } from './file-logger';
 import { createProvisioningQueues, describeQueue, type ProvisioningQueues } from './queues';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
