@@ -28,10 +28,12 @@ export function assertCredentialsReferenceAllowed(
   prefix: string,
   location: FunctionLocation | undefined,
 ): void {
+  // Only a well-formed secret ARN is repeated back: anything else might be a token pasted into the wrong field.
+  const shown = SECRET_ARN.test(reference) ? ` ${JSON.stringify(reference)}` : '';
   const refuse = (why: string): never => {
     throw new ProvisioningError(
       'CREDENTIALS_NOT_ALLOWED',
-      `credentialsSecretId ${JSON.stringify(reference)} is not allowed: ${why}. Use a secret whose name starts with "${prefix}"`,
+      `credentialsSecretId${shown} is not allowed: ${why}. Use a secret whose name starts with "${prefix}"`,
     );
   };
   let name = reference;

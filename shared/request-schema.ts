@@ -24,6 +24,9 @@ const SYNC_FREQUENCIES = [1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440] as co
 /** Fivetran schema names: lowercase letters, digits and `_`, not starting with a digit. */
 export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
+/** DNS labels of letters, digits and hyphens, dot-separated, with an optional port. */
+const HOST_NAME = /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+
 const inlineSecretRefused = (secretKey: string) =>
   z.optional(
     z.never({
@@ -43,8 +46,13 @@ export const gitlabConfigSchema = z.strictObject({
     .check(z.maxLength(128), z.regex(SCHEMA_NAME_PATTERN, { error: 'must be lowercase letters, digits and _, not starting with a digit' })),
   auth: z.optional(z.enum(['oauth_2', 'personal_access_token'])),
   base_url: z.optional(z.enum(['', 'gitlab.com'])),
+  // A host (and port), never a URL: a URL could carry a user and password, and they would reach
+  // Fivetran in a field that is not treated as a secret.
   custom_base_url: z.optional(
-    z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^\S+$/, { error: 'must be a host name such as gitlab.example.com, with no spaces' })),
+    z.string().check(
+      z.maxLength(253),
+      z.regex(HOST_NAME, { error: 'must be a host name such as gitlab.example.com (optionally :port), with no scheme, path or credentials' }),
+    ),
   ),
   enable_mtls_connection: z.optional(z.enum(['true', 'false'])),
   personal_access_token: inlineSecretRefused('personal_access_token'),

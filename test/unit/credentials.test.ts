@@ -125,6 +125,21 @@ describe('credentials reference policy', () => {
     expect(check(reference)).toBe('CREDENTIALS_NOT_ALLOWED');
   });
 
+  it('repeats a refused reference only when it is a secret ARN, never what might be a pasted token', () => {
+    const messageOf = (reference: string) => {
+      try {
+        assertCredentialsReferenceAllowed(reference, CREDENTIALS_PREFIX, location);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(messageOf('fake-token-M4RK3R-pasted')).not.toContain('M4RK3R');
+    expect(messageOf('fake-token-M4RK3R-pasted')).toMatch(/^credentialsSecretId is not allowed: its name is outside the allowed prefix/);
+    const foreignArn = 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:fivetran/gitlab/a-AbCdEf';
+    expect(messageOf(foreignArn)).toContain(foreignArn);
+  });
+
   it('refuses any ARN when the function does not know its own account', () => {
     const reference = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/a-AbCdEf';
     expect(codeOf(() => assertCredentialsReferenceAllowed(reference, CREDENTIALS_PREFIX, undefined))).toBe('CREDENTIALS_NOT_ALLOWED');
