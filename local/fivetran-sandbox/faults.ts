@@ -28,7 +28,7 @@ export interface RequestTarget {
 
 const INJECTABLE_STATUSES: readonly InjectableStatus[] = [400, 401, 403, 409, 429, 500, 502, 503, 504];
 const SERVER_ERROR_STATUSES: readonly InjectableStatus[] = [500, 502, 503, 504];
-/** Fivetran's documented Retry-After example; "long" random 429s use it. */
+/** Fivetran's documented Retry-After example; "long" random 429s use it unless told otherwise. */
 const LONG_RETRY_AFTER_SECONDS = 3600;
 const NO_FAULT: PlannedFault = { delayMs: 0, outcome: null, kind: undefined };
 
@@ -77,6 +77,10 @@ export class FaultInjector {
     }
     if (latency !== undefined && !(latency.minMs >= 0 && latency.maxMs >= latency.minMs)) {
       throw new SandboxConfigError('latency needs 0 <= minMs <= maxMs');
+    }
+    const { longRetryAfterSeconds } = config;
+    if (longRetryAfterSeconds !== undefined && !(Number.isInteger(longRetryAfterSeconds) && longRetryAfterSeconds >= 0)) {
+      throw new SandboxConfigError(`longRetryAfterSeconds must be a whole number of seconds >= 0, got ${longRetryAfterSeconds}`);
     }
     this.random = { config, prng: seededRandom(config.seed ?? this.defaultSeed) };
   }
@@ -144,7 +148,10 @@ function pickOutcome(config: RandomFaultConfig, target: RequestTarget, roll: num
   const p = config.probabilities;
   const candidates: Array<[number, () => FaultOutcome]> = [
     [p.status429Short ?? 0, () => ({ kind: 'status', status: 429, retryAfterSeconds: 1 })],
-    [p.status429Long ?? 0, () => ({ kind: 'status', status: 429, retryAfterSeconds: LONG_RETRY_AFTER_SECONDS })],
+    [
+      p.status429Long ?? 0,
+      () => ({ kind: 'status', status: 429, retryAfterSeconds: config.longRetryAfterSeconds ?? LONG_RETRY_AFTER_SECONDS }),
+    ],
     [p.status5xx ?? 0, () => ({
       kind: 'status',
       status: SERVER_ERROR_STATUSES[Math.floor(statusPick * SERVER_ERROR_STATUSES.length)] as InjectableStatus,

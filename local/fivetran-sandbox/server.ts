@@ -115,6 +115,7 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     });
     // Recorded before the body leaves, so a client that got its answer always finds its call in `calls`.
     call.status = status;
+    if (headers['Retry-After'] !== undefined) call.retryAfter = headers['Retry-After'];
     finish(call, started);
     response.end(text);
   };

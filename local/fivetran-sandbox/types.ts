@@ -60,12 +60,17 @@ export type FaultKind = FaultRule['kind'];
 export interface RandomFaultConfig {
   /** Default: the sandbox's `seed`. */
   seed?: number;
+  /**
+   * Retry-After of the "long" random 429, in whole seconds. Default 3600 (Fivetran's documented
+   * example); tests that must see the rate-limited request come back set a few seconds.
+   */
+  longRetryAfterSeconds?: number;
   /** Per-request probabilities; all but `latency` are exclusive outcomes and must sum to at most 1. */
   probabilities: {
     latency?: { p: number; minMs: number; maxMs: number };
     /** 429 with Retry-After: 1. */
     status429Short?: number;
-    /** 429 with Retry-After: 3600 (Fivetran's documented example). */
+    /** 429 with Retry-After: `longRetryAfterSeconds` (default 3600, Fivetran's documented example). */
     status429Long?: number;
     /** One of 500, 502, 503, 504. */
     status5xx?: number;
@@ -85,6 +90,8 @@ export interface RecordedCall {
   body: unknown;
   /** null when the socket was dropped without an answer. */
   status: number | null;
+  /** The Retry-After header of the answer, when it had one (429s). */
+  retryAfter?: string;
   faultKind?: FaultKind;
 }
 
