@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAMPAIGN_GROUPS } from './support/campaign';
+import {
+  acceptedUnusualInputs,
+  badInputCorpus,
+  CORPUS_SECRET,
+  corpusSecretValue,
+  escapeAstral,
+  sqsAccepts,
+  type CorpusContext,
+} from './support/bad-input-corpus';
+import { findLeaks } from './support/markers';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from './support/pipeline';
+import { runCampaign, type CampaignOutcome, type CampaignSettings } from './support/run-campaign';
+import { faultCampaignSettings } from './support/settings';
+
+/**
+ * Every secret gets a unique marker: the Fivetran API key (its id and its
+ * secret), every credentials secret of the campaign, the secrets of the
+ * bad-input corpus (including those that are not JSON or hold unknown keys),
+ * and every secret value a malformed request carries inline. Then the fault
+ * campaign and the bad-input corpus run together through the real-SDK
+ * pipeline, and every log line (stdout and stderr, at DEBUG), every published
+ * event (with its error message and Fivetran's answer) and every error a
+ * handler threw is searched for every marker.
+ */
+const SETTINGS: CampaignSettings = {
+  ...faultCampaignSettings(424242),
+  extra: ({ accountId, markers }) => {
+    const context: CorpusContext = {
+      prefix: CREDENTIALS_PREFIX,
+      accountId,
+      region: REGION,
+      apiKeySecretId: API_KEY_SECRET_ID,
+      groupId: CAMPAIGN_GROUPS[0]!,
+      marker: (label) => markers.next(label),
+    };
+    // SQS itself refuses the few bodies with raw NUL or unpaired surrogates; the corpus test feeds those to the handler directly.
+    const corpus = badInputCorpus(context).filter((badInput) => sqsAccepts(badInput.body));
+    const accepted = acceptedUnusualInputs(context);
+    const messages = [...corpus, ...accepted].map((input) => ({
+      body: escapeAstral(input.body),
+      ...('attributes' in input && input.attributes ? { attributes: input.attributes } : {}),
+    }));
+    corpusSize = messages.length;
+    extraBodies = messages.map((message) => message.body);
+    return {
+      messages,
+      secrets: Object.assign({ [`${CREDENTIALS_PREFIX}${CORPUS_SECRET}`]: corpusSecretValue(context) }, ...corpus.map((badInput) => badInput.secrets ?? {})),
+      seeded: corpus.filter((badInput) => badInput.takenBy).map((badInput) => ({ groupId: badInput.groupId, schema: badInput.schema, service: badInput.takenBy! })),
+    };
+  },
+};
+
+let corpusSize = 0;
+let extraBodies: string[] = [];
+let outcome: CampaignOutcome | undefined;
+
+beforeAll(async () => {
+  outcome = await runCampaign(SETTINGS);
+  await outcome.pipeline.stop();
+}, 90_000);
+
+afterAll(async () => {
+  await outcome?.pipeline.stop();
+});
+
+function requestIdIn(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { requestId?: string }).requestId;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('secrets stay secret through the fault campaign and the bad-input corpus', () => {
+  it('ran both to the end, so the scan covers everything they produced', () => {
+    const { run, extraIds, deadLetters, pipeline } = outcome!;
+    expect(run.drained).toBe(true);
+    expect(corpusSize).toBeGreaterThanOrEqual(100);
+    expect(extraIds).toHaveLength(corpusSize);
+    // Every corpus message ended: with a failure event naming it, in the dead-letter queue, or provisioned.
+    const failedIds = new Set(pipeline.events().map((event) => (event.detail as { sqsMessageId?: string }).sqsMessageId));
+    const deadIds = new Set(deadLetters.map((letter) => letter.messageId));
+    const provisionedIds = new Set(
+      pipeline
+        .events()
+        .filter((event) => event.detailType === 'Connection Provisioned')
+        .map((event) => (event.detail as { requestId: string }).requestId),
+    );
+    const unsettled = extraIds.filter((id, index) => {
+      if (failedIds.has(id) || deadIds.has(id)) return false;
+      const body = extraBodies[index]!;
+      return !provisionedIds.has(requestIdIn(body) ?? '');
+    });
+    expect(unsettled).toEqual([]);
+    expect(pipeline.logLines.length).toBeGreaterThan(run.messageIds.length);
+  });
+
+  it('used the marked secrets: Fivetran received them, so their absence elsewhere means something', () => {
+    const { pipeline, markers } = outcome!;
+    const sent = JSON.stringify(pipeline.sandbox.connections().map((connection) => connection.createRequest));
+    const campaignMarkers = markers.all().filter(({ label }) => /^(pat|mtls|oauth)-/.test(label));
+    expect(campaignMarkers.length).toBeGreaterThan(0);
+    expect(campaignMarkers.filter(({ marker }) => !sent.includes(marker))).toEqual([]);
+  });
+
+  it('finds a planted marker, so a leak could not go unseen', () => {
+    const [first] = outcome!.markers.all();
+    expect(findLeaks([first!], [{ where: 'canary', text: `token=${first!.marker};` }])).toHaveLength(1);
+  });
+
+  it('shows no marker in any log line, event, error message or error a handler threw', () => {
+    const { pipeline, markers, apiKey } = outcome!;
+    const haystacks = [
+      ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
+      ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
+      ...pipeline.batchErrors.map((error, index) => ({
+        where: `handler error ${index + 1}`,
+        text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
+      })),
+    ];
+    // The API key also travels base64-encoded in the Authorization header.
+    const authorization = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
+    const needles = [...markers.all(), { marker: authorization, label: 'API key, as sent in Authorization' }];
+    expect(findLeaks(needles, haystacks)).toEqual([]);
+  });
+});
