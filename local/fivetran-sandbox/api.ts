@@ -69,6 +69,18 @@ export class FivetranApi {
   constructor(private readonly settings: FivetranApiSettings) {
     this.random = seededRandom(settings.seed);
   }
+  /** A fresh id and the connection data Fivetran would answer for this create request. */
+  private newConnection(createRequest: Parameters<typeof buildConnectionData>[0]) {
+    const id = this.store.newId(this.random);
+    const data = buildConnectionData(createRequest, {
+      id,
+      createdAt: new Date().toISOString(),
+      connectedBy: CONNECTED_BY,
+      connectCardToken: fakeJwt(this.random, id),
+    });
+    return { id, data };
+  }
+
 
   /** Answers one request; synchronous, so a create's checks and its write cannot interleave with another request. */
   handle(request: ApiRequest): ApiResponse {
@@ -94,13 +106,7 @@ export class FivetranApi {
       throw new SandboxConfigError(`schema '${seed.schema}' is already taken in group '${seed.groupId}'`);
     }
     const createRequest = { group_id: seed.groupId, service: seed.service ?? SERVICE, paused: seed.paused ?? false, config: { schema: seed.schema } };
-    const id = this.store.newId(this.random);
-    const data = buildConnectionData(createRequest, {
-      id,
-      createdAt: new Date().toISOString(),
-      connectedBy: CONNECTED_BY,
-      connectCardToken: fakeJwt(this.random, id),
-    });
+    const { id, data } = this.newConnection(createRequest);
     data.service = createRequest.service;
     const connection: StoredConnection = { id, groupId: seed.groupId, schema: seed.schema, createRequest, data };
     this.store.add(connection);
@@ -175,13 +181,7 @@ export class FivetranApi {
       );
     }
 
-    const id = this.store.newId(this.random);
-    const data = buildConnectionData(createRequest, {
-      id,
-      createdAt: new Date().toISOString(),
-      connectedBy: CONNECTED_BY,
-      connectCardToken: fakeJwt(this.random, id),
-    });
+    const { id, data } = this.newConnection(createRequest);
     this.store.add({ id, groupId: createRequest.group_id, schema, createRequest: structuredClone(body) as Record<string, unknown>, data });
     this.settings.limiter?.record();
     return { status: 201, body: { code: 'Success', message: 'Connection has been created', data }, contract: 'createResponse' };

@@ -52,6 +52,17 @@ export const backfillCursorSchema = z.strictObject({
 });
 export type BackfillCursor = z.infer<typeof backfillCursorSchema>;
 
+/** Counts and reported lines of a run that has handled no line yet. */
+export function noProgress() {
+  return {
+    counts: { ...ZERO_COUNTS },
+    invalidLines: [],
+    invalidLinesOmitted: 0,
+    failedLines: [],
+    failedLinesOmitted: 0,
+  };
+}
+
 export const ZERO_COUNTS: BackfillCounts = Object.freeze({
   lines: 0,
   invalid: 0,
@@ -85,11 +96,7 @@ export function startCursor(input: {
       ...(input.manifest.versionId === undefined ? {} : { versionId: input.manifest.versionId }),
     },
     nextLine: 1,
-    counts: { ...ZERO_COUNTS },
-    invalidLines: [],
-    invalidLinesOmitted: 0,
-    failedLines: [],
-    failedLinesOmitted: 0,
+    ...noProgress(),
     startedAt: input.startedAt.toISOString(),
     invocations: 1,
   };

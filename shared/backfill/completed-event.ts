@@ -6,7 +6,7 @@ import {
   type BackfillMode,
   type ManifestReference,
 } from './backfill-event';
-import { ZERO_COUNTS, type BackfillCursor } from './backfill-cursor';
+import { noProgress, type BackfillCursor } from './backfill-cursor';
 
 export interface RunEnd {
   finishedAt: Date;
@@ -68,11 +68,7 @@ export function abortedBeforeStart(input: {
       status: 'aborted',
       mode: input.mode,
       manifest: input.manifest,
-      counts: { ...ZERO_COUNTS },
-      invalidLines: [],
-      invalidLinesOmitted: 0,
-      failedLines: [],
-      failedLinesOmitted: 0,
+      ...noProgress(),
       startedAt: input.startedAt.toISOString(),
       finishedAt: input.finishedAt.toISOString(),
       durationMs: Math.max(0, input.finishedAt.getTime() - input.startedAt.getTime()),
