@@ -30,8 +30,8 @@ export interface FivetranClient {
   createConnection(body: CreateConnectionBody, options: CallOptions): Promise<FivetranConnection>;
   /** Every connection of a group whose schema is exactly `schema`, following `next_cursor`. */
   findConnectionsBySchema(groupId: string, schema: string, options: CallOptions): Promise<FivetranConnection[]>;
-  /** Every connection of a group, following `next_cursor` in pages of 1000. */
-  listGroupConnections(groupId: string, options: CallOptions): Promise<FivetranConnection[]>;
+  /** Every connection of a group, following `next_cursor` in pages of 1000 (or `pageSize`). */
+  listGroupConnections(groupId: string, options: CallOptions & { pageSize?: number }): Promise<FivetranConnection[]>;
 }
 
 /** Stops a cursor that never ends from looping forever. */
@@ -117,7 +117,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       return items.filter((item) => item.schema === schema);
     },
     listGroupConnections(groupId, callOptions) {
-      return listGroup(groupId, { limit: String(GROUP_PAGE_SIZE) }, callOptions);
+      return listGroup(groupId, { limit: String(callOptions.pageSize ?? GROUP_PAGE_SIZE) }, callOptions);
     },
   };
 
