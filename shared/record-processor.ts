@@ -15,6 +15,7 @@ import type { RateGate } from './fivetran/rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
+import { recordLog, type RecordLog } from './record-log';
 import { redact } from './redact';
 import { parseProvisioningRequest, type KnownRequestFields } from './request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request-schema';
@@ -65,9 +66,7 @@ export class RecordHandedBack extends Error {
 export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
   const parsed = parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
-  const logger = scope.logger.createChild({
-    persistentKeys: { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId },
-  });
+  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId });
   if (!parsed.ok) {
     return settleFailure(record, parsed.error, known, 0, [], deps, logger);
   }
@@ -135,7 +134,7 @@ async function settleFailure(
   attempts: number,
   secrets: readonly string[],
   deps: RecordProcessorDeps,
-  logger: Logger,
+  logger: RecordLog,
 ): Promise<void> {
   const message = redact(fault.message, secrets);
   const fivetran =

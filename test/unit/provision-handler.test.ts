@@ -420,6 +420,20 @@ describe('provisioning handler: secret rotation', () => {
 });
 
 describe('provisioning handler: logs', () => {
+  it('marks only the first invocation of a container as a cold start, on the lines of its records too', async () => {
+    await h.invoke([h.record(patRequest({ schema: 'gitlab_first' }))]);
+    const firstLines = h.logLines.length;
+    await h.invoke([h.record(patRequest({ schema: 'gitlab_second' }))]);
+    const recordLines = (from: number, to?: number) =>
+      h.logLines
+        .slice(from, to)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => typeof line.sqsMessageId === 'string');
+    expect(recordLines(0, firstLines).map((line) => line.cold_start)).toContain(true);
+    expect(recordLines(firstLines).length).toBeGreaterThan(0);
+    expect(recordLines(firstLines).every((line) => line.cold_start === false)).toBe(true);
+  });
+
   it('writes structured JSON with the request id and message id on every line of a record, and no secret anywhere', async () => {
     h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 503 });
     h.setSecret(`${CREDENTIALS_PREFIX}mtls`, FAKE_MTLS);
