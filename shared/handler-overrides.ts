@@ -2,9 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BackoffOptions } from './retry-policy';
 
 /**
- * What tests, benchmarks and the local runner may swap in a function's
- * handler: time, chance, where logs go and the HTTP client. Production passes
- * none of them.
+ * What tests and benchmarks may swap in a function's handler: time, chance,
+ * where logs go and the HTTP client. The deployed functions and the local run
+ * pass none of them.
  */
 export interface HandlerOverrides {
   now?: () => number;

@@ -1,18 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import { startFauxqs } from 'fauxqs';
-import { createProvisionHandler } from '../../functions/provision/provision-handler';
 import { loadConfig, type ProvisionerConfig } from '../../shared/config';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { createSqsClient } from '../../shared/sqs-client';
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
 import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
-import { startPoller, type BatchReport, type Poller } from '../sqs-poller';
+import type { BatchReport } from '../sqs-poller';
 import { overrideEnv, type EnvOverrides } from './env-overrides';
 import { createEventSink } from './event-sink';
-import { FileLogger } from './file-logger';
 import { createProvisioningQueues, describeQueue, type ProvisioningQueues } from './queues';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
@@ -27,6 +24,7 @@ import {
   localFunctionTimeoutMs,
 } from './settings';
 import { removeStackFile, writeStackFile } from './stack-file';
+import { lambdaVariables, startWorkerChild } from './worker-child';
 
 export interface LocalStackOptions {
   /** A Fivetran API to use instead of the sandbox (https; its API key goes in the API key secret). */
@@ -52,6 +50,7 @@ export interface LocalStackOptions {
   /** Worker variables (shared/config.ts) that win over the environment and the local defaults. */
   workerEnv?: Record<string, string>;
   onEvent?: (event: PublishedEvent) => void;
+  /** Every batch the worker's poller handled, or failed to receive; `handlerError` is then a message. */
   onBatch?: (report: BatchReport) => void;
 }
 
@@ -79,7 +78,10 @@ export interface LocalStack {
   /** The local Secrets Manager and EventBridge, unless both are real. */
   aws: AwsStandIn | undefined;
   local: LocalParts;
+  /** The worker's configuration, as functions/provision/handler.ts read it from the worker process's environment. */
   config: ProvisionerConfig;
+  /** The worker process, which imports functions/provision/handler.ts as Lambda does. */
+  workerPid: number;
   /** The SQS client of the stack (endpoint resolved as the handler's). */
   sqs: SQSClient;
   /** Every event published during the run, in order; a live array. */
@@ -89,7 +91,7 @@ export interface LocalStack {
   endpoints: { sqs: string; secretsManager: string; eventBridge: string; fivetran: string };
   /** Messages now in the local dead-letter queue (without receiving them); undefined when SQS is not local. */
   deadLetters: (() => DeadLetter[]) | undefined;
-  /** Stops the poller after its batch, clears middy's cache, closes every server and restores the environment. */
+  /** Has the worker finish its batch and exit, then closes every server and restores the environment. */
   stop(): Promise<void>;
 }
 
@@ -99,8 +101,9 @@ const AWS_DEFAULT = '(AWS, as the SDK resolves it)';
  * Starts the provisioner on this machine: SQS (fauxqs) with the queue and
  * dead-letter queue wired like the CDK stack, the Fivetran sandbox, the
  * Secrets Manager and EventBridge stand-in fed from the secrets file, an
- * event sink, and the Lambda's handler fed by a poller that behaves like the
- * SQS event source mapping. Any part given an endpoint is used instead.
+ * event sink, and, in a process of its own, the Lambda's handler module fed by
+ * a poller that behaves like the SQS event source mapping (worker-child.ts).
+ * Any part given an endpoint is used instead.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // The user's settings, read before the stack sets any of its own.
@@ -114,7 +117,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     fivetran: options.fivetranUrl === undefined,
   };
   const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(options.secretsFile ?? defaultSecretsFile())) : {};
-  const workerEnv = { ...LOCAL_WORKER_ENV, ...definedOnly(env), ...options.workerEnv };
+  // What the worker's Lambda configuration would hold: local defaults, under the user's settings, under the caller's.
+  const workerEnv = { ...LOCAL_WORKER_ENV, ...lambdaVariables(env), ...options.workerEnv };
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -144,7 +148,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const allLocal = local.sqs && local.secrets && local.events;
     const noCredentials = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
-    const overrides: EnvOverrides = overrideEnv({
+    // For this process's SQS client and for the worker's clients alike.
+    const awsEnv = definedOnly({
       AWS_ENDPOINT_URL_SQS: fauxqs?.address,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: local.secrets ? aws!.url : undefined,
       AWS_ENDPOINT_URL_EVENTBRIDGE: local.events ? aws!.url : undefined,
@@ -152,9 +157,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Only servers on this machine are called, and they check no signature.
       AWS_ACCESS_KEY_ID: allLocal && noCredentials ? 'local' : undefined,
       AWS_SECRET_ACCESS_KEY: allLocal && noCredentials ? 'local' : undefined,
-      // Metrics would print EMF documents among the events; CloudWatch is not here to read them.
-      POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED === undefined ? 'true' : undefined,
     });
+    const overrides: EnvOverrides = overrideEnv(awsEnv);
     cleanups.push(() => overrides.restore());
 
     // Created after the endpoints are set: the SDK reads them when a client is made.
@@ -172,26 +176,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
     const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
-    const config = loadConfig({ ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount) });
+    const lambdaEnv = { ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount), ...awsEnv };
 
-    // The factory functions/provision/handler.ts calls, with the same config loader; only the log destination differs.
-    const handler = createProvisionHandler(config, { logger: new FileLogger(logFile, { serviceName: 'fivetran-provisioner' }) });
-    // middy keeps the API key in a module-level cache; clear it so a later stack in this process reads its own.
-    clearCache();
-    cleanups.push(() => clearCache());
     const [, , , queueRegion, account] = queues.queueArn.split(':');
-    const poller: Poller = startPoller({
-      sqs,
-      queueUrl: queues.queueUrl,
-      queueArn: queues.queueArn,
-      handler,
-      batchSize: options.batchSize ?? DEPLOYED_BATCH_SIZE,
-      waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
-      functionTimeoutMs: localFunctionTimeoutMs(queues.visibilityTimeoutSeconds),
-      functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
+    const worker = await startWorkerChild({
+      env: lambdaEnv,
+      logFile,
+      start: {
+        queueUrl: queues.queueUrl,
+        queueArn: queues.queueArn,
+        batchSize: options.batchSize ?? DEPLOYED_BATCH_SIZE,
+        waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
+        functionTimeoutMs: localFunctionTimeoutMs(queues.visibilityTimeoutSeconds),
+        functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
+      },
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     });
-    cleanups.push(() => poller.stop());
+    cleanups.push(() => worker.stop());
+    // The worker read the same variables at its cold start; a bad one made it fail above, naming it.
+    const config = loadConfig(lambdaEnv);
 
     writeStackFile(runDir, {
       queueUrl: queues.queueUrl,
@@ -214,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       aws,
       local,
       config,
+      workerPid: worker.pid,
       sqs,
       events: sink.events,
       eventsFile: sink.path,
@@ -266,6 +270,6 @@ async function startSandbox(
   });
 }
 
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }

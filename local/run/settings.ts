@@ -45,6 +45,28 @@ export const LOCAL_QUEUE_NAME = 'fivetran-provisioner-requests';
 export const LOCAL_DLQ_NAME = 'fivetran-provisioner-requests-dlq';
 
 /**
+ * The variables the deployed worker's configuration sets (infra/provisioner-stack.ts, checked by
+ * test/local/deployed-settings.test.ts). The local worker process gets each one set in the
+ * environment, as if it were set in the Lambda's configuration.
+ */
+export const WORKER_VARIABLES = [
+  'FIVETRAN_API_URL',
+  'FIVETRAN_API_SECRET_ID',
+  'CREDENTIALS_SECRET_PREFIX',
+  'EVENT_BUS_NAME',
+  'EVENT_SOURCE',
+  'MAX_RECEIVE_COUNT',
+  'FIVETRAN_REQUEST_TIMEOUT_MS',
+  'RECORD_CONCURRENCY',
+  'SAFETY_MARGIN_MS',
+  'SECRETS_CACHE_TTL_SECONDS',
+  'MAX_ATTEMPTS_PER_DELIVERY',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+
+/**
  * The worker's settings for a local run. Any of these variables set in the
  * environment wins, as it would in the Lambda's configuration.
  */
@@ -55,6 +77,9 @@ export const LOCAL_WORKER_ENV: Readonly<Record<string, string>> = {
   RECORD_CONCURRENCY: String(DEPLOYED_RECORD_CONCURRENCY),
   // The local function timeout is short (it follows the visibility timeout); keep most of it for work.
   SAFETY_MARGIN_MS: '1000',
+  POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner',
+  // Metrics would write EMF documents among the handler's logs; CloudWatch is not here to read them.
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
 /** The repository, so that defaults hold wherever the command is run from. */

@@ -7,6 +7,7 @@ import {
   DEPLOYED_MAX_RECEIVE_COUNT,
   DEPLOYED_RECORD_CONCURRENCY,
   DEPLOYED_VISIBILITY_TIMEOUT_SECONDS,
+  WORKER_VARIABLES,
 } from '../../local/run/settings';
 import { disposeTestApps, newTestApp } from '../infra/support';
 
@@ -26,5 +27,18 @@ describe('the local run mirrors the deployed stack', () => {
       VisibilityTimeout: DEPLOYED_VISIBILITY_TIMEOUT_SECONDS,
       RedrivePolicy: { maxReceiveCount: DEPLOYED_MAX_RECEIVE_COUNT },
     });
+  });
+
+  it('gives the local worker process every variable the deployed worker is configured with', () => {
+    // given the stack's worker function (the one given the credentials prefix)
+    const template = Template.fromStack(new ProvisionerStack(newTestApp({ 'aws:cdk:bundling-stacks': [] }), 'MirrorEnvironment'));
+    const workers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties?.Environment?.Variables?.CREDENTIALS_SECRET_PREFIX !== undefined,
+    );
+    expect(workers).toHaveLength(1);
+    // then the variables the local run passes through from the environment are exactly those,
+    // but for NODE_OPTIONS: its --enable-source-maps is the runtime's, which tsx gives the local worker
+    const deployed = Object.keys(workers[0]!.Properties.Environment.Variables).filter((name) => name !== 'NODE_OPTIONS');
+    expect([...WORKER_VARIABLES].sort()).toEqual(deployed.sort());
   });
 });

@@ -11,8 +11,8 @@ import { stackFilePath } from '../../local/run/stack-file';
 
 /**
  * The local stack as `npm start` runs it: fauxqs, the Fivetran sandbox, the
- * AWS stand-in fed from the fake secrets file, and the Lambda handler fed by
- * the poller, with the examples from examples/. Short visibility timeout and
+ * AWS stand-in fed from the fake secrets file, and the Lambda's handler module
+ * in a worker process of its own, fed by the poller, with the examples from examples/. Short visibility timeout and
  * maxReceiveCount 2 so that a persistent fault reaches the dead-letter queue
  * within seconds.
  */
@@ -127,15 +127,44 @@ describe('the local stack that npm start runs', () => {
     expect(stack.sandbox!.connections().some((connection) => connection.schema === 'gitlab_always_503')).toBe(false);
   });
 
-  it('stops with every server closed, the environment restored and no stack file left', async () => {
-    // given the addresses the stack listened on
+  it('stops with the worker process gone, every server closed, the environment restored and no stack file left', async () => {
+    // given the addresses the stack listened on, and its running worker process
     const addresses = [stack.sandbox!.url, stack.aws!.url, stack.endpoints.sqs];
     expect(existsSync(stackFilePath(runDir))).toBe(true);
+    expect(isRunning(stack.workerPid)).toBe(true);
     // when it stops
     await stack.stop();
-    // then nothing answers there any more
+    // then the worker has exited, and nothing answers there any more
+    expect(isRunning(stack.workerPid)).toBe(false);
     for (const address of addresses) await expect(fetch(address)).rejects.toThrow();
     expect(process.env.AWS_ENDPOINT_URL_SQS).toBe(endpointBefore);
     expect(existsSync(stackFilePath(runDir))).toBe(false);
   });
 });
+
+describe('a local stack whose worker has a bad setting', () => {
+  it('fails to start, naming the variable the handler module refused at its cold start, and leaves nothing running', async () => {
+    // given a credentials prefix without its trailing slash
+    const badRunDir = mkdtempSync(join(tmpdir(), 'local-stack-bad-'));
+    // when the stack starts
+    const starting = startLocalStack({ runDir: badRunDir, secretsFile: SECRETS_FILE, workerEnv: { CREDENTIALS_SECRET_PREFIX: 'no-slash' } });
+    // then it rejects with the worker's message, which names the variable
+    await expect(starting).rejects.toThrow(/^Invalid configuration: CREDENTIALS_SECRET_PREFIX must be a Secrets Manager name prefix ending in "\/"/);
+    // and that message came from the worker process, which wrote the error to its log as Lambda would
+    expect(readFileSync(join(badRunDir, 'handler.log'), 'utf8')).toContain('ConfigurationError');
+    // and the stack undid what it had started
+    expect(process.env.AWS_ENDPOINT_URL_SQS).toBe(endpointBefore);
+    expect(existsSync(stackFilePath(badRunDir))).toBe(false);
+  });
+});
+
+/** Whether a process with this pid exists (signal 0 only checks). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
