@@ -9,3 +9,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 export function createSqsClient(): SQSClient {
   return new SQSClient({ useQueueUrlAsEndpoint: false });
 }
+
+/** An SQS error as one line for a message: "QueueDoesNotExist: The specified queue does not exist." */
+export function describeSqsError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../request-schema';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../retry-policy';
-import { createSqsClient } from '../sqs-client';
+import { createSqsClient, describeSqsError } from '../sqs-client';
 import { MAX_BATCH_BYTES, packBatches, type OutgoingEntry } from './batch-packing';
-import { describeSendError, isRetryableCallError, isRetryableEntryFailure } from './send-faults';
+import { isRetryableCallError, isRetryableEntryFailure } from './send-faults';
 import type { EnqueueOptions, EnqueueProgress, EnqueueResult } from './types';
 import { validateRequest } from './validate-request';
 
@@ -106,7 +106,7 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
       // An entry SQS did not mention was not confirmed: sending it again is the safe side.
       for (const item of byId.values()) retryOrGiveUp(item, 'SQS reported no result for this entry');
     } catch (error) {
-      const reason = describeSendError(error);
+      const reason = describeSqsError(error);
       if (isRetryableCallError(error)) {
         for (const item of batch) retryOrGiveUp(item, reason);
         return;

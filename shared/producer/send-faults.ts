@@ -24,8 +24,3 @@ export function isRetryableCallError(error: unknown): boolean {
   return fault?.$fault !== 'client';
 }
 
-/** "QueueDoesNotExist: The specified queue does not exist." */
-export function describeSendError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}

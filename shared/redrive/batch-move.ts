@@ -6,7 +6,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { describeSqsError } from './redrive-errors';
+import { describeSqsError } from '../sqs-client';
 
 export interface BatchMoveOptions {
   sqs: SQSClient;

@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { isMissingOperation } from './missing-operation';
 import type { QueueReference } from './queue-reference';
-import { describeSqsError, RedriveError } from './redrive-errors';
+import { describeSqsError } from '../sqs-client';
+import { RedriveError } from './redrive-errors';
 
 /**
  * URLs of the queues whose redrive policy names `deadLetterQueue`: where its

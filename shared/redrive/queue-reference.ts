@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { describeSqsError, RedriveError } from './redrive-errors';
+import { describeSqsError } from '../sqs-client';
+import { RedriveError } from './redrive-errors';
 
 /** A queue known by both names: move tasks take ARNs, message operations take URLs. */
 export interface QueueReference {

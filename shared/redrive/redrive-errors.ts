@@ -24,8 +24,3 @@ export class RedriveError extends Error {
   }
 }
 
-/** "QueueDoesNotExist: The specified queue does not exist." */
-export function describeSqsError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
