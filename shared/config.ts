@@ -15,7 +15,13 @@ const environmentSchema = z.object({
   EVENT_BUS_NAME: requiredSetting('the EventBridge bus name or ARN'),
   EVENT_SOURCE: eventSourceSetting,
   MAX_RECEIVE_COUNT: positiveIntSetting(5),
+  /** Lookups and other short calls. */
   FIVETRAN_REQUEST_TIMEOUT_MS: positiveIntSetting(30_000),
+  /**
+   * A create runs setup tests, and Fivetran lets a request run 60 s before it answers 500 (applied or
+   * not): waiting a little longer hears that answer instead of giving up first and posting again.
+   */
+  FIVETRAN_CREATE_TIMEOUT_MS: positiveIntSetting(65_000),
   SECRETS_CACHE_TTL_SECONDS: positiveIntSetting(300),
   MAX_ATTEMPTS_PER_DELIVERY: positiveIntSetting(4),
   RECORD_CONCURRENCY: positiveIntSetting(10),
@@ -31,6 +37,7 @@ export type ProvisionerConfig = Readonly<{
   eventSource: string;
   maxReceiveCount: number;
   fivetranRequestTimeoutMs: number;
+  fivetranCreateTimeoutMs: number;
   secretsCacheTtlSeconds: number;
   maxAttemptsPerDelivery: number;
   recordConcurrency: number;
@@ -52,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvisionerCon
     eventSource: e.EVENT_SOURCE,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
     fivetranRequestTimeoutMs: e.FIVETRAN_REQUEST_TIMEOUT_MS,
+    fivetranCreateTimeoutMs: e.FIVETRAN_CREATE_TIMEOUT_MS,
     secretsCacheTtlSeconds: e.SECRETS_CACHE_TTL_SECONDS,
     maxAttemptsPerDelivery: e.MAX_ATTEMPTS_PER_DELIVERY,
     recordConcurrency: e.RECORD_CONCURRENCY,

@@ -17,18 +17,36 @@ const POSITIVE_WHOLE = 'must be a positive whole number';
 export const fivetranApiUrlSetting = z._default(
   z.pipe(
     z.url({ error: 'must be an absolute URL such as https://api.fivetran.com' }).check(
+      // Checks run even when the value is not a URL; those report nothing more than the message above.
       z.refine(
         (value) => {
-          const url = new URL(value);
-          return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+          const url = parsedUrl(value);
+          return url === undefined || url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
         },
         { error: 'must use https:// (plain http:// is allowed only on loopback)' },
+      ),
+      // Paths are the client's: with https://api.fivetran.com/v1 every call would go to /v1/v1/... and
+      // answer 404, which would read as "no such group" for every request.
+      z.refine(
+        (value) => {
+          const url = parsedUrl(value);
+          return url === undefined || (url.pathname.replace(/\/+$/, '') === '' && url.search === '' && url.hash === '' && url.username === '' && url.password === '');
+        },
+        { error: 'must be the API host only, such as https://api.fivetran.com (no path like /v1, no query, no credentials)' },
       ),
     ),
     z.transform((value: string) => value.replace(/\/+$/, '')),
   ),
   'https://api.fivetran.com',
 );
+
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The `source` of published events: EventBridge reserves `aws.` for AWS services. */
 export const eventSourceSetting = z._default(

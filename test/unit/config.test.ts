@@ -16,6 +16,8 @@ describe('configuration', () => {
       eventSource: 'fivetran.provisioner',
       maxReceiveCount: 5,
       recordConcurrency: 10,
+      fivetranRequestTimeoutMs: 30_000,
+      fivetranCreateTimeoutMs: 65_000,
     });
   });
 
@@ -33,5 +35,19 @@ describe('configuration', () => {
   it('refuses plain http except on loopback, where the sandbox answers', () => {
     expect(() => loadConfig({ ...required, FIVETRAN_API_URL: 'http://api.fivetran.com' })).toThrow(/FIVETRAN_API_URL.*https/);
     expect(loadConfig({ ...required, FIVETRAN_API_URL: 'http://127.0.0.1:8080/' }).fivetranApiUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it.each([
+    'https://api.fivetran.com/v1',
+    'https://api.fivetran.com/v1/',
+    'https://api.fivetran.com/?region=eu',
+    'https://api.fivetran.com/#v1',
+    'https://key:secret@api.fivetran.com',
+  ])('refuses %s at cold start: the client adds the paths, and a doubled /v1 would make every call a 404', (url) => {
+    expect(() => loadConfig({ ...required, FIVETRAN_API_URL: url })).toThrow(/FIVETRAN_API_URL must be the API host only/);
+  });
+
+  it('names an unparsable FIVETRAN_API_URL without failing on it', () => {
+    expect(() => loadConfig({ ...required, FIVETRAN_API_URL: 'api.fivetran.com/v1' })).toThrow(/FIVETRAN_API_URL must be an absolute URL/);
   });
 });
