@@ -85,7 +85,10 @@ export function buildCreateBody(
     ...(Object.keys(clientAccess).length > 0 ? { client_access: clientAccess } : {}),
   };
   const { auth: _requestAuth, config: _requestConfig, ...rest } = connection;
-  return { ...rest, config, ...(Object.keys(auth).length > 0 ? { auth } : {}) };
+  // Fivetran's connect-card guide: a connection created without credentials must not run setup tests,
+  // whose default is true; the request contract refuses an explicit true.
+  const setupTests = connection.connect_card_config !== undefined && connection.run_setup_tests === undefined ? { run_setup_tests: false } : {};
+  return { ...rest, ...setupTests, config, ...(Object.keys(auth).length > 0 ? { auth } : {}) };
 }
 
 function assertCredentialsFit(connection: GitlabConnection, credentials: GitlabCredentials, secretId: string | undefined): void {

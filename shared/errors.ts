@@ -10,6 +10,8 @@ export const TRANSIENT_CODES = [
   'FIVETRAN_UNAVAILABLE',
   'FIVETRAN_RATE_LIMITED',
   'FIVETRAN_AUTH_FAILED',
+  /** A 404 naming no resource: a wrong FIVETRAN_API_URL or an outage, never the request's fault. */
+  'FIVETRAN_ROUTE_NOT_FOUND',
   'API_KEY_UNAVAILABLE',
   'SECRETS_UNAVAILABLE',
   'EVENT_PUBLISH_FAILED',

@@ -18,6 +18,7 @@ export const FAILURE_CODES = [
   'CREDENTIALS_INVALID',
   'GROUP_NOT_FOUND',
   'SCHEMA_TAKEN',
+  'PERMISSION_DENIED',
   'FIVETRAN_REJECTED',
   'RETRIES_EXHAUSTED',
 ] as const;
@@ -38,7 +39,13 @@ export const connectionProvisionedDetailSchema = z.object({
   schema: z.string(),
   setupState: z.optional(z.string()),
   setupTests: z.array(setupTestSchema),
-  connectCardUri: z.optional(z.string()),
+  connectCardUri: z.optional(
+    z.string().check(
+      z.describe(
+        'The Connect Card the end user authorizes the connection with. Fivetran issues it with the create, or a fresh one when the connection already existed; it is valid for one day from the event.',
+      ),
+    ),
+  ),
   attempts: z.int().check(z.minimum(1)),
   context: z.optional(requestContextSchema),
 });

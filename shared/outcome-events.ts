@@ -30,7 +30,7 @@ export function provisionedEvent(
       setupTests: (connection.setup_tests ?? []).map(({ title, status, message }) => ({
         title,
         status,
-        ...(message === undefined ? {} : { message }),
+        ...(message === undefined || message === null ? {} : { message }),
       })),
       ...(connection.connect_card?.uri === undefined ? {} : { connectCardUri: connection.connect_card.uri }),
       attempts,

@@ -89,6 +89,7 @@ export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps
       const result = await provisionConnection(body, {
         client: deps.fivetranClientFor(apiKey),
         requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
+        createTimeoutMs: deps.config.fivetranCreateTimeoutMs,
         maxAttempts: deps.config.maxAttemptsPerDelivery,
         backoff: deps.backoff ?? DEFAULT_BACKOFF,
         deadline: scope.deadline,
@@ -167,7 +168,17 @@ async function settleFailure(
     await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${message}`);
     throw new RecordHandedBack(fault.code);
   }
-  logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: message, deliveries });
+  if (fault.code === 'FIVETRAN_ROUTE_NOT_FOUND') {
+    // Every record meets the same 404 until an operator fixes the setting: say so loudly, and which value is in use.
+    logger.error('Fivetran answered 404 for a route it should know: check FIVETRAN_API_URL; the record goes back to the queue', {
+      errorCode: fault.code,
+      reason: message,
+      deliveries,
+      fivetranApiUrl: deps.config.fivetranApiUrl,
+    });
+  } else {
+    logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: message, deliveries });
+  }
   if (fault.retryAfterSeconds !== undefined) {
     try {
       await deps.visibility.hideFor(record, fault.retryAfterSeconds);

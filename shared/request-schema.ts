@@ -108,7 +108,16 @@ export const gitlabConnectionSchema = z
     auth: z.optional(gitlabAuthSchema),
   })
   .check((ctx) => {
-    const { daily_sync_time, sync_frequency } = ctx.value;
+    const { daily_sync_time, sync_frequency, connect_card_config, run_setup_tests } = ctx.value;
+    // Fivetran's connect-card guide: the connection has no credentials yet, so its setup tests must not run.
+    if (connect_card_config !== undefined && run_setup_tests === true) {
+      ctx.issues.push({
+        code: 'custom',
+        input: run_setup_tests,
+        path: ['run_setup_tests'],
+        message: 'must be false (or absent) with connect_card_config: the end user enters the credentials in the Connect Card later',
+      });
+    }
     // Fivetran only honours a daily sync time on the daily schedule; refuse rather than let it be ignored.
     if (daily_sync_time !== undefined && sync_frequency !== undefined && sync_frequency !== 1440) {
       ctx.issues.push({

@@ -3,11 +3,13 @@ import type { CreateConnectionBody } from '../credentials';
 import { parseRetryAfter } from '../retry-policy';
 import { FivetranFault } from './fivetran-fault';
 import {
+  connectCardAnswerSchema,
   createConnectionAnswerSchema,
   errorAnswerSchema,
   listConnectionsAnswerSchema,
   type FivetranConnection,
 } from './fivetran-schemas';
+import { USER_AGENT } from './user-agent';
 
 export interface FivetranApiKey {
   apiKey: string;
@@ -32,7 +34,11 @@ export interface FivetranClient {
   findConnectionsBySchema(groupId: string, schema: string, options: CallOptions): Promise<FivetranConnection[]>;
   /** Every connection of a group, following `next_cursor` in pages of 1000 (or `pageSize`). */
   listGroupConnections(groupId: string, options: CallOptions & { pageSize?: number }): Promise<FivetranConnection[]>;
+  /** `POST /v1/connections/{id}/connect-card`: the URI of a fresh Connect Card (valid one day) for an existing connection. */
+  createConnectCard(connectionId: string, config: ConnectCardConfig, options: CallOptions): Promise<string>;
 }
+
+export type ConnectCardConfig = NonNullable<CreateConnectionBody['connect_card_config']>;
 
 /** Stops a cursor that never ends from looping forever. */
 const MAX_PAGES = 100;
@@ -44,7 +50,7 @@ const GROUP_PAGE_SIZE = 1000;
 const MAX_MESSAGE_LENGTH = 500;
 
 /**
- * A small client for the two Fivetran calls the provisioner makes. Each call
+ * A small client for the Fivetran calls the provisioner makes. Each call
  * either returns the parsed answer or throws a FivetranFault saying what
  * happened; it never retries by itself.
  */
@@ -68,6 +74,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
         headers: {
           Authorization: authorization,
           Accept: 'application/json;version=2',
+          'User-Agent': USER_AGENT,
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -118,6 +125,11 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
     },
     listGroupConnections(groupId, callOptions) {
       return listGroup(groupId, { limit: String(callOptions.pageSize ?? GROUP_PAGE_SIZE) }, callOptions);
+    },
+    async createConnectCard(connectionId, config, callOptions) {
+      const path = `/v1/connections/${encodeURIComponent(connectionId)}/connect-card`;
+      const answer = await call('POST', path, connectCardAnswerSchema, callOptions, { connect_card_config: config });
+      return answer.data.connect_card.uri;
     },
   };
 

@@ -17,7 +17,8 @@ export const connectionSchema = z.looseObject({
       z.looseObject({
         title: z.string(),
         status: z.enum(['PASSED', 'SKIPPED', 'WARNING', 'FAILED', 'JOB_FAILED']),
-        message: z.optional(z.string()),
+        // Fivetran sends null for a test that has nothing to say.
+        message: z.nullish(z.string()),
       }),
     ),
   ),
@@ -36,6 +37,15 @@ export const listConnectionsAnswerSchema = z.looseObject({
   data: z.looseObject({
     items: z.array(connectionSchema),
     next_cursor: z.nullish(z.string()),
+  }),
+});
+
+/** `POST /v1/connections/{id}/connect-card`: a fresh Connect Card for an existing connection. */
+export const connectCardAnswerSchema = z.looseObject({
+  code: z.string(),
+  data: z.looseObject({
+    connector_id: z.string(),
+    connect_card: z.looseObject({ uri: z.string().check(z.minLength(1)) }),
   }),
 });
 

@@ -9,7 +9,10 @@ import type { CallKind, RateGate } from './rate-gate';
 
 export interface ProvisionOptions {
   client: FivetranClient;
+  /** Lookups and Connect Cards. */
   requestTimeoutMs: number;
+  /** Creates: they run setup tests, and Fivetran answers one only after up to 60 s. */
+  createTimeoutMs: number;
   /** Tries within this delivery; the queue brings the record back for more. */
   maxAttempts: number;
   backoff: BackoffOptions;
@@ -39,6 +42,7 @@ export const MIN_CALL_MS = 1_000;
  * never creates two: it looks before the first create, after any create whose
  * fate is unknown (no answer, 5xx), and after a 400/409 refusal. Transient
  * faults are retried with jittered backoff while attempts and time remain.
+ * A connect-card request whose connection exists gets a fresh card for it.
  */
 export async function provisionConnection(body: CreateConnectionBody, options: ProvisionOptions): Promise<ProvisionOutcome> {
   const { client, deadline, gate, snapshot } = options;
@@ -56,7 +60,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
       if (remaining < MIN_CALL_MS) {
         throw new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
       }
-      return await call(Math.min(options.requestTimeoutMs, remaining));
+      return await call(Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining));
     } catch (error) {
       if (error instanceof FivetranFault && error.status === 429) gate?.rateLimited(error.retryAfterSeconds);
       throw error;
@@ -87,7 +91,25 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
       );
     }
     snapshot?.remember(match);
-    return { ok: true, outcome: 'already_exists', connection: match, attempts };
+    return handOut(match);
+  };
+
+  /**
+   * An existing connection answers a connect-card request only with a card of its own: the one its create
+   * returned is lost with that answer (and lives one day), so Fivetran mints a fresh one.
+   */
+  const handOut = async (match: FivetranConnection): Promise<ProvisionOutcome> => {
+    const cardConfig = body.connect_card_config;
+    if (cardConfig === undefined) return { ok: true, outcome: 'already_exists', connection: match, attempts };
+    let uri: string;
+    try {
+      uri = await guarded('lookup', (timeoutMs) => client.createConnectCard(match.id, cardConfig, { timeoutMs }));
+    } catch (error) {
+      // Whatever failed, the next try looks again: the connection may be gone, or answer differently.
+      needsLookup = true;
+      throw classifyFivetranFault(error, 'connect-card');
+    }
+    return { ok: true, outcome: 'already_exists', connection: { ...match, connect_card: { ...match.connect_card, uri } }, attempts };
   };
 
   for (;;) {

@@ -132,6 +132,8 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
       credentialsSecretId = oauthTeams[Math.floor(index / 10) % oauthTeams.length];
     } else {
       connection.paused = true;
+      // Fivetran's connect-card guide: no setup tests before the end user has entered credentials.
+      delete connection.run_setup_tests;
       connection.connect_card_config = { redirect_uri: 'https://portal.example.com/fivetran/done' };
       connection.config = { schema };
     }
