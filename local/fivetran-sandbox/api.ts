@@ -1,12 +1,20 @@
 /**
  * The Fivetran API behaviour of the sandbox, free of sockets and faults: routes, auth,
- * validation, groups, duplicate schemas, creation rate limit, pagination.
+ * validation, groups, permissions, duplicate schemas, rate limits, pagination, Connect Cards.
+ * Which answer follows which evidence is in errors.ts.
  */
-import { validateCreateRequest } from './contract';
-import { buildConnectionData, toConnectionDetails, toListItem, type GitlabCreateRequest } from './connection-data';
-import { defaultErrorCode, FIVETRAN_ERROR_CODES as CODES, FivetranApiError, SandboxConfigError } from './errors';
+import { validateConnectCardRequest, validateCreateRequest } from './contract';
+import { buildConnectionData, connectCardUri, fakeJwt, toConnectionDetails, toListItem, type GitlabCreateRequest } from './connection-data';
+import {
+  defaultErrorCode,
+  FIVETRAN_ERROR_CODES as CODES,
+  FIVETRAN_ERROR_MESSAGES as MESSAGES,
+  FivetranApiError,
+  SandboxConfigError,
+  terseMessage,
+} from './errors';
 import { seededRandom, type SeededRandom } from './prng';
-import type { RollingWindowLimiter } from './rate-limit';
+import type { AccountRateLimits, RollingWindowLimiter } from './rate-limit';
 import { ConnectionStore, InvalidCursorError } from './store';
 import type { ConnectionSeed, StoredConnection } from './types';
 
@@ -17,6 +25,7 @@ export type ResponseContract =
   | 'listResponse'
   | 'groupListResponse'
   | 'deleteResponse'
+  | 'connectCardResponse'
   | 'errorResponse'
   | 'none';
 
@@ -41,7 +50,19 @@ export interface FivetranApiSettings {
   groups: ReadonlySet<string>;
   seed: number;
   limiter: RollingWindowLimiter | null;
+  /** The account's limits on every request, when set. */
+  accountLimits?: AccountRateLimits | null;
+  /** Groups the API key's role may not touch: 403 Forbidden. */
+  forbiddenGroups?: ReadonlySet<string>;
+  /** How a create whose schema is taken in the group is refused. */
+  duplicateSchemaStatus?: DuplicateSchemaStatus;
 }
+
+/** No recording of Fivetran's answer to a duplicate schema was found: 400 InvalidInput or 409 are both plausible. */
+export type DuplicateSchemaStatus = 400 | 409;
+
+/** Permissions named in 403 answers; the shape is recorded, these names are guesses (errors.ts [forbidden]). */
+const PERMISSION = { read: 'CONNECTOR_READ', create: 'CONNECTOR_CREATE', connectCard: 'CONNECTOR_MANAGE' } as const;
 
 const SERVICE = 'gitlab';
 const CONNECTED_BY = 'sandbox_user';
@@ -50,6 +71,7 @@ const MAX_PAGE_SIZE = 1000;
 /** Fivetran's documented rule for destination schema names. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const CONNECTION_ROUTE = /^\/v1\/connections\/([^/]+)$/;
+const CONNECT_CARD_ROUTE = /^\/v1\/connections\/([^/]+)\/connect-card$/;
 const GROUP_CONNECTIONS_ROUTE = /^\/v1\/groups\/([^/]+)\/connections$/;
 
 /** The answer to an error, shaped as Fivetran's `{code, message}`. */
@@ -84,15 +106,29 @@ export class FivetranApi {
 
   /** Answers one request; synchronous, so a create's checks and its write cannot interleave with another request. */
   handle(request: ApiRequest): ApiResponse {
+    let answer: ApiResponse;
     try {
       if (!request.authorized) {
         throw new FivetranApiError(401, CODES.authFailed, 'Invalid or missing API key/secret (HTTP Basic auth)');
       }
-      return this.route(request);
+      this.admit();
+      answer = this.route(request);
     } catch (error) {
-      if (error instanceof FivetranApiError) return errorResponse(error);
-      throw error;
+      if (!(error instanceof FivetranApiError)) throw error;
+      answer = errorResponse(error);
     }
+    // An unauthenticated request belongs to no account, so it has no quota to report.
+    const quota = request.authorized ? (this.settings.accountLimits?.headers() ?? {}) : {};
+    return { ...answer, headers: { ...quota, ...answer.headers } };
+  }
+
+  /** Counts the request against the account's limits, or refuses it with 429 and Retry-After (errors.ts [limits]). */
+  private admit(): void {
+    const admission = this.settings.accountLimits?.admit();
+    if (admission === undefined || admission.admitted) return;
+    throw new FivetranApiError(429, CODES.tooManyRequests, MESSAGES.tooManyRequests(admission.limit, admission.window), {
+      'Retry-After': String(admission.retryAfterSeconds),
+    });
   }
 
   connections(): StoredConnection[] {
@@ -117,6 +153,7 @@ export class FivetranApi {
   reset(): void {
     this.store.clear();
     this.settings.limiter?.reset();
+    this.settings.accountLimits?.reset();
     this.random = seededRandom(this.settings.seed);
   }
 
@@ -126,6 +163,11 @@ export class FivetranApi {
       if (method === 'POST') return this.create(request);
       if (method === 'GET') return this.list(request.query, request.query.get('group_id') ?? undefined, 'listResponse');
       throw methodNotAllowed(method, path, ['GET', 'POST']);
+    }
+    const cardFor = CONNECT_CARD_ROUTE.exec(path)?.[1];
+    if (cardFor !== undefined) {
+      if (method !== 'POST') throw methodNotAllowed(method, path, ['POST']);
+      return this.connectCard(decodeURIComponent(cardFor), request);
     }
     const connectionId = CONNECTION_ROUTE.exec(path)?.[1];
     if (connectionId !== undefined) {
@@ -139,52 +181,64 @@ export class FivetranApi {
       if (method !== 'GET') throw methodNotAllowed(method, path, ['GET']);
       const group = decodeURIComponent(groupId);
       this.requireGroup(group);
+      this.requirePermission(group, PERMISSION.read);
       return this.list(request.query, group, 'groupListResponse');
     }
-    throw new FivetranApiError(404, CODES.notFound, 'HTTP 404 Not Found');
+    throw new FivetranApiError(404, CODES.notFound, MESSAGES.routeNotFound);
   }
 
   private create(request: ApiRequest): ApiResponse {
     const retryAfter = this.settings.limiter?.retryAfterSeconds() ?? 0;
     if (retryAfter > 0) {
-      throw new FivetranApiError(429, CODES.tooManyRequests, 'Connection creation rate limit exceeded', {
+      // The wording is recorded for Fivetran's own limit of 20 a minute (errors.ts [tf-80]).
+      throw new FivetranApiError(429, CODES.tooManyRequests, `No more than ${this.settings.limiter?.limit} connectors can be created in one-minute time period`, {
         'Retry-After': String(retryAfter),
       });
     }
-    const mediaType = request.contentType?.split(';')[0]?.trim().toLowerCase();
-    if (mediaType !== 'application/json') {
-      throw new FivetranApiError(415, CODES.unsupportedMediaType, `Content-Type must be application/json, got '${mediaType ?? ''}'`);
+    const body = parseJsonBody(request);
+    // Fivetran's recorded answer for a create without a schema ([tf-163]) comes before any other complaint.
+    const config = (body as { config?: unknown } | null)?.config;
+    if (config === undefined || (typeof config === 'object' && config !== null && !('schema' in config))) {
+      throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.schemaRequired);
     }
-    const body = parseJson(request.rawBody);
     const check = validateCreateRequest(body);
-    if (!check.valid) throw new FivetranApiError(400, CODES.invalidInput, `Invalid request body: ${check.errors.join('; ')}`);
+    if (!check.valid) throw new FivetranApiError(400, CODES.invalidInput, terseMessage(check.errors));
     const createRequest = body as GitlabCreateRequest;
     if (createRequest.service !== SERVICE) {
       throw new FivetranApiError(400, CODES.invalidInput, `Field 'service': only '${SERVICE}' is supported by this sandbox`);
     }
     // The definition leaves `config` optional, but Fivetran cannot create a connection without its schema.
     const schema = createRequest.config?.schema;
-    if (typeof schema !== 'string') throw new FivetranApiError(400, CODES.invalidInput, "Field 'config.schema' is required");
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new FivetranApiError(
-        400,
-        CODES.invalidInput,
-        "Field 'config.schema' must use lowercase letters, digits and '_' and must not start with a digit",
-      );
-    }
+    if (typeof schema !== 'string') throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.schemaRequired);
+    if (!SCHEMA_NAME.test(schema)) throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.invalidField('schema'));
     this.requireGroup(createRequest.group_id);
+    this.requirePermission(createRequest.group_id, PERMISSION.create);
     if (this.store.findBySchema(createRequest.group_id, schema) !== undefined) {
-      throw new FivetranApiError(
-        409,
-        CODES.conflict,
-        `A connection with schema '${schema}' already exists in group '${createRequest.group_id}'`,
-      );
+      const status = this.settings.duplicateSchemaStatus ?? 409;
+      throw new FivetranApiError(status, status === 400 ? CODES.invalidInput : CODES.conflict, MESSAGES.schemaTaken(schema));
     }
 
     const { id, data } = this.newConnection(createRequest);
     this.store.add({ id, groupId: createRequest.group_id, schema, createRequest: structuredClone(body) as Record<string, unknown>, data });
     this.settings.limiter?.record();
     return { status: 201, body: { code: 'Success', message: 'Connection has been created', data }, contract: 'createResponse' };
+  }
+
+  /** A fresh Connect Card for an existing connection (errors.ts [card]). */
+  private connectCard(id: string, request: ApiRequest): ApiResponse {
+    const body = parseJsonBody(request);
+    if (!validateConnectCardRequest(body).valid) throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.invalidField('connect_card_config'));
+    const connection = this.requireConnection(id);
+    this.requirePermission(connection.groupId, PERMISSION.connectCard);
+    const config = (body as { connect_card_config: NonNullable<GitlabCreateRequest['connect_card_config']> }).connect_card_config;
+    const token = fakeJwt(this.random, id);
+    connection.data.connect_card_config = { ...config };
+    const card = { token, uri: connectCardUri(config, token) };
+    return {
+      status: 200,
+      body: { code: 'Success', message: 'Connection Connect Card has been created', data: { connector_id: id, connect_card: card, connect_card_config: config } },
+      contract: 'connectCardResponse',
+    };
   }
 
   private details(id: string): ApiResponse {
@@ -219,16 +273,17 @@ export class FivetranApi {
   }
 
   private requireGroup(groupId: string): void {
-    if (!this.settings.groups.has(groupId)) {
-      throw new FivetranApiError(404, CODES.groupNotFound, `Group with id '${groupId}' doesn't exist`);
-    }
+    if (!this.settings.groups.has(groupId)) throw new FivetranApiError(404, CODES.groupNotFound, MESSAGES.groupNotFound(groupId));
+  }
+
+  /** A key whose role lacks the permission on this group (errors.ts [forbidden]). */
+  private requirePermission(groupId: string, permission: string): void {
+    if (this.settings.forbiddenGroups?.has(groupId)) throw new FivetranApiError(403, CODES.forbidden, MESSAGES.forbidden(permission));
   }
 
   private requireConnection(id: string): StoredConnection {
     const connection = this.store.get(id);
-    if (connection === undefined) {
-      throw new FivetranApiError(404, CODES.connectionNotFound, `Connection with id '${id}' doesn't exist`);
-    }
+    if (connection === undefined) throw new FivetranApiError(404, CODES.connectionNotFound, MESSAGES.connectionNotFound(id));
     return connection;
   }
 }
@@ -239,13 +294,18 @@ function methodNotAllowed(method: string, path: string, allowed: readonly string
   });
 }
 
-function parseJson(raw: string): unknown {
+function parseJsonBody(request: ApiRequest): unknown {
+  const mediaType = request.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new FivetranApiError(415, CODES.unsupportedMediaType, `Content-Type must be application/json, got '${mediaType ?? ''}'`);
+  }
   try {
-    return JSON.parse(raw);
+    return JSON.parse(request.rawBody);
   } catch {
-    throw new FivetranApiError(400, CODES.invalidInput, 'Request body is not valid JSON');
+    throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.notJson);
   }
 }
+
 
 function parseLimit(raw: string | null): number {
   if (raw === null) return DEFAULT_PAGE_SIZE;
@@ -254,11 +314,4 @@ function parseLimit(raw: string | null): number {
     throw new FivetranApiError(400, CODES.invalidInput, `Query parameter 'limit' must be a number in the range 1..${MAX_PAGE_SIZE}`);
   }
   return limit;
-}
-
-/** Looks like the short-lived JWT of a connect card; signs nothing. */
-function fakeJwt(random: SeededRandom, connectionId: string): string {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const signature = Array.from({ length: 32 }, () => random.integer(0, 255).toString(16).padStart(2, '0')).join('');
-  return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: connectionId, scope: 'connect_card' })}.${Buffer.from(signature, 'hex').toString('base64url')}`;
 }

@@ -3,6 +3,7 @@
  * defaults filled in, setup tests "run", secrets masked, connect card issued.
  */
 import { createRequestSecretPaths, gitlabConfigFields } from './contract';
+import type { SeededRandom } from './prng';
 import type { GitlabConnectionData } from './types';
 
 /** How Fivetran shows a secret config value it holds. */
@@ -145,7 +146,8 @@ function maskedConfig(config: Record<string, unknown>): Record<string, string> {
   return masked;
 }
 
-function connectCardUri(config: NonNullable<GitlabCreateRequest['connect_card_config']>, token: string): string {
+/** The URI a Connect Card is opened with: Fivetran's setup page with the token and the card's options. */
+export function connectCardUri(config: NonNullable<GitlabCreateRequest['connect_card_config']>, token: string): string {
   const query = new URLSearchParams({ redirect_uri: config.redirect_uri, auth: token });
   if (config.hide_setup_guide !== undefined) query.set('hide_setup_guide', String(config.hide_setup_guide));
   return `https://fivetran.com/connect-card/setup?${query.toString()}`;
@@ -163,4 +165,11 @@ function copyDefined<K extends keyof GitlabCreateRequest & keyof GitlabConnectio
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Looks like the short-lived JWT of a connect card; signs nothing. */
+export function fakeJwt(random: SeededRandom, connectionId: string): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signature = Array.from({ length: 32 }, () => random.integer(0, 255).toString(16).padStart(2, '0')).join('');
+  return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: connectionId, scope: 'connect_card' })}.${Buffer.from(signature, 'hex').toString('base64url')}`;
 }

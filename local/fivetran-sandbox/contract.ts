@@ -100,6 +100,16 @@ export function validateDeleteResponse(body: unknown): ContractCheck {
   return check('deleteResponse', body);
 }
 
+/** Checks a `POST /v1/connections/{connectionId}/connect-card` body (`ConnectCardConfigRequest`). */
+export function validateConnectCardRequest(body: unknown): ContractCheck {
+  return check('connectCardRequest', body);
+}
+
+/** Checks a `POST /v1/connections/{connectionId}/connect-card` 200 envelope (`data` = `ConnectorConnectCardResponse`). */
+export function validateConnectCardResponse(body: unknown): ContractCheck {
+  return check('connectCardResponse', body);
+}
+
 /** Checks an error body against ERROR_RESPONSE_SCHEMA (`{code: string, message: string}`). */
 export function validateErrorResponse(body: unknown): ContractCheck {
   return check('errorResponse', body);

@@ -4,8 +4,8 @@
  *   npx tsx local/fivetran-sandbox/extract-openapi.ts [path-to-openapi.json]
  *
  * The definition (3 MB, outside the repo) describes hundreds of services through
- * discriminators. The sandbox and the product only need the GitLab create request and
- * the envelopes of the connection routes, so this script narrows those to `gitlab`,
+ * discriminators. The sandbox and the product only need the GitLab create request, the
+ * envelopes of the connection routes and the Connect Card route, so this script narrows those to `gitlab`,
  * inlines every `$ref`, drops `discriminator`, applies the documented quirks (all in
  * DEFINITION_QUIRKS below) and writes `openapi-gitlab.json` next to this file. The repo
  * depends on that generated file only, never on the definition at runtime.
@@ -30,7 +30,9 @@ export type ContractSchemaName =
   | 'getResponse'
   | 'listResponse'
   | 'groupListResponse'
-  | 'deleteResponse';
+  | 'deleteResponse'
+  | 'connectCardRequest'
+  | 'connectCardResponse';
 
 export interface QuirkRecord {
   component: string;
@@ -89,6 +91,7 @@ const DEFINITION_QUIRKS: readonly DefinitionQuirk[] = [
 ];
 
 const SERVICE = 'gitlab';
+const CONNECT_CARD_PATH = '/v1/connections/{connectionId}/connect-card';
 const COMPONENT_REF_PREFIX = '#/components/schemas/';
 
 /**
@@ -113,6 +116,11 @@ export function extractGitlabContract(openapiDocument: unknown): GitlabContract 
     listResponse: envelope(document, components, inline, '/v1/connections', 'get', '200'),
     groupListResponse: envelope(document, components, inline, '/v1/groups/{groupId}/connections', 'get', '200'),
     deleteResponse: envelope(document, components, inline, '/v1/connections/{connectionId}', 'delete', '200'),
+    connectCardRequest: withComment(
+      inline(mediaSchema(operation(document, CONNECT_CARD_PATH, 'post').requestBody, `POST ${CONNECT_CARD_PATH} request`)),
+      `POST ${CONNECT_CARD_PATH} request body`,
+    ),
+    connectCardResponse: envelope(document, components, inline, CONNECT_CARD_PATH, 'post', '200'),
   };
   for (const [name, schema] of Object.entries(schemas)) assertEnumsMatchTypes(schema, name);
 

@@ -10,7 +10,8 @@ export type FaultOutcome =
   | { kind: 'status'; status: InjectableStatus; retryAfterSeconds?: number; body?: unknown }
   | { kind: 'drop' }
   | { kind: 'created-then-500' }
-  | { kind: 'created-then-drop' };
+  | { kind: 'created-then-drop' }
+  | { kind: 'server-timeout' };
 
 /** What to do to one request: wait `delayMs`, then either handle it normally (`outcome` null) or apply `outcome`. */
 export interface PlannedFault {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { errorResponse, FivetranApi, type ApiResponse, type ResponseContract } from './api';
 import { MASKED_SECRET, secretValuesOf } from './connection-data';
 import {
+  validateConnectCardResponse,
   validateCreateResponse,
   validateDeleteResponse,
   validateErrorResponse,
@@ -19,10 +20,10 @@ import {
   validateListResponse,
   type ContractCheck,
 } from './contract';
-import { defaultErrorCode, FIVETRAN_ERROR_CODES, FivetranApiError, SandboxConfigError } from './errors';
+import { defaultErrorCode, FIVETRAN_ERROR_CODES, FIVETRAN_ERROR_MESSAGES, FivetranApiError, SandboxConfigError } from './errors';
 import { FaultInjector, type FaultOutcome } from './faults';
-import { RollingWindowLimiter } from './rate-limit';
-import type { ContractViolation, FivetranSandbox, FivetranSandboxOptions, RecordedCall } from './types';
+import { AccountRateLimits, RollingWindowLimiter } from './rate-limit';
+import type { ContractViolation, DuplicateSchemaStatus, FivetranSandbox, FivetranSandboxOptions, RecordedCall } from './types';
 
 export type * from './types';
 
@@ -30,6 +31,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Shorter secrets could match ordinary response text by chance, so the leak check ignores them. */
 const MIN_CHECKED_SECRET_LENGTH = 6;
 const DEFAULT_SEED = 1;
+/** Fivetran answers 500 when a request runs longer than this, whether or not it was applied (errors.ts [timeout]). */
+const FIVETRAN_REQUEST_LIMIT_MS = 60_000;
 
 const RESPONSE_VALIDATORS: Record<Exclude<ResponseContract, 'none'>, (body: unknown) => ContractCheck> = {
   createResponse: validateCreateResponse,
@@ -37,6 +40,7 @@ const RESPONSE_VALIDATORS: Record<Exclude<ResponseContract, 'none'>, (body: unkn
   listResponse: validateListResponse,
   groupListResponse: validateGroupListResponse,
   deleteResponse: validateDeleteResponse,
+  connectCardResponse: validateConnectCardResponse,
   errorResponse: validateErrorResponse,
 };
 
@@ -60,7 +64,17 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     ? null
     : new RollingWindowLimiter(options.createRateLimit.limit, options.createRateLimit.windowMs);
 
-  const api = new FivetranApi({ groups: new Set(groups), seed, limiter });
+  const serverTimeoutMs = options.serverTimeoutMs ?? FIVETRAN_REQUEST_LIMIT_MS;
+  if (!(serverTimeoutMs > 0)) throw new SandboxConfigError(`serverTimeoutMs must be > 0, got ${serverTimeoutMs}`);
+  const settings = {
+    groups: new Set(groups),
+    seed,
+    limiter,
+    accountLimits: options.accountRateLimit === undefined ? null : new AccountRateLimits(options.accountRateLimit),
+    forbiddenGroups: new Set(options.forbiddenGroups ?? []),
+    duplicateSchemaStatus: checkedDuplicateStatus(options.duplicateSchemaStatus ?? 409),
+  };
+  const api = new FivetranApi(settings);
   const faults = new FaultInjector(seed);
   const calls: RecordedCall[] = [];
   const contractViolations: ContractViolation[] = [];
@@ -152,24 +166,27 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
 
     const planned = faults.plan({ method, path: url.pathname, isCreate });
     if (planned.kind !== undefined) call.faultKind = planned.kind;
+    const apiRequest = { method, path: url.pathname, query: url.searchParams, contentType: request.headers['content-type'], rawBody, authorized };
+    if (planned.outcome?.kind === 'server-timeout' || planned.delayMs >= serverTimeoutMs) {
+      // Fivetran's own limit: the work is done (a create is made), the answer is a 500.
+      call.faultKind = 'server-timeout';
+      await delay(serverTimeoutMs);
+      if (closed) return;
+      api.handle(apiRequest);
+      const timedOut = new FivetranApiError(500, FIVETRAN_ERROR_CODES.internalError, FIVETRAN_ERROR_MESSAGES.internalError);
+      return send(response, call, errorResponse(timedOut), started);
+    }
     if (planned.delayMs > 0) await delay(planned.delayMs);
     if (closed) return;
     const outcome = planned.outcome;
     if (outcome?.kind === 'drop') return drop(request, call, started);
     if (outcome?.kind === 'status') return send(response, call, injectedStatus(outcome), started);
 
-    const answer = api.handle({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      contentType: request.headers['content-type'],
-      rawBody,
-      authorized,
-    });
+    const answer = api.handle(apiRequest);
     // The created-then-* faults model a create that was applied although the client never learns it.
     if (outcome?.kind === 'created-then-drop') return drop(request, call, started);
     if (outcome?.kind === 'created-then-500') {
-      const lost = new FivetranApiError(500, FIVETRAN_ERROR_CODES.internalError, 'Internal server error');
+      const lost = new FivetranApiError(500, FIVETRAN_ERROR_CODES.internalError, FIVETRAN_ERROR_MESSAGES.internalError);
       return send(response, call, errorResponse(lost), started);
     }
     send(response, call, answer, started);
@@ -215,6 +232,9 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     clearFaults: () => faults.clear(),
     setRandomFaults: (config) => faults.setRandom(config),
     setCreateLatency: (ms) => faults.setCreateLatency(ms),
+    setDuplicateSchemaStatus: (status) => {
+      settings.duplicateSchemaStatus = checkedDuplicateStatus(status);
+    },
     reset: () => {
       api.reset();
       faults.reset();
@@ -230,6 +250,11 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
       await stopped;
     },
   };
+}
+
+function checkedDuplicateStatus(status: DuplicateSchemaStatus): DuplicateSchemaStatus {
+  if (status !== 400 && status !== 409) throw new SandboxConfigError(`duplicateSchemaStatus must be 400 or 409, got ${String(status)}`);
+  return status;
 }
 
 function contractProblems(answer: ApiResponse, receivedSecrets: ReadonlySet<string>): string[] {
@@ -249,7 +274,9 @@ function injectedStatus(outcome: Extract<FaultOutcome, { kind: 'status' }>): Api
     outcome.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(outcome.retryAfterSeconds) };
   if (outcome.body !== undefined) return { status: outcome.status, body: outcome.body, headers, contract: 'none' };
   const code = defaultErrorCode(outcome.status);
-  return { status: outcome.status, body: { code, message: `Injected fault: HTTP ${outcome.status}` }, headers, contract: 'errorResponse' };
+  // A 403 reads as Fivetran's own (errors.ts [forbidden]); the others say they were injected.
+  const message = outcome.status === 403 ? FIVETRAN_ERROR_MESSAGES.forbidden('CONNECTOR_CREATE') : `Injected fault: HTTP ${outcome.status}`;
+  return { status: outcome.status, body: { code, message }, headers, contract: 'errorResponse' };
 }
 
 function recordedHeaders(headers: IncomingHttpHeaders, authorized: boolean): Record<string, string> {

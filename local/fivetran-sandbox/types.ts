@@ -1,6 +1,10 @@
 /**
  * Public types of the local Fivetran sandbox (see server.ts).
  */
+import type { DuplicateSchemaStatus } from './api';
+import type { AccountRateLimitOptions } from './rate-limit';
+
+export type { AccountRateLimitOptions, DuplicateSchemaStatus };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -19,6 +23,20 @@ export interface FivetranSandboxOptions {
   seed?: number;
   /** At most `limit` successful creations per rolling `windowMs`; beyond, 429 TooManyRequests. */
   createRateLimit?: { limit: number; windowMs: number };
+  /**
+   * The account's limits on every authenticated request (lookups too), per rolling minute and hour: beyond,
+   * 429 TooManyRequests with Retry-After; every answer carries X-Rate-Limit and X-Rate-Limit-Remaining.
+   */
+  accountRateLimit?: AccountRateLimitOptions;
+  /** Groups the API key's role may not use: their listing, creates and Connect Cards answer 403 Forbidden. */
+  forbiddenGroups?: readonly string[];
+  /** How a create whose schema is taken in its group is refused: 409 Conflict (default) or 400 InvalidInput. */
+  duplicateSchemaStatus?: DuplicateSchemaStatus;
+  /**
+   * Fivetran's own limit on one request (60 s, errors.ts [timeout]): a request held this long (by a latency fault
+   * or `server-timeout`) is applied and then answered 500. Default 60000.
+   */
+  serverTimeoutMs?: number;
   /** Check every body sent against the contract first (default true); a violation becomes a 500 and is recorded. */
   validateResponses?: boolean;
   /** Receives one line per request (and per contract violation). Default: silent. */
@@ -53,6 +71,8 @@ export type FaultRule = FaultTarget &
     | { kind: 'created-then-500' }
     /** Applies a create (POST /v1/connections only), then destroys the socket. */
     | { kind: 'created-then-drop' }
+    /** Holds the request for `serverTimeoutMs`, applies it (a create is made), then answers 500. */
+    | { kind: 'server-timeout' }
   );
 
 export type FaultKind = FaultRule['kind'];
@@ -176,8 +196,10 @@ export interface FivetranSandbox {
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   setRandomFaults(config: RandomFaultConfig | null): void;
-  /** Delay before every POST /v1/connections is handled; 0 turns it off. */
+  /** Delay before every POST /v1/connections is handled; 0 turns it off. From `serverTimeoutMs` up, creates answer 500 after being applied. */
   setCreateLatency(ms: number): void;
+  /** Switches how a duplicate schema is refused (see `duplicateSchemaStatus`); kept across `reset()`. */
+  setDuplicateSchemaStatus(status: DuplicateSchemaStatus): void;
   /** Forgets connections, calls, faults, create latency and rate-limit history; keeps contract violations. */
   reset(): void;
   /** Closes the server and every open socket. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createRequestSecretPaths,
+  validateConnectCardRequest,
+  validateConnectCardResponse,
   validateCreateRequest,
   validateCreateResponse,
   validateErrorResponse,
@@ -150,5 +152,25 @@ describe('response validators', () => {
     expect(validateErrorResponse({ code: 'NotFound_Group', message: 'Group not found' })).toEqual({ valid: true });
     expect(validateErrorResponse({ code: 404, message: 'x' }).valid).toBe(false);
     expect(validateErrorResponse({ error: 'x' }).valid).toBe(false);
+  });
+
+  it("hold the Connect Card route to the definition: Fivetran's documented answer passes, one without connector_id does not", () => {
+    // The answer of Fivetran's "Connect Cards" guide, with its token shortened.
+    const documented = {
+      code: 'Success',
+      message: 'Connection Connect Card has been created',
+      data: {
+        connector_id: 'speak_inexpensive',
+        connect_card: { token: 'eyJ0eXAiOiJKV1Qi.eyJkIjp7.YUMGUbzx', uri: 'https://fivetran.com/connect-card/setup?auth=eyJ0eXAiOiJKV1Qi' },
+        connect_card_config: { redirect_uri: 'https://your.site/path', hide_setup_guide: true },
+      },
+    };
+    const { connector_id: _missing, ...withoutId } = documented.data;
+
+    expect(validateConnectCardResponse(documented)).toEqual({ valid: true });
+    expect(validateConnectCardResponse({ ...documented, data: withoutId }).valid).toBe(false);
+    expect(validateConnectCardRequest({ connect_card_config: { redirect_uri: 'https://your.site/path' } })).toEqual({ valid: true });
+    expect(validateConnectCardRequest({ connect_card_config: { hide_setup_guide: true } }).valid).toBe(false);
+    expect(validateConnectCardRequest({}).valid).toBe(false);
   });
 });
