@@ -27,7 +27,7 @@ export interface RequestTarget {
   isCreate: boolean;
 }
 
-const INJECTABLE_STATUSES: readonly InjectableStatus[] = [400, 401, 403, 409, 429, 500, 502, 503, 504];
+const INJECTABLE_STATUSES: readonly InjectableStatus[] = [400, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504, 505, 520, 522];
 const SERVER_ERROR_STATUSES: readonly InjectableStatus[] = [500, 502, 503, 504];
 /** Fivetran's documented Retry-After example; "long" random 429s use it unless told otherwise. */
 const LONG_RETRY_AFTER_SECONDS = 3600;

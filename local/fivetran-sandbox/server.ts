@@ -274,8 +274,13 @@ function injectedStatus(outcome: Extract<FaultOutcome, { kind: 'status' }>): Api
     outcome.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(outcome.retryAfterSeconds) };
   if (outcome.body !== undefined) return { status: outcome.status, body: outcome.body, headers, contract: 'none' };
   const code = defaultErrorCode(outcome.status);
-  // A 403 reads as Fivetran's own (errors.ts [forbidden]); the others say they were injected.
-  const message = outcome.status === 403 ? FIVETRAN_ERROR_MESSAGES.forbidden('CONNECTOR_CREATE') : `Injected fault: HTTP ${outcome.status}`;
+  // A 403 and a 404 read as Fivetran's own (errors.ts [forbidden], [tf-254]); the others say they were injected.
+  const message =
+    outcome.status === 403
+      ? FIVETRAN_ERROR_MESSAGES.forbidden('CONNECTOR_CREATE')
+      : outcome.status === 404
+        ? FIVETRAN_ERROR_MESSAGES.routeNotFound
+        : `Injected fault: HTTP ${outcome.status}`;
   return { status: outcome.status, body: { code, message }, headers, contract: 'errorResponse' };
 }
 

@@ -43,8 +43,8 @@ export interface FivetranSandboxOptions {
   log?: (line: string) => void;
 }
 
-/** Statuses a `status` fault may answer with. */
-export type InjectableStatus = 400 | 401 | 403 | 409 | 429 | 500 | 502 | 503 | 504;
+/** Statuses a `status` fault may answer with; 404 says `NotFound` as for a route Fivetran does not serve. */
+export type InjectableStatus = 400 | 401 | 403 | 404 | 408 | 409 | 429 | 500 | 501 | 502 | 503 | 504 | 505 | 520 | 522;
 
 interface FaultTarget {
   /** Only requests with this method. Default: any. */

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/provision-handler';
 import { loadConfig } from '../../shared/config';
-import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran-sandbox/server';
+import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../local/fivetran-sandbox/server';
 import { inFlightCountingFetch } from './in-flight-fetch';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from './fixtures';
 
@@ -16,6 +16,8 @@ export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/provi
 export interface HarnessOptions {
   env?: Record<string, string>;
   remainingMs?: number;
+  /** How the sandbox answers, beyond its defaults. */
+  sandbox?: Pick<FivetranSandboxOptions, 'forbiddenGroups' | 'duplicateSchemaStatus' | 'serverTimeoutMs' | 'accountRateLimit'>;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     apiSecret: FAKE_API_KEY.apiSecret,
     groups: ['sandbox_group', 'other_group'],
     seed: 7,
+    ...options.sandbox,
   });
   const secretsManager = mockClient(SecretsManagerClient);
   const eventBridge = mockClient(EventBridgeClient);

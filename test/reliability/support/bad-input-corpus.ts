@@ -235,6 +235,10 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   invalid('out of range: connect_card_config.redirect_uri javascript:', (request) => {
     request.connection.connect_card_config = { redirect_uri: 'javascript:alert(1)' };
   }, 'connection.connect_card_config.redirect_uri');
+  // Fivetran's connect-card guide: a connection created without credentials runs no setup tests.
+  invalid('out of range: run_setup_tests true with connect_card_config', (request) => {
+    request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done' };
+  }, 'connection.run_setup_tests');
   invalid('out of range: requestSchemaVersion attribute 2', () => undefined, 'request schema version "2"', { attributes: { requestSchemaVersion: '2' } });
   invalid('out of range: requestSchemaVersion attribute 1.0', () => undefined, 'request schema version "1.0"', {
     attributes: { requestSchemaVersion: '1.0' },
