@@ -23,7 +23,11 @@ export const DEFAULT_EVENT_SOURCE = 'fivetran.provisioner';
  * from the stack name).
  */
 export interface ProvisionerStackProps extends StackProps {
-  /** Lambda timeout of the worker. The queue's visibility timeout is 6 × this + `maxBatchingWindow`. @default Duration.seconds(90) */
+  /**
+   * Lambda timeout of the worker. The queue's visibility timeout is 6 × this + `maxBatchingWindow`. It must
+   * hold a lookup, a create and the safety margin (30 s + 65 s + 5 s by default): a create that Fivetran answers
+   * after 60 s, the lookup before it and the publish after it then fit in one invocation. @default Duration.seconds(120)
+   */
   readonly functionTimeout?: Duration;
   /** Memory of the worker in MB. @default 512 */
   readonly memorySize?: number;
@@ -44,8 +48,13 @@ export interface ProvisionerStackProps extends StackProps {
   readonly recordConcurrency?: number;
   /** Fivetran's REST API base URL, https only (`FIVETRAN_API_URL`). @default 'https://api.fivetran.com' */
   readonly fivetranApiUrl?: string;
-  /** Timeout of one Fivetran API request (`FIVETRAN_REQUEST_TIMEOUT_MS`). @default Duration.seconds(30) */
+  /** Timeout of one Fivetran lookup (`FIVETRAN_REQUEST_TIMEOUT_MS`). @default Duration.seconds(30) */
   readonly fivetranRequestTimeout?: Duration;
+  /**
+   * How long a create may take (`FIVETRAN_CREATE_TIMEOUT_MS`), at least 65 s: Fivetran runs the setup tests in the
+   * create and answers within 60 s, with a 500 when they took longer. @default Duration.seconds(65)
+   */
+  readonly fivetranCreateTimeout?: Duration;
   /** Time kept back from the Lambda deadline to publish events and answer SQS (`SAFETY_MARGIN_MS`). @default Duration.seconds(5) */
   readonly safetyMargin?: Duration;
   /** How long the worker caches secret values (`SECRETS_CACHE_TTL_SECONDS`). @default Duration.minutes(5) */
@@ -136,7 +145,7 @@ export class ProvisionerStack extends Stack {
       manifestBucketName: props.manifestBucketName,
       redriveSchedule: props.redriveSchedule,
       backfills: props.backfills ?? [],
-      functionTimeout: props.functionTimeout ?? Duration.seconds(90),
+      functionTimeout: props.functionTimeout ?? Duration.seconds(120),
       memorySize: props.memorySize ?? 512,
       maxReceiveCount: props.maxReceiveCount ?? 5,
       batchSize: props.batchSize ?? 5,
@@ -145,6 +154,7 @@ export class ProvisionerStack extends Stack {
       recordConcurrency: props.recordConcurrency ?? 5,
       fivetranApiUrl: props.fivetranApiUrl ?? DEFAULT_FIVETRAN_API_URL,
       fivetranRequestTimeout: props.fivetranRequestTimeout ?? Duration.seconds(30),
+      fivetranCreateTimeout: props.fivetranCreateTimeout ?? Duration.seconds(65),
       safetyMargin: props.safetyMargin ?? Duration.seconds(5),
       secretsCacheTtl: props.secretsCacheTtl ?? Duration.minutes(5),
       maxAttemptsPerDelivery: props.maxAttemptsPerDelivery ?? 4,
@@ -192,6 +202,7 @@ export class ProvisionerStack extends Stack {
         EVENT_SOURCE: s.eventSource,
         MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
         FIVETRAN_REQUEST_TIMEOUT_MS: String(s.fivetranRequestTimeout.toMilliseconds()),
+        FIVETRAN_CREATE_TIMEOUT_MS: String(s.fivetranCreateTimeout.toMilliseconds()),
         RECORD_CONCURRENCY: String(s.recordConcurrency),
         SAFETY_MARGIN_MS: String(s.safetyMargin.toMilliseconds()),
         SECRETS_CACHE_TTL_SECONDS: String(s.secretsCacheTtl.toSeconds()),

@@ -27,6 +27,8 @@ const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  */
 const MANIFEST_KEY = /^[^*?$]{1,1024}$/;
 const MAX_MOVE_RATE = 500;
+/** Fivetran's 60 s limit on a request, and 5 s for its answer to arrive. */
+const MIN_CREATE_TIMEOUT_MS = 65_000;
 
 export class ProvisionerPropsError extends Error {
   override readonly name = 'ProvisionerPropsError';
@@ -64,16 +66,19 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   seconds('oldestMessageAgeAlarmThreshold', s.oldestMessageAgeAlarmThreshold, 60, 14 * 86_400);
 
   const requestMs = s.fivetranRequestTimeout.toMilliseconds();
+  const createMs = s.fivetranCreateTimeout.toMilliseconds();
   const marginMs = s.safetyMargin.toMilliseconds();
   check(Number.isInteger(requestMs) && requestMs >= 1000, 'fivetranRequestTimeout must be at least 1 second');
+  // Fivetran answers a create within 60 s (a 500 when its setup tests took longer); giving up sooner posts again blindly.
+  check(Number.isInteger(createMs) && createMs >= MIN_CREATE_TIMEOUT_MS, 'fivetranCreateTimeout must be at least 65 seconds');
   check(Number.isInteger(marginMs) && marginMs >= 1000, 'safetyMargin must be at least 1 second');
-  // One Fivetran request plus the margin must fit in an invocation, or no record could ever finish.
+  // A lookup, a create Fivetran answers late and the margin to publish must fit in an invocation.
   check(
-    requestMs + marginMs < s.functionTimeout.toMilliseconds(),
-    'functionTimeout must be longer than fivetranRequestTimeout + safetyMargin',
+    requestMs + createMs + marginMs <= s.functionTimeout.toMilliseconds(),
+    'functionTimeout must be at least fivetranRequestTimeout + fivetranCreateTimeout + safetyMargin',
   );
 
-  check(isHttpsUrl(s.fivetranApiUrl), `fivetranApiUrl must be an absolute https:// URL, got "${s.fivetranApiUrl}"`);
+  check(isHttpsUrl(s.fivetranApiUrl), `fivetranApiUrl must be an absolute https:// URL of the API host only, such as https://api.fivetran.com, got "${s.fivetranApiUrl}"`);
   if (!Token.isUnresolved(s.credentialsSecretPrefix)) {
     check(
       SECRET_PREFIX.test(s.credentialsSecretPrefix),
@@ -140,9 +145,11 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+/** Same rule as the worker's FIVETRAN_API_URL: https, the host only (the client adds /v1/...). */
 function isHttpsUrl(value: string): boolean {
   try {
-    return new URL(value).protocol === 'https:';
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.pathname.replace(/\/+$/, '') === '' && !url.search && !url.hash && !url.username && !url.password;
   } catch {
     return false;
   }

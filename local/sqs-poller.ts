@@ -134,7 +134,7 @@ function toRecord(message: Message, queueArn: string, region: string): SQSRecord
 }
 
 function lambdaContext(options: PollerOptions, invocation: number): Context {
-  const timeoutMs = options.functionTimeoutMs ?? 90_000;
+  const timeoutMs = options.functionTimeoutMs ?? 120_000;
   const startedAt = Date.now();
   const functionArn = options.functionArn ?? `arn:aws:lambda:${options.queueArn.split(':')[3]}:${options.queueArn.split(':')[4]}:function:local`;
   return {

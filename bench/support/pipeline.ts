@@ -9,7 +9,7 @@ import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_PREFIX } from './local-servic
 import { startServicesChild, type ServiceAddresses } from './services-child';
 
 /** The deployed stack's defaults (infra/provisioner-stack.ts), so the benchmark measures what runs on AWS. */
-export const DEPLOYED = { batchSize: 5, recordConcurrency: 5, visibilityTimeoutSeconds: 545, maxReceiveCount: 5 };
+export const DEPLOYED = { batchSize: 5, recordConcurrency: 5, visibilityTimeoutSeconds: 725, maxReceiveCount: 5 };
 
 /**
  * Starts the services in a child process with the benchmark's secrets, points

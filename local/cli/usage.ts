@@ -38,7 +38,7 @@ start options
                               does the same for that service alone.
   --secrets-file <path>       Secrets for the stand-in (default: local/secrets.json if it
                               exists, else local/secrets.example.json, which holds fakes).
-  --visibility-timeout <s>    Of the local queue (default 10; the deployed queue has 545).
+  --visibility-timeout <s>    Of the local queue (default 10; the deployed queue has 725).
   --max-receive-count <n>     Of the local queue (default 5, as deployed).
   --wait-time <s>             Long-polling wait of the local poller (default 2).
   --timeout <s>               Longest wait for the examples to settle (default 45).

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** The deployed function's timeout, which the poller's Lambda context counts down from. */
-export const DEPLOYED_FUNCTION_TIMEOUT_SECONDS = 90;
+export const DEPLOYED_FUNCTION_TIMEOUT_SECONDS = 120;
 /** The deployed event source mapping's batching window. */
 export const DEPLOYED_MAX_BATCHING_WINDOW_SECONDS = 5;
 /** The deployed queue: six function timeouts plus the batching window (Lambda's guidance for SQS sources). */
@@ -22,7 +22,7 @@ export const DEPLOYED_RECORD_CONCURRENCY = 5;
 
 /**
  * The local queue's visibility timeout. A failed record comes back after this
- * long; with the deployed 545 s a retried example would keep a local run busy
+ * long; with the deployed 725 s a retried example would keep a local run busy
  * for many minutes, so locally it is short. The local function timeout follows
  * it (see localFunctionTimeoutMs), so a record is never delivered again while
  * an invocation still works on it.
@@ -57,6 +57,7 @@ export const WORKER_VARIABLES = [
   'EVENT_SOURCE',
   'MAX_RECEIVE_COUNT',
   'FIVETRAN_REQUEST_TIMEOUT_MS',
+  'FIVETRAN_CREATE_TIMEOUT_MS',
   'RECORD_CONCURRENCY',
   'SAFETY_MARGIN_MS',
   'SECRETS_CACHE_TTL_SECONDS',

@@ -162,4 +162,13 @@ describe('outcome event schemas', () => {
     expect(failedValidator(envelope(CONNECTION_PROVISIONED, failed))).toBe(false);
     expect(failedValidator({ ...envelope(CONNECTION_PROVISIONING_FAILED, failed), time: 'yesterday' })).toBe(false);
   });
+
+  it('publishes PERMISSION_DENIED among the failure codes, and that a Connect Card URI lives one day', () => {
+    const failedValidator = validatorFor(CONNECTION_PROVISIONING_FAILED);
+    const denied = { requestId: 'req-1', errorCode: 'PERMISSION_DENIED', message: 'Fivetran denied the key', retryable: false, attempts: 1, sqsMessageId: 'm-1' };
+    const provisioned = JSON.stringify(schemas.find((s) => s.detailType === CONNECTION_PROVISIONED)!.content);
+
+    expect(failedValidator(envelope(CONNECTION_PROVISIONING_FAILED, denied))).toBe(true);
+    expect(provisioned).toContain('valid for one day');
+  });
 });

@@ -57,9 +57,16 @@ describe('provisioning queue', () => {
   it('keeps a message invisible for at least six function timeouts (plus the batching window)', () => {
     const fn = template.findResources('AWS::Lambda::Function')[ids.fn]!.Properties;
     const queue = template.findResources('AWS::SQS::Queue')[ids.queue]!.Properties;
-    expect(fn.Timeout).toBe(90);
+    expect(fn.Timeout).toBe(120);
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Timeout);
-    expect(queue.VisibilityTimeout).toBe(6 * 90 + 5);
+    expect(queue.VisibilityTimeout).toBe(6 * 120 + 5);
+  });
+
+  it('gives an invocation room for a lookup, a create Fivetran answers after 60 s, and the margin to publish', () => {
+    const fn = template.findResources('AWS::Lambda::Function')[ids.fn]!.Properties;
+    const { FIVETRAN_REQUEST_TIMEOUT_MS, FIVETRAN_CREATE_TIMEOUT_MS, SAFETY_MARGIN_MS } = environment() as Record<string, string>;
+    expect(Number(FIVETRAN_CREATE_TIMEOUT_MS)).toBeGreaterThanOrEqual(65_000);
+    expect(Number(FIVETRAN_REQUEST_TIMEOUT_MS) + Number(FIVETRAN_CREATE_TIMEOUT_MS) + Number(SAFETY_MARGIN_MS)).toBeLessThanOrEqual(fn.Timeout * 1000);
   });
 
   it('dead-letters a request after 5 deliveries, keeps dead letters 14 days and tells the worker the count', () => {
@@ -96,7 +103,7 @@ describe('worker function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      Timeout: 90,
+      Timeout: 120,
       MemorySize: 512,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: ids.logGroup } },
@@ -113,6 +120,7 @@ describe('worker function', () => {
       EVENT_SOURCE: 'fivetran.provisioner',
       MAX_RECEIVE_COUNT: '5',
       FIVETRAN_REQUEST_TIMEOUT_MS: '30000',
+      FIVETRAN_CREATE_TIMEOUT_MS: '65000',
       RECORD_CONCURRENCY: '5',
       SAFETY_MARGIN_MS: '5000',
       SECRETS_CACHE_TTL_SECONDS: '300',

@@ -5,9 +5,10 @@ import { runCampaign, type CampaignOutcome, type CampaignSettings } from './supp
 
 /**
  * Fivetran allows 20 connection creations a minute. Here the sandbox allows 20
- * per 6 s: the deployed stack's times divided by ten (function timeout 90 s →
- * 9 s, safety margin 5 s → 0.5 s, call timeout 30 s → 3 s, backoff 300 ms /
- * 5 s → 30 ms / 500 ms, the latter through the handler's `backoff` override),
+ * per 6 s: the deployed stack's times divided by ten (function timeout 120 s →
+ * 12 s, safety margin 5 s → 0.5 s, lookup timeout 30 s → 3 s, create timeout
+ * 65 s → 6.5 s, backoff 300 ms / 5 s → 30 ms / 500 ms, the latter through the
+ * handler's `backoff` override),
  * with its concurrency (2 invocations, batches of 5, 5 records at once) and
  * MAX_RECEIVE_COUNT 5. No other fault is injected: only the limit stands
  * between the 60 requests and their connections.
@@ -25,11 +26,11 @@ const SETTINGS: CampaignSettings = {
   pipeline: {
     pollers: 2,
     batchSize: 5,
-    functionTimeoutMs: 9_000,
+    functionTimeoutMs: 12_000,
     // Longer than the function timeout, as Lambda requires.
-    visibilityTimeoutSeconds: 10,
+    visibilityTimeoutSeconds: 13,
     maxReceiveCount: 5,
-    workerEnv: { FIVETRAN_REQUEST_TIMEOUT_MS: '3000', SAFETY_MARGIN_MS: '500', RECORD_CONCURRENCY: '5' },
+    workerEnv: { FIVETRAN_REQUEST_TIMEOUT_MS: '3000', FIVETRAN_CREATE_TIMEOUT_MS: '6500', SAFETY_MARGIN_MS: '500', RECORD_CONCURRENCY: '5' },
     backoff: { baseDelayMs: 30, maxDelayMs: 500 },
   },
   drainTimeoutMs: 45_000,

@@ -6,7 +6,8 @@ import type { CampaignSettings } from './run-campaign';
  * Fivetran faults on every call.
  *
  * Time is scaled down, never faked: a 3 s function timeout (what the poller's
- * context counts down from), a 500 ms safety margin, 1 s per Fivetran call, a
+ * context counts down from), a 500 ms safety margin, 1 s per lookup and 2 s per
+ * create (never past the deadline), a
  * 4 s visibility timeout (longer than the function's, as Lambda requires, so
  * a record is never delivered twice while in progress), MAX_RECEIVE_COUNT 4
  * matching the queue's redrive policy, and the handler's real backoff, scaled
@@ -35,7 +36,13 @@ export function faultCampaignSettings(seed: number): CampaignSettings {
       functionTimeoutMs: 3_000,
       visibilityTimeoutSeconds: 4,
       maxReceiveCount: 4,
-      workerEnv: { FIVETRAN_REQUEST_TIMEOUT_MS: '1000', SAFETY_MARGIN_MS: '500', RECORD_CONCURRENCY: '5', MAX_ATTEMPTS_PER_DELIVERY: '4' },
+      workerEnv: {
+        FIVETRAN_REQUEST_TIMEOUT_MS: '1000',
+        FIVETRAN_CREATE_TIMEOUT_MS: '2000',
+        SAFETY_MARGIN_MS: '500',
+        RECORD_CONCURRENCY: '5',
+        MAX_ATTEMPTS_PER_DELIVERY: '4',
+      },
       backoff: { baseDelayMs: 25, maxDelayMs: 400 },
     },
     drainTimeoutMs: 45_000,
