@@ -129,6 +129,10 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
     async createConnectCard(connectionId, config, callOptions) {
       const path = `/v1/connections/${encodeURIComponent(connectionId)}/connect-card`;
       const answer = await call('POST', path, connectCardAnswerSchema, callOptions, { connect_card_config: config });
+      // A card for another connection would hand the end user someone else's connection.
+      if (answer.data.connector_id !== connectionId) {
+        throw new FivetranFault('bad-answer', `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`, 200);
+      }
       return answer.data.connect_card.uri;
     },
   };

@@ -60,6 +60,27 @@ describe('404: only NotFound_Group is about the request', () => {
     expect(String(errors[0]!.message)).toContain('FIVETRAN_API_URL');
   });
 
+  it('refuses the request for a 404 naming another resource (NotFound_ProxyAgent): FIVETRAN_REJECTED with the code', async () => {
+    await harness();
+    h.sandbox.injectFault({
+      method: 'POST',
+      path: '/v1/connections',
+      kind: 'status',
+      status: 404,
+      body: { code: 'NotFound_ProxyAgent', message: "Proxy agent with id 'gone_agent' does not exist." },
+    });
+
+    const response = await h.invoke([h.record(patRequest())]);
+
+    expect(failedIds(response)).toEqual([]);
+    expect(connectionProvisioningFailedDetailSchema.parse(h.events()[0]!.detail)).toMatchObject({
+      errorCode: 'FIVETRAN_REJECTED',
+      retryable: false,
+      fivetran: { status: 404, code: 'NotFound_ProxyAgent' },
+    });
+    expect(h.fivetranCalls('POST')).toHaveLength(1);
+  });
+
   it('looks again and mints the card when the connection vanished before its Connect Card (NotFound_Connection)', async () => {
     await harness();
     const existing = h.sandbox.seedConnection({ groupId: 'sandbox_group', schema: 'gitlab_card' });

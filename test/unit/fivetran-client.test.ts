@@ -62,4 +62,16 @@ describe('Fivetran client', () => {
     expect((event.detail as { setupTests: object[] }).setupTests[0]).not.toHaveProperty('message');
     expect(fivetran.headers[0]?.['user-agent']).toMatch(/^fivetran-provisioner\/\d+\.\d+\.\d+$/);
   });
+
+  it('refuses a Connect Card Fivetran says it issued for another connection', async () => {
+    const fivetran = await answering(200, {
+      code: 'Success',
+      data: { connector_id: 'someone_else', connect_card: { token: 't', uri: 'https://fivetran.com/connect-card/setup?auth=t' } },
+    });
+    const client = createFivetranClient({ baseUrl: fivetran.url, apiKey: FAKE_API_KEY });
+
+    await expect(
+      client.createConnectCard('placid_anchor', { redirect_uri: 'https://portal.example.com/done' }, { timeoutMs: 2_000 }),
+    ).rejects.toMatchObject({ name: 'FivetranFault', kind: 'bad-answer' });
+  });
 });
