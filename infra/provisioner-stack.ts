@@ -39,9 +39,10 @@ export interface ProvisionerStackProps extends StackProps {
   readonly maxBatchingWindow?: Duration;
   /**
    * Most concurrent invocations the queue may start (2 to 1000). With
-   * `recordConcurrency` it bounds the calls in flight against Fivetran
-   * (20 connection creations and 250 setup tests a minute); the worker
-   * backs off on HTTP 429 on top of that. @default 2
+   * `recordConcurrency` it bounds the calls in flight against Fivetran,
+   * whose limits count every request of the account (20,000 an hour; setup
+   * tests 250 a minute; README "How Fivetran answers"); the worker backs off
+   * on HTTP 429 on top of that. @default 2
    */
   readonly maxConcurrency?: number;
   /** Records one invocation works on at once (`RECORD_CONCURRENCY`). @default 5 */
