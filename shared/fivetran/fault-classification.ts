@@ -67,14 +67,8 @@ export function classifyFivetranFault(error: unknown, operation: FivetranOperati
 }
 
 /** The resource a `NotFound_<Type>` code names, or undefined for a 404 that names none (`NotFound`, or no body). */
-export function notFoundResource(code: string | undefined): string | undefined {
+function notFoundResource(code: string | undefined): string | undefined {
   return code?.startsWith('NotFound_') ? code.slice('NotFound_'.length) : undefined;
-}
-
-/** Fivetran renamed connectors to connections; its codes carry either name. */
-export function isConnectionNotFound(error: unknown): boolean {
-  const resource = error instanceof FivetranFault && error.status === 404 ? notFoundResource(error.fivetranCode) : undefined;
-  return resource === 'Connection' || resource === 'Connector';
 }
 
 function classifyNotFound(
@@ -93,6 +87,7 @@ function classifyNotFound(
       withAnswer,
     );
   }
+  // Fivetran renamed connectors to connections; its codes carry either name.
   if (resource === 'Connection' || resource === 'Connector') {
     // Deleted between the lookup and this call: the next try looks again and creates it anew.
     return new ProvisioningError('FIVETRAN_UNAVAILABLE', `${error.message}: the connection is gone since it was found; will retry`, withAnswer);
