@@ -40,6 +40,8 @@ export const connectionProvisionedDetailSchema = z.object({
   setupTests: z.array(setupTestSchema),
   connectCardUri: z.optional(z.string()),
   attempts: z.int().check(z.minimum(1)),
+  /** The SQS message that reached this outcome: events are delivered at least once, and this is the key to drop a repeat by. */
+  sqsMessageId: z.string(),
   context: z.optional(requestContextSchema),
 });
 
@@ -58,6 +60,7 @@ export const connectionProvisioningFailedDetailSchema = z.object({
   retryable: z.boolean(),
   attempts: z.int().check(z.minimum(0)),
   fivetran: z.optional(fivetranAnswerSchema),
+  /** As in Connection Provisioned: the key to drop a repeated delivery of this event by. */
   sqsMessageId: z.string(),
   context: z.optional(requestContextSchema),
 });

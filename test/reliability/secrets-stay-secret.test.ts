@@ -3,7 +3,7 @@ import { CAMPAIGN_GROUPS } from './support/campaign';
 import {
   acceptedUnusualInputs,
   badInputCorpus,
-  CORPUS_SECRET,
+  corpusSecretId,
   corpusSecretValue,
   escapeAstral,
   sqsAccepts,
@@ -46,7 +46,7 @@ const SETTINGS: CampaignSettings = {
     extraBodies = messages.map((message) => message.body);
     return {
       messages,
-      secrets: Object.assign({ [`${CREDENTIALS_PREFIX}${CORPUS_SECRET}`]: corpusSecretValue(context) }, ...corpus.map((badInput) => badInput.secrets ?? {})),
+      secrets: Object.assign({ [corpusSecretId(context)]: corpusSecretValue(context) }, ...corpus.map((badInput) => badInput.secrets ?? {})),
       seeded: corpus.filter((badInput) => badInput.takenBy).map((badInput) => ({ groupId: badInput.groupId, schema: badInput.schema, service: badInput.takenBy! })),
     };
   },
