@@ -27,8 +27,8 @@ export type ProvisionHandlerOverrides = HandlerOverrides;
 
 /**
  * The share of SAFETY_MARGIN_MS kept back even from publishing and from SQS
- * calls (at most 1 s): when it begins, every record not done is handed back
- * and the batch answers.
+ * calls (at most 1 s): no call runs into it, and within it every record not
+ * done is handed back and the batch answers.
  */
 const ANSWER_SHARE = 0.2;
 const MAX_ANSWER_RESERVE_MS = 1_000;
@@ -78,7 +78,10 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     const startedAt = now();
     const remainingMs = context.getRemainingTimeInMillis();
     const answerReserveMs = Math.min(MAX_ANSWER_RESERVE_MS, Math.ceil(config.safetyMarginMs * ANSWER_SHARE));
+    // Calls end at the settle deadline; half the reserve later the batch answers, so a record whose last call
+    // was just abandoned still logs why and hands itself back within this invocation.
     const settleWithinMs = Math.max(0, remainingMs - answerReserveMs);
+    const answerWithinMs = Math.max(0, remainingMs - Math.floor(answerReserveMs / 2));
     const scope: InvocationScope = {
       deadline: deadlineAt(startedAt + remainingMs - config.safetyMarginMs, now),
       settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
@@ -92,7 +95,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     // Whatever hangs, the batch answers in time: records not done by then go back to the queue, the rest are acknowledged.
     let timer: NodeJS.Timeout | undefined;
     const timeUp = new Promise<'time up'>((resolve) => {
-      timer = setTimeout(() => resolve('time up'), settleWithinMs);
+      timer = setTimeout(() => resolve('time up'), answerWithinMs);
     });
     const unfinished: string[] = [];
     const handleRecord = async (record: SQSRecord): Promise<void> => {
