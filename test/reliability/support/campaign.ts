@@ -91,7 +91,7 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
     filed(groupId, `mtls-${i}`, (label) => ({
       personal_access_token: `glpat-${markers.next(`${label} token`)}`,
       client_certificate: `-----BEGIN CERTIFICATE-----${markers.next(`${label} certificate`)}-----END CERTIFICATE-----`,
-      client_private_key: `-----BEGIN PRIVATE KEY-----${markers.next(`${label} key`)}-----END PRIVATE KEY-----`,
+      client_private_key: pem('PRIVATE KEY', markers.next(`${label} key`, 1_624)),
     }));
   const oauthTeam = (i: number, groupId: string) =>
     filed(groupId, `oauth-${i}`, (label) => ({
@@ -162,6 +162,11 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
 /** The Fivetran API key, marked like every other secret. */
 export function markedApiKey(markers: Markers): { apiKey: string; apiSecret: string } {
   return { apiKey: `key-${markers.next('API key id')}`, apiSecret: `secret-${markers.next('API key secret')}` };
+}
+
+/** A PEM block, its body in lines of 64 characters, as a real key is stored. */
+function pem(kind: string, body: string): string {
+  return `-----BEGIN ${kind}-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END ${kind}-----\n`;
 }
 
 export function shuffle<T>(items: T[], random: SeededRandom): T[] {
