@@ -63,6 +63,6 @@ export function assertCredentialsReferenceAllowed(reference: string, rule: Crede
     return refuse('its name has an empty, "." or ".." path segment');
   }
   if (!name.startsWith(required) || name.length === required.length) {
-    return refuse(`credentials are bound to their Fivetran group, and this secret is not filed under connection.group_id ${groupId}`);
+    return refuse(`it is not filed under connection.group_id ${groupId}; credentials are bound to their Fivetran group`);
   }
 }
