@@ -7,7 +7,7 @@ import {
   type OutcomeEvent,
 } from './event-schema';
 import type { FivetranConnection } from './fivetran/fivetran-schemas';
-import type { Redactor } from './redact';
+import { cut, type Redactor } from './redact';
 import type { KnownRequestFields } from './request-parser';
 import type { ProvisioningRequest } from './request-schema';
 
@@ -32,20 +32,22 @@ export interface ProvisionedFacts {
 /**
  * Builds the `Connection Provisioned` event from Fivetran's answer. Every text
  * in it passes the record's redactor: setup-test messages quote what Fivetran
- * was given, the token included.
+ * was given, the token included. Identifiers lose a secret only whole (see
+ * Redactor.name): subscribers route on them.
  */
 export function provisionedEvent(facts: ProvisionedFacts, redactor: Redactor): OutcomeEvent {
   const { request, connection } = facts;
   const text = (value: string, maxLength: number) => redactor.text(value, maxLength);
+  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
   return {
     detailType: CONNECTION_PROVISIONED,
     detail: {
-      requestId: text(request.requestId, MAX_NAME_LENGTH),
+      requestId: name(request.requestId),
       outcome: facts.outcome,
-      connectionId: text(connection.id, MAX_NAME_LENGTH),
-      groupId: text(connection.group_id, MAX_NAME_LENGTH),
+      connectionId: name(connection.id),
+      groupId: name(connection.group_id),
       service: 'gitlab',
-      schema: text(connection.schema, MAX_NAME_LENGTH),
+      schema: name(connection.schema),
       ...(connection.status?.setup_state === undefined ? {} : { setupState: text(connection.status.setup_state, MAX_NAME_LENGTH) }),
       setupTests: (connection.setup_tests ?? []).slice(0, MAX_SETUP_TESTS).map(({ title, status, message }) => ({
         title: text(title, MAX_NAME_LENGTH),
@@ -76,10 +78,11 @@ export interface FailureFacts {
 export function failedEvent(facts: FailureFacts, redactor: Redactor): OutcomeEvent {
   const { known, fivetran } = facts;
   const text = (value: string, maxLength: number) => redactor.text(value, maxLength);
+  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
   const detail: ConnectionProvisioningFailedDetail = {
-    requestId: known.requestId === null ? null : text(known.requestId, MAX_NAME_LENGTH),
-    ...(known.groupId === undefined ? {} : { groupId: text(known.groupId, MAX_NAME_LENGTH) }),
-    ...(known.schema === undefined ? {} : { schema: text(known.schema, MAX_NAME_LENGTH) }),
+    requestId: known.requestId === null ? null : name(known.requestId),
+    ...(known.groupId === undefined ? {} : { groupId: name(known.groupId) }),
+    ...(known.schema === undefined ? {} : { schema: name(known.schema) }),
     errorCode: facts.errorCode,
     message: text(facts.message, MAX_MESSAGE_LENGTH),
     // The event is terminal for this message either way; `retryable` says whether sending it again could help.

@@ -24,10 +24,15 @@ export interface RecordLog {
  * @example recordLog(logger, { requestId: 'team-a', sqsMessageId: 'm-1' }, redactor).info('Connection provisioned')
  */
 export function recordLog(logger: Logger, keys: LogAttributes, redactor: Redactor): RecordLog {
-  const defined = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined));
+  const defined = Object.entries(keys).filter(([, value]) => value !== undefined);
+  // The redactor learns secrets as the record goes on, so each line is redacted as it is written. The keys
+  // identify the record; like an event's identifiers they lose a secret only whole.
   const line = (message: string, attributes: LogAttributes | undefined): [string, LogAttributes] => [
     redactor.text(message, MAX_LOGGED_TEXT_LENGTH),
-    redactor.deep({ ...defined, ...attributes }, MAX_LOGGED_TEXT_LENGTH),
+    {
+      ...redactor.deep({ ...attributes }, MAX_LOGGED_TEXT_LENGTH),
+      ...Object.fromEntries(defined.map(([key, value]) => [key, typeof value === 'string' ? redactor.name(value) : value])),
+    },
   ];
   return {
     info: (message, attributes) => logger.info(...line(message, attributes)),

@@ -18,6 +18,13 @@ export interface Redactor {
   add(...secrets: readonly (string | undefined)[]): void;
   /** Removes every secret, form and fragment, and only then cuts the text to `maxLength`. */
   text(value: string, maxLength?: number): string;
+  /**
+   * For identifiers the worker has checked (a requestId, a group id, a schema):
+   * removes a secret or form that occurs in it whole, but not fragments. A
+   * secret that is not random (a fake one in an example) can share 12
+   * characters with an ordinary identifier, which subscribers route on.
+   */
+  name(value: string): string;
   /** A copy of `value` with every string in it passed through `text` (objects and arrays copied, errors as name and message). */
   deep<T>(value: T, maxLength?: number): T;
 }
@@ -44,6 +51,8 @@ export function createRedactor(secrets: readonly (string | undefined)[] = []): R
   const fragments = new Set<string>();
   /** Forms too short to have fragments, matched whole. */
   const shortForms = new Set<string>();
+  /** Every form, for identifiers. */
+  const wholeForms = new Set<string>();
 
   const add = (...values: readonly (string | undefined)[]): void => {
     for (const secret of values) {
@@ -51,6 +60,7 @@ export function createRedactor(secrets: readonly (string | undefined)[] = []): R
       known.add(secret);
       for (const form of formsOf(secret)) {
         if (form.length < MIN_SECRET_LENGTH) continue;
+        wholeForms.add(form);
         if (form.length < FRAGMENT_LENGTH) {
           shortForms.add(form);
           continue;
@@ -65,10 +75,12 @@ export function createRedactor(secrets: readonly (string | undefined)[] = []): R
     return maxLength === undefined ? redacted : cut(redacted, maxLength);
   };
 
+  const name = (value: string): string => (known.size === 0 ? value : removeHits(value, new Set(), wholeForms));
+
   const deep = <T>(value: T, maxLength?: number): T => copy(value, (leaf) => text(leaf, maxLength), 0, new WeakSet()) as T;
 
   add(...secrets);
-  return { add, text, deep };
+  return { add, text, name, deep };
 }
 
 /**
@@ -111,14 +123,14 @@ function formsOf(secret: string): Set<string> {
   return forms;
 }
 
-function removeHits(value: string, fragments: ReadonlySet<string>, shortForms: ReadonlySet<string>): string {
+function removeHits(value: string, fragments: ReadonlySet<string>, wholeForms: ReadonlySet<string>): string {
   const hits: Array<[number, number]> = [];
   if (fragments.size > 0) {
     for (let at = 0; at + FRAGMENT_LENGTH <= value.length; at += 1) {
       if (fragments.has(value.slice(at, at + FRAGMENT_LENGTH))) hits.push([at, at + FRAGMENT_LENGTH]);
     }
   }
-  for (const form of shortForms) {
+  for (const form of wholeForms) {
     for (let at = value.indexOf(form); at >= 0; at = value.indexOf(form, at + 1)) hits.push([at, at + form.length]);
   }
   if (hits.length === 0) return value;

@@ -82,6 +82,13 @@ describe('redactor', () => {
     expect(createRedactor().text('nothing to hide')).toBe('nothing to hide');
   });
 
+  it('removes a secret from an identifier only whole, so a fake secret that shares words with it leaves it routable', () => {
+    const redactor = createRedactor(['fake-oauth-client-secret-0003', token]);
+    expect(redactor.text('example-oauth-client-access')).toBe(`exampl${REDACTED}access`);
+    expect(redactor.name('example-oauth-client-access')).toBe('example-oauth-client-access');
+    expect(redactor.name(`pasted-${token}`)).toBe(`pasted-${REDACTED}`);
+  });
+
   it('learns secrets added later', () => {
     const redactor = createRedactor();
     expect(redactor.text(token)).toBe(token);
