@@ -1,7 +1,7 @@
 import { clearCache } from '@middy/util';
 import { inFlightCountingFetch } from '../test/support/in-flight-fetch';
 import { benchHandler } from './support/invoke';
-import { BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
+import { BENCH_CREDENTIALS, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';
 import { median, round, timed } from './support/stats';
 
@@ -15,7 +15,7 @@ const BATCH = 10;
  * through its records one by one scores about ten.
  */
 export async function batchConcurrency(): Promise<BenchmarkResult> {
-  const services = await startLocalServices({ [`${BENCH_PREFIX}team`]: { personal_access_token: 'bench-token-not-real' } });
+  const services = await startLocalServices({ [`${BENCH_CREDENTIALS}team`]: { personal_access_token: 'bench-token-not-real' } });
   try {
     services.sandbox.setCreateLatency(CREATE_LATENCY_MS);
     const fivetranCalls = inFlightCountingFetch();

@@ -1,6 +1,6 @@
 import { clearCache } from '@middy/util';
 import { benchHandler } from './support/invoke';
-import { BENCH_API_SECRET_ID, BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
+import { BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';
 import { round } from './support/stats';
 
@@ -15,7 +15,7 @@ const TTL_SECONDS = 300;
  * clock moves past the cache period, and the count must rise.
  */
 export async function secretsCalls(): Promise<BenchmarkResult> {
-  const secretNames = Array.from({ length: DISTINCT_SECRETS }, (_, i) => `${BENCH_PREFIX}team-${i}`);
+  const secretNames = Array.from({ length: DISTINCT_SECRETS }, (_, i) => `${BENCH_CREDENTIALS}team-${i}`);
   const services = await startLocalServices(
     Object.fromEntries(secretNames.map((name) => [name, { personal_access_token: `bench-token-${name}-not-real` }])),
   );

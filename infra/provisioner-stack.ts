@@ -77,6 +77,16 @@ export interface ProvisionerStackProps extends StackProps {
    * @default `fivetran-provisioner/<stack name>/gitlab/`
    */
   readonly credentialsSecretPrefix?: string;
+  /**
+   * Which credentials a request may name (`CREDENTIALS_SCOPE`). `'group'`: only
+   * secrets filed under `<credentialsSecretPrefix><group_id>/`, for the
+   * request's own Fivetran group, so no producer can use another team's
+   * credentials. `'prefix'`: any secret under the prefix; only for a
+   * deployment that serves a single team, since then any producer that can
+   * send to the queue can have any team's credentials used for its group.
+   * @default 'group'
+   */
+  readonly credentialsScope?: 'group' | 'prefix';
   /** `source` of the outcome events (`EVENT_SOURCE`). @default 'fivetran.provisioner' */
   readonly eventSource?: string;
   /** Name of an existing EventBridge bus in this account and region to publish to. @default - a new bus is created */
@@ -162,6 +172,7 @@ export class ProvisionerStack extends Stack {
       logLevel: props.logLevel ?? 'INFO',
       logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       credentialsSecretPrefix: props.credentialsSecretPrefix ?? `fivetran-provisioner/${this.stackName}/gitlab/`,
+      credentialsScope: props.credentialsScope ?? 'group',
       eventSource: props.eventSource ?? DEFAULT_EVENT_SOURCE,
       eventArchiveRetention: props.eventArchiveRetention ?? Duration.days(30),
       oldestMessageAgeAlarmThreshold: props.oldestMessageAgeAlarmThreshold ?? Duration.hours(1),
@@ -199,6 +210,7 @@ export class ProvisionerStack extends Stack {
         FIVETRAN_API_URL: s.fivetranApiUrl,
         FIVETRAN_API_SECRET_ID: apiSecret.id,
         CREDENTIALS_SECRET_PREFIX: s.credentialsSecretPrefix,
+        CREDENTIALS_SCOPE: s.credentialsScope,
         EVENT_BUS_NAME: this.outcomeEvents.eventBus.eventBusName,
         EVENT_SOURCE: s.eventSource,
         MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
@@ -306,7 +318,13 @@ export class ProvisionerStack extends Stack {
     output('FunctionName', this.worker.function.functionName, 'The provisioner worker');
     output('LogGroupName', this.worker.logGroup.logGroupName, 'Log group of the worker');
     output('FivetranApiSecretId', apiSecretId, 'Secret holding {"apiKey","apiSecret"} of the Fivetran API key');
-    output('CredentialsSecretPrefix', this.settings.credentialsSecretPrefix, 'GitLab credential secrets must be named with this prefix');
+    output(
+      'CredentialsSecretPrefix',
+      this.settings.credentialsSecretPrefix,
+      this.settings.credentialsScope === 'group'
+        ? 'GitLab credential secrets must be named <this prefix><Fivetran group id>/<name>'
+        : 'GitLab credential secrets must be named with this prefix',
+    );
     if (this.alarms.topic !== undefined) output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic the alarms notify');
     if (this.backfills !== undefined) {
       output('BackfillFunctionName', this.backfills.function.functionName, 'The backfill function (its logs carry each run\'s runId)');

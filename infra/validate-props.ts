@@ -85,6 +85,7 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
       `credentialsSecretPrefix must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/, got "${s.credentialsSecretPrefix}"`,
     );
   }
+  check(s.credentialsScope === 'group' || s.credentialsScope === 'prefix', `credentialsScope must be "group" or "prefix", got "${s.credentialsScope}"`);
   check(EVENT_SOURCE.test(s.eventSource), `eventSource must be 1 to 256 of A-Za-z0-9._/- and not start with "aws.", got "${s.eventSource}"`);
 
   const existingSecret = s.existingFivetranApiSecret;

@@ -6,7 +6,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
  * mapping does: long polling, batches, deleting only the records the handler
  * did not report as failed. Failed records stay in flight and come back when
  * their visibility timeout (possibly changed by the handler) runs out; the
- * queue's redrive policy moves poison messages to its dead-letter queue.
+ * queue's redrive policy moves poison messages to its dead-letter queue. A
+ * handler that has not answered by the function timeout fails its whole
+ * batch, as when Lambda stops it.
  */
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -58,13 +60,21 @@ export async function pollOnce(options: PollerOptions, invocation = 0): Promise<
   const records = messages.map((message) => toRecord(message, options.queueArn, region));
   let failedIds: Set<string>;
   let handlerError: unknown;
+  const timeoutMs = options.functionTimeoutMs ?? 90_000;
+  let timer: NodeJS.Timeout | undefined;
+  // Lambda stops a handler at its timeout; its answer, if it comes later, is never seen.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)), timeoutMs);
+  });
   try {
-    const response = await options.handler({ Records: records }, lambdaContext(options, invocation));
+    const response = await Promise.race([options.handler({ Records: records }, lambdaContext(options, invocation)), timedOut]);
     failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
   } catch (error) {
-    // A handler that throws fails the whole batch, as in Lambda.
+    // A handler that throws, or runs out of time, fails the whole batch, as in Lambda.
     handlerError = error;
     failedIds = new Set(records.map((record) => record.messageId));
+  } finally {
+    clearTimeout(timer);
   }
   const done = records.filter((record) => !failedIds.has(record.messageId));
   if (done.length > 0) {

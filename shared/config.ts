@@ -12,6 +12,12 @@ const environmentSchema = z.object({
         error: 'must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/',
       }),
     ),
+  /**
+   * `group` (the default): a request may name only credentials filed under
+   * `<prefix><group_id>/`. `prefix`: any secret under the prefix, for a
+   * deployment that serves one team.
+   */
+  CREDENTIALS_SCOPE: z._default(z.enum(['group', 'prefix'], { error: 'must be "group" or "prefix"' }), 'group'),
   EVENT_BUS_NAME: requiredSetting('the EventBridge bus name or ARN'),
   EVENT_SOURCE: eventSourceSetting,
   MAX_RECEIVE_COUNT: positiveIntSetting(5),
@@ -33,6 +39,7 @@ export type ProvisionerConfig = Readonly<{
   fivetranApiUrl: string;
   fivetranApiSecretId: string;
   credentialsSecretPrefix: string;
+  credentialsScope: 'group' | 'prefix';
   eventBusName: string;
   eventSource: string;
   maxReceiveCount: number;
@@ -55,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProvisionerCon
     fivetranApiUrl: e.FIVETRAN_API_URL,
     fivetranApiSecretId: e.FIVETRAN_API_SECRET_ID,
     credentialsSecretPrefix: e.CREDENTIALS_SECRET_PREFIX,
+    credentialsScope: e.CREDENTIALS_SCOPE,
     eventBusName: e.EVENT_BUS_NAME,
     eventSource: e.EVENT_SOURCE,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,

@@ -18,22 +18,32 @@ export function locationFromFunctionArn(functionArn: string | undefined): Functi
 }
 
 /**
- * Decides, without calling Secrets Manager, whether a request may name this
- * secret: its name must start with the configured prefix, and an ARN must be
- * in this function's own account and region. This is what keeps one team's
- * request from reading any secret the function's role could reach.
+ * Which secrets a request may name. `groupId` binds credentials to their
+ * Fivetran group: only secrets filed under `<prefix><groupId>/` are allowed,
+ * so a request for one team's group cannot use another team's credentials.
+ * Without it (a single-team deployment) any secret under the prefix is.
  */
-export function assertCredentialsReferenceAllowed(
-  reference: string,
-  prefix: string,
-  location: FunctionLocation | undefined,
-): void {
+export interface CredentialsRule {
+  prefix: string;
+  groupId?: string;
+}
+
+/**
+ * Decides, without calling Secrets Manager, whether a request may name this
+ * secret: its name must start with the configured prefix (and, bound to the
+ * group, with the request's group id after it), and an ARN must be in this
+ * function's own account and region. This is what keeps one team's request
+ * from reading any secret the function's role could reach.
+ */
+export function assertCredentialsReferenceAllowed(reference: string, rule: CredentialsRule, location: FunctionLocation | undefined): void {
+  const { prefix, groupId } = rule;
+  const required = groupId === undefined ? prefix : `${prefix}${groupId}/`;
   // Only a well-formed secret ARN is repeated back: anything else might be a token pasted into the wrong field.
   const shown = SECRET_ARN.test(reference) ? ` ${JSON.stringify(reference)}` : '';
   const refuse = (why: string): never => {
     throw new ProvisioningError(
       'CREDENTIALS_NOT_ALLOWED',
-      `credentialsSecretId${shown} is not allowed: ${why}. Use a secret whose name starts with "${prefix}"`,
+      `credentialsSecretId${shown} is not allowed: ${why}. Use a secret whose name starts with "${required}"`,
     );
   };
   let name = reference;
@@ -51,5 +61,8 @@ export function assertCredentialsReferenceAllowed(
   const segments = name.split('/');
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
     return refuse('its name has an empty, "." or ".." path segment');
+  }
+  if (!name.startsWith(required) || name.length === required.length) {
+    return refuse(`it is not filed under connection.group_id ${groupId}; credentials are bound to their Fivetran group`);
   }
 }

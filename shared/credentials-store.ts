@@ -1,13 +1,16 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isTimeUp, untilDeadline } from './aws-calls';
 import { parseCredentialsSecret, type GitlabCredentials } from './credentials';
 import { ProvisioningError } from './errors';
+import type { Deadline } from './retry-policy';
 import { createTtlCache } from './ttl-cache';
 
 /** Secrets Manager answers that mean the reference itself is wrong: fixing the request is the way out. */
 const REFERENCE_FAULTS = new Set(['ResourceNotFoundException', 'InvalidParameterException', 'InvalidRequestException']);
 
 export interface CredentialsStore {
-  get(secretId: string): Promise<GitlabCredentials>;
+  /** The credentials; a read Secrets Manager has not answered by `deadline` is abandoned (SECRETS_UNAVAILABLE). */
+  get(secretId: string, options?: { deadline?: Deadline }): Promise<GitlabCredentials>;
   clear(): void;
 }
 
@@ -21,10 +24,10 @@ export function createCredentialsStore(
   now: () => number = Date.now,
 ): CredentialsStore {
   const cache = createTtlCache<GitlabCredentials>(ttlMs, now);
-  const load = async (secretId: string): Promise<GitlabCredentials> => {
+  const load = async (secretId: string, deadline: Deadline | undefined): Promise<GitlabCredentials> => {
     let secretString: string | undefined;
     try {
-      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }), untilDeadline(deadline));
       secretString = answer.SecretString;
     } catch (error) {
       throw secretsManagerFault(error, `credentials secret ${secretId}`);
@@ -32,7 +35,7 @@ export function createCredentialsStore(
     return parseCredentialsSecret(secretId, secretString);
   };
   return {
-    get: (secretId) => cache.get(secretId, () => load(secretId)),
+    get: (secretId, options) => cache.get(secretId, () => load(secretId, options?.deadline)),
     clear: () => cache.clear(),
   };
 }
@@ -44,6 +47,11 @@ export function createCredentialsStore(
  */
 export function secretsManagerFault(error: unknown, what: string): ProvisioningError {
   const name = error instanceof Error ? error.name : 'UnknownError';
+  if (isTimeUp(error)) {
+    return new ProvisioningError('SECRETS_UNAVAILABLE', `Secrets Manager did not answer the read of the ${what} in time (${name}); will retry`, {
+      cause: error,
+    });
+  }
   if (REFERENCE_FAULTS.has(name)) {
     return new ProvisioningError(
       'CREDENTIALS_NOT_FOUND',

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import './zod-messages';
 import { ProvisioningError } from './errors';
+import { FRAGMENT_LENGTH } from './redact';
 import type { GitlabConnection } from './request-schema';
 
 /**
@@ -32,8 +33,11 @@ export type CreateConnectionBody = Omit<GitlabConnection, 'config' | 'auth'> & {
 };
 
 /**
- * Reads a credentials secret's string. The message names the secret and the
- * offending keys, never a value.
+ * Reads a credentials secret's string. The message names the secret, the
+ * known keys that are wrong and how many keys are unexpected, never a value
+ * and never an unexpected key's name: a token pasted as a key would be
+ * published with it. The secret's contents travel with the error, for the
+ * record's redactor only.
  */
 export function parseCredentialsSecret(secretId: string, secretString: string | undefined): GitlabCredentials {
   if (secretString === undefined) {
@@ -43,22 +47,40 @@ export function parseCredentialsSecret(secretId: string, secretString: string | 
   try {
     json = JSON.parse(secretString);
   } catch {
-    throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId} is not JSON; store a JSON object`);
+    throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId} is not JSON; store a JSON object`, {
+      secretValues: [secretString],
+    });
   }
   const parsed = gitlabCredentialsSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key(s) ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`
-        : `${issue.path.join('.') || 'value'} must be ${issue.path.length > 0 ? 'a non-empty string' : 'a JSON object'}`,
-    );
-    const allowed = Object.keys(gitlabCredentialsSchema.shape).join(', ');
+    const allowedKeys = Object.keys(gitlabCredentialsSchema.shape);
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.length} unexpected key(s)`;
+      const key = issue.path[0];
+      return typeof key === 'string' && allowedKeys.includes(key) ? `${key} must be a non-empty string` : 'the value must be a JSON object';
+    });
     throw new ProvisioningError(
       'CREDENTIALS_INVALID',
-      `Credentials secret ${secretId} is not valid: ${problems.join('; ')}. Allowed keys: ${allowed}`,
+      `Credentials secret ${secretId} is not valid: ${problems.join('; ')}. Allowed keys: ${allowedKeys.join(', ')}`,
+      { secretValues: stringsIn(json, new Set(allowedKeys)) },
     );
   }
   return parsed.data;
+}
+
+/**
+ * Every string value in a JSON value, and every unexpected object key long
+ * enough to be a pasted token. (Not the JSON text itself: its runs hold the
+ * allowed key names, which messages must be able to say.)
+ */
+function stringsIn(json: unknown, allowedKeys: ReadonlySet<string>, depth = 0): string[] {
+  if (typeof json === 'string') return [json];
+  if (typeof json !== 'object' || json === null || depth > 8) return [];
+  if (Array.isArray(json)) return json.flatMap((item) => stringsIn(item, allowedKeys, depth + 1));
+  return Object.entries(json).flatMap(([key, value]) => [
+    ...(allowedKeys.has(key) || key.length < FRAGMENT_LENGTH ? [] : [key]),
+    ...stringsIn(value, allowedKeys, depth + 1),
+  ]);
 }
 
 /**

@@ -34,6 +34,12 @@ export interface ProvisioningErrorOptions {
   /** How long Fivetran asked us to wait before the next call (a 429's Retry-After). */
   retryAfterSeconds?: number;
   cause?: unknown;
+  /**
+   * Secret values the fault came across without using them (the contents of a
+   * credentials secret that could not be read as one), so the record's
+   * redactor removes them too. Never part of the message, never serialized.
+   */
+  secretValues?: readonly string[];
 }
 
 /**
@@ -47,6 +53,7 @@ export class ProvisioningError extends Error {
   readonly retryable: boolean;
   readonly fivetran?: FivetranAnswer;
   readonly retryAfterSeconds?: number;
+  readonly #secretValues: readonly string[];
 
   constructor(code: ErrorCode, message: string, options: ProvisioningErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -54,6 +61,12 @@ export class ProvisioningError extends Error {
     this.retryable = isTransientCode(code);
     if (options.fivetran !== undefined) this.fivetran = options.fivetran;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    this.#secretValues = options.secretValues ?? [];
+  }
+
+  /** See ProvisioningErrorOptions.secretValues. */
+  get secretValues(): readonly string[] {
+    return this.#secretValues;
   }
 }
 

@@ -1,6 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { isTimeUp, untilDeadline } from './aws-calls';
 import { ProvisioningError } from './errors';
-import { nextDelayMs, type BackoffOptions } from './retry-policy';
+import { nextDelayMs, type BackoffOptions, type Deadline } from './retry-policy';
 
 /** PutEvents takes at most ten entries a call. */
 const MAX_ENTRIES_PER_CALL = 10;
@@ -29,9 +30,14 @@ export interface EventPublisherOptions {
   random?: () => number;
 }
 
+export interface PublishOptions {
+  /** No call runs, and no re-send waits, past this: the publish fails instead. */
+  deadline?: Deadline;
+}
+
 export interface EventPublisher {
   /** Publishes every event or throws EVENT_PUBLISH_FAILED naming what failed. */
-  publish(events: readonly PublishableEvent[]): Promise<void>;
+  publish(events: readonly PublishableEvent[], options?: PublishOptions): Promise<void>;
 }
 
 /**
@@ -39,6 +45,10 @@ export interface EventPublisher {
  * with a retryable code. Entries that fail for good, or are still failing
  * after the re-sends, make the whole publish fail: the caller hands the record
  * back to the queue rather than drop its outcome.
+ *
+ * An entry counts as published only when EventBridge answered it with an
+ * EventId; an answer that reports failures without saying which entry
+ * failed, or leaves entries out, makes those entries failed, never published.
  */
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
   const maxResends = options.maxResends ?? 3;
@@ -53,35 +63,42 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     Detail: JSON.stringify(event.detail),
   });
 
-  const publishChunk = async (entries: PutEventsRequestEntry[]): Promise<void> => {
+  const publishChunk = async (entries: PutEventsRequestEntry[], deadline: Deadline | undefined): Promise<void> => {
     let pending = entries;
     for (let resend = 0; ; resend += 1) {
       let answer;
       try {
-        answer = await options.client.send(new PutEventsCommand({ Entries: pending }));
+        answer = await options.client.send(new PutEventsCommand({ Entries: pending }), untilDeadline(deadline));
       } catch (error) {
         const name = error instanceof Error ? error.name : 'UnknownError';
-        throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents failed (${name}); will retry`, { cause: error });
+        const why = isTimeUp(error) ? `no answer in time (${name})` : name;
+        throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents failed (${why}); will retry`, { cause: error });
       }
-      if (!answer.FailedEntryCount) return;
-      const failed = (answer.Entries ?? [])
-        .map((result, index) => ({ result, entry: pending[index]! }))
-        .filter(({ result }) => result.ErrorCode !== undefined);
-      const permanent = failed.filter(({ result }) => !RETRYABLE_ENTRY_ERRORS.has(result.ErrorCode!));
+      const results = answer.Entries ?? [];
+      const failed = pending
+        .map((entry, index) => ({ entry, result: results[index] }))
+        .filter(({ result }) => result?.EventId === undefined || result.EventId === '');
+      if (failed.length === 0) return;
+      const codes = [...new Set(failed.map(({ result }) => result?.ErrorCode ?? 'no EventId'))].join(', ');
+      // An entry with no error code is unexplained, not refused: worth another try.
+      const permanent = failed.filter(({ result }) => result?.ErrorCode !== undefined && !RETRYABLE_ENTRY_ERRORS.has(result.ErrorCode));
       if (permanent.length > 0 || resend >= maxResends) {
-        const codes = [...new Set(failed.map(({ result }) => result.ErrorCode))].join(', ');
         throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents refused ${failed.length} event(s) (${codes})`);
       }
+      const delayMs = nextDelayMs(resend + 1, undefined, backoff, random);
+      if (deadline !== undefined && delayMs >= deadline.remainingMs()) {
+        throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents refused ${failed.length} event(s) (${codes}) and no time is left to re-send`);
+      }
       pending = failed.map(({ entry }) => entry);
-      await sleep(nextDelayMs(resend + 1, undefined, backoff, random));
+      await sleep(delayMs);
     }
   };
 
   return {
-    async publish(events) {
+    async publish(events, publishOptions = {}) {
       const entries = events.map(toEntry);
       for (let start = 0; start < entries.length; start += MAX_ENTRIES_PER_CALL) {
-        await publishChunk(entries.slice(start, start + MAX_ENTRIES_PER_CALL));
+        await publishChunk(entries.slice(start, start + MAX_ENTRIES_PER_CALL), publishOptions.deadline);
       }
     },
   };

@@ -47,6 +47,8 @@ export const connectionProvisionedDetailSchema = z.object({
     ),
   ),
   attempts: z.int().check(z.minimum(1)),
+  /** The SQS message that reached this outcome: events are delivered at least once, and this is the key to drop a repeat by. */
+  sqsMessageId: z.string(),
   context: z.optional(requestContextSchema),
 });
 
@@ -65,6 +67,7 @@ export const connectionProvisioningFailedDetailSchema = z.object({
   retryable: z.boolean(),
   attempts: z.int().check(z.minimum(0)),
   fivetran: z.optional(fivetranAnswerSchema),
+  /** As in Connection Provisioned: the key to drop a repeated delivery of this event by. */
   sqsMessageId: z.string(),
   context: z.optional(requestContextSchema),
 });

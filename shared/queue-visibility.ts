@@ -1,9 +1,10 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MAX_VISIBILITY_TIMEOUT_SECONDS } from './retry-policy';
+import { untilDeadline } from './aws-calls';
+import { MAX_VISIBILITY_TIMEOUT_SECONDS, type Deadline } from './retry-policy';
 
 export interface QueueVisibility {
-  /** Keeps the message hidden for this long from now (capped at SQS's 12 hours). */
-  hideFor(message: { eventSourceARN: string; receiptHandle: string }, seconds: number): Promise<void>;
+  /** Keeps the message hidden for this long from now (capped at SQS's 12 hours); gives up at `deadline`. */
+  hideFor(message: { eventSourceARN: string; receiptHandle: string }, seconds: number, options?: { deadline?: Deadline }): Promise<void>;
 }
 
 const QUEUE_ARN = /^arn:[a-z-]+:sqs:[a-z0-9-]+:(\d{12}):(.+)$/;
@@ -15,13 +16,13 @@ const QUEUE_ARN = /^arn:[a-z-]+:sqs:[a-z0-9-]+:(\d{12}):(.+)$/;
  */
 export function createQueueVisibility(client: SQSClient): QueueVisibility {
   const urlByArn = new Map<string, Promise<string>>();
-  const queueUrl = (arn: string): Promise<string> => {
+  const queueUrl = (arn: string, deadline: Deadline | undefined): Promise<string> => {
     let url = urlByArn.get(arn);
     if (url === undefined) {
       const match = QUEUE_ARN.exec(arn);
       if (!match) return Promise.reject(new Error(`Not an SQS queue ARN: ${arn}`));
       url = client
-        .send(new GetQueueUrlCommand({ QueueName: match[2]!, QueueOwnerAWSAccountId: match[1]! }))
+        .send(new GetQueueUrlCommand({ QueueName: match[2]!, QueueOwnerAWSAccountId: match[1]! }), untilDeadline(deadline))
         .then((answer) => {
           if (!answer.QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${arn}`);
           return answer.QueueUrl;
@@ -32,14 +33,15 @@ export function createQueueVisibility(client: SQSClient): QueueVisibility {
     return url;
   };
   return {
-    async hideFor(message, seconds) {
+    async hideFor(message, seconds, options = {}) {
       const VisibilityTimeout = Math.max(0, Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.ceil(seconds)));
       await client.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: await queueUrl(message.eventSourceARN),
+          QueueUrl: await queueUrl(message.eventSourceARN, options.deadline),
           ReceiptHandle: message.receiptHandle,
           VisibilityTimeout,
         }),
+        untilDeadline(options.deadline),
       );
     },
   };

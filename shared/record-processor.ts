@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { ProvisionerConfig } from './config';
+import { settleBefore } from './aws-calls';
 import { buildCreateBody, secretValuesOf, type GitlabCredentials } from './credentials';
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
@@ -16,7 +17,7 @@ import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
 import { recordLog, type RecordLog } from './record-log';
-import { redact } from './redact';
+import { createRedactor, type Redactor } from './redact';
 import { parseProvisioningRequest, type KnownRequestFields } from './request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request-schema';
 import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from './retry-policy';
@@ -42,7 +43,13 @@ export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' |
 
 /** What one invocation shares between its records. */
 export interface InvocationScope {
+  /** No Secrets Manager read and no Fivetran call runs past this. */
   deadline: Deadline;
+  /**
+   * Later than `deadline`, earlier than Lambda's: publishing an outcome and
+   * changing a record's visibility end by then, so the batch can still answer.
+   */
+  settleDeadline: Deadline;
   location: FunctionLocation | undefined;
   limiter: KeyedLimiter;
   /** Group listings shared by the batch's records. */
@@ -64,28 +71,32 @@ export class RecordHandedBack extends Error {
  * must deliver it again.
  */
 export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+  // Every text about this record leaves through it: it learns each secret as the record meets it.
+  const redactor = createRedactor();
   const parsed = parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
-  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId });
+  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId }, redactor);
   if (!parsed.ok) {
-    return settleFailure(record, parsed.error, known, 0, [], deps, logger);
+    return settleFailure(record, parsed.error, known, 0, redactor, deps, scope, logger);
   }
   const { request } = parsed;
   const key = `${request.connection.group_id}/${request.connection.config.schema}`;
   await scope.limiter.run(key, async () => {
-    const secrets: string[] = [];
     let attempts = 0;
     try {
       const reference = request.credentialsSecretId;
       let credentials: GitlabCredentials = {};
       if (reference !== undefined) {
-        assertCredentialsReferenceAllowed(reference, deps.config.credentialsSecretPrefix, scope.location);
-        credentials = await deps.credentials.get(reference);
-        secrets.push(...secretValuesOf(credentials));
+        const { credentialsSecretPrefix: prefix, credentialsScope } = deps.config;
+        const groupId = credentialsScope === 'group' ? request.connection.group_id : undefined;
+        assertCredentialsReferenceAllowed(reference, { prefix, ...(groupId === undefined ? {} : { groupId }) }, scope.location);
+        credentials = await deps.credentials.get(reference, { deadline: scope.deadline });
+        redactor.add(...secretValuesOf(credentials));
       }
       const body = buildCreateBody(request.connection, credentials, reference);
-      const apiKey = await scope.loadApiKey();
-      secrets.push(apiKey.apiSecret);
+      const apiKey = await loadApiKey(scope);
+      const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
+      redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
       const result = await provisionConnection(body, {
         client: deps.fivetranClientFor(apiKey),
         requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
@@ -97,13 +108,16 @@ export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps
         ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: redact(error.message, secrets) }),
+        onRetry: ({ attempt, delayMs, error }) => logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
       });
       attempts = result.attempts;
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
       if (!result.ok) throw result.error;
-      await deps.publisher.publish([provisionedEvent(request, result.outcome, result.connection, result.attempts)]);
+      const event = provisionedEvent(
+        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId: record.messageId },
+        redactor,
+      );
+      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
       deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
       logger.info('Connection provisioned', {
         outcome: result.outcome,
@@ -117,9 +131,25 @@ export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps
         error instanceof ProvisioningError
           ? error
           : new ProvisioningError('INTERNAL_ERROR', 'An unexpected error occurred; will retry', { cause: error });
-      if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeForLog(error, secrets) });
-      await settleFailure(record, fault, known, attempts, secrets, deps, logger);
+      redactor.add(...fault.secretValues);
+      if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
+      await settleFailure(record, fault, known, attempts, redactor, deps, scope, logger);
     }
+  });
+}
+
+/**
+ * The Fivetran API key, waited for no longer than the deadline: its read
+ * happens in a middleware, out of reach of an abort signal. A read that did
+ * not answer in time is forgotten, so the next invocation reads afresh.
+ */
+async function loadApiKey(scope: InvocationScope): Promise<FivetranApiKey> {
+  return settleBefore(scope.loadApiKey(), scope.deadline, () => {
+    scope.forgetApiKey?.();
+    return new ProvisioningError(
+      'API_KEY_UNAVAILABLE',
+      'Secrets Manager did not answer the read of the Fivetran API key before the invocation had to end; will retry',
+    );
   });
 }
 
@@ -133,59 +163,56 @@ async function settleFailure(
   fault: ProvisioningError,
   known: KnownRequestFields,
   attempts: number,
-  secrets: readonly string[],
+  redactor: Redactor,
   deps: RecordProcessorDeps,
+  scope: InvocationScope,
   logger: RecordLog,
 ): Promise<void> {
-  const message = redact(fault.message, secrets);
-  const fivetran =
-    fault.fivetran?.message === undefined ? fault.fivetran : { ...fault.fivetran, message: redact(fault.fivetran.message, secrets) };
   const deliveries = Number(record.attributes.ApproximateReceiveCount) || 1;
   const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
     try {
-      await deps.publisher.publish([
-        failedEvent({ known, ...(fivetran ? { fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId }),
-      ]);
+      const event = failedEvent(
+        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId },
+        redactor,
+      );
+      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
     } catch (error) {
-      logger.error('Could not publish the failure event; the record goes back to the queue', {
-        errorCode,
-        error: describeForLog(error, secrets),
-      });
+      logger.error('Could not publish the failure event; the record goes back to the queue', { errorCode, error: describeError(error) });
       throw new RecordHandedBack('failure event not published');
     }
   };
 
   if (!fault.retryable) {
-    logger.warn('Provisioning failed', { errorCode: fault.code, reason: message, fivetranStatus: fault.fivetran?.status });
-    await publishFailure(fault.code as FailureCode, message);
+    logger.warn('Provisioning failed', { errorCode: fault.code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
+    await publishFailure(fault.code as FailureCode, fault.message);
     deps.count?.('RequestsFailed');
     return;
   }
 
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
-    logger.error('Retries exhausted; the record goes to the dead-letter queue', { errorCode: fault.code, reason: message, deliveries });
-    await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${message}`);
+    logger.error('Retries exhausted; the record goes to the dead-letter queue', { errorCode: fault.code, reason: fault.message, deliveries });
+    await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`);
     throw new RecordHandedBack(fault.code);
   }
   if (fault.code === 'FIVETRAN_ROUTE_NOT_FOUND') {
     // Every record meets the same 404 until an operator fixes the setting: say so loudly, and which value is in use.
     logger.error('Fivetran answered 404 for a route it should know: check FIVETRAN_API_URL; the record goes back to the queue', {
       errorCode: fault.code,
-      reason: message,
+      reason: fault.message,
       deliveries,
       fivetranApiUrl: deps.config.fivetranApiUrl,
     });
   } else {
-    logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: message, deliveries });
+    logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: fault.message, deliveries });
   }
   if (fault.retryAfterSeconds !== undefined) {
     try {
-      await deps.visibility.hideFor(record, fault.retryAfterSeconds);
+      await deps.visibility.hideFor(record, fault.retryAfterSeconds, { deadline: scope.settleDeadline });
       logger.info('Record hidden until Fivetran accepts calls again', { retryAfterSeconds: fault.retryAfterSeconds });
     } catch (error) {
       // The queue's own visibility timeout still brings the record back; only the timing is off.
-      logger.warn('Could not change the record visibility', { error: describeForLog(error, secrets) });
+      logger.warn('Could not change the record visibility', { error: describeError(error) });
     }
   }
   throw new RecordHandedBack(fault.code);
@@ -198,8 +225,9 @@ function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) 
   };
 }
 
-function describeForLog(error: unknown, secrets: readonly string[]): { name: string; message: string } {
+/** An error as a log attribute; the record log redacts it. */
+function describeError(error: unknown): { name: string; message: string } {
   const name = error instanceof Error ? error.name : typeof error;
   const message = error instanceof Error ? error.message : String(error);
-  return { name, message: redact(message, secrets) };
+  return { name, message };
 }

@@ -51,12 +51,26 @@ function invalid(message: string, known: KnownRequestFields): ParsedRequest {
   return { ok: false, error: new ProvisioningError('INVALID_REQUEST', `Invalid request: ${message}`), known };
 }
 
+/** Names a message repeats as they are: what a field name looks like. */
+const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,39}$/;
+
+/**
+ * An unknown field's name as a message may repeat it. Anything that does not
+ * look like a field name (a token pasted as a key, say) is given by its
+ * length only: it would be published, and logged, with the message.
+ *
+ * @example shownFieldName('colour') // 'colour'; shownFieldName('glpat-…') // '<unknown field name of 26 characters>'
+ */
+export function shownFieldName(key: string): string {
+  return FIELD_NAME.test(key) ? key : `<unknown field name of ${key.length} characters>`;
+}
+
 /** "connection.sync_frequency: must be one of …; connection.config.foo: unknown field" */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
   const described = issues.flatMap((issue) => {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${[...base, key].join('.')}: unknown field`);
+      return issue.keys.map((key) => `${[...base, shownFieldName(key)].join('.')}: unknown field`);
     }
     const where = base.length > 0 ? base.join('.') : 'body';
     const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;

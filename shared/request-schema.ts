@@ -71,8 +71,27 @@ export const gitlabAuthSchema = z.strictObject({
   ),
 });
 
+/** Control, invisible and bidirectional-formatting characters: they make a URL read differently from where it leads. */
+const UNSAFE_URL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+
+/**
+ * Where the connect card sends the end user back. It is published in the
+ * event (inside the connect card's URI), so it may carry no user name or
+ * password, and nothing that hides what it says.
+ */
+const redirectUri = z.string().check(
+  z.maxLength(2048),
+  z.regex(/^https?:\/\/\S+$/, { error: 'must start with https:// or http://' }),
+  z.refine((value: string) => !UNSAFE_URL_CHARACTERS.test(value), {
+    error: 'must not contain control, invisible or bidirectional-formatting characters',
+  }),
+  z.refine((value: string) => URL.canParse(value) && new URL(value).username === '' && new URL(value).password === '', {
+    error: 'must be a valid URL with no user name or password (a user:token@ part would be published)',
+  }),
+);
+
 export const connectCardConfigSchema = z.strictObject({
-  redirect_uri: z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/\S+$/, { error: 'must start with https:// or http://' })),
+  redirect_uri: redirectUri,
   hide_setup_guide: z.optional(z.boolean()),
   all_fields: z.optional(z.boolean()),
 });

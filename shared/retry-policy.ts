@@ -26,16 +26,18 @@ export function backoffDelayMs(retry: number, options: BackoffOptions, random: (
 
 /**
  * Reads a `Retry-After` header: whole seconds or an HTTP date. Returns the
- * wait in seconds (never negative), or undefined when absent or unreadable.
+ * wait in seconds (never negative, and never more than the longest a record
+ * can be hidden in SQS: a wait of 999999999 seconds or until the year 9999
+ * means nothing more), or undefined when absent or unreadable.
  */
 export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
   if (header === null || header === undefined) return undefined;
   const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (/^\d+$/.test(trimmed)) return Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Number(trimmed));
   // An HTTP date always names a weekday and month; anything else (like "-5") is unreadable.
   const dateMs = /[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(dateMs)) return undefined;
-  return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
+  return Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(0, Math.ceil((dateMs - nowMs) / 1000)));
 }
 
 /**

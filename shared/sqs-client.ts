@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
 /**
  * An SQS client that sends every call to the endpoint the SDK resolved (the
@@ -6,8 +6,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * On AWS the two are the same; a local SQS server hands out URLs such as
  * `http://sqs.us-east-1.localhost:4566/...` whose host may not resolve.
  */
-export function createSqsClient(): SQSClient {
-  return new SQSClient({ useQueueUrlAsEndpoint: false });
+export function createSqsClient(config: Omit<SQSClientConfig, 'useQueueUrlAsEndpoint'> = {}): SQSClient {
+  return new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
 }
 
 /** An SQS error as one line for a message: "QueueDoesNotExist: The specified queue does not exist." */

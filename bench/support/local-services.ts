@@ -3,6 +3,8 @@ import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions
 
 export const BENCH_API_KEY = { apiKey: 'bench-key', apiSecret: 'bench-secret-not-real' };
 export const BENCH_PREFIX = 'bench/gitlab/';
+/** Credentials are filed by Fivetran group: the benchmarks' group keeps its secrets here. */
+export const BENCH_CREDENTIALS = `${BENCH_PREFIX}bench_group/`;
 export const BENCH_API_SECRET_ID = 'bench/api-key';
 
 export interface LocalServices {
@@ -54,7 +56,7 @@ export async function startLocalServices(
 }
 
 /** A provisioning request body for the benchmarks. */
-export function benchRequest(schema: string, secret = `${BENCH_PREFIX}team`, groupId = 'bench_group') {
+export function benchRequest(schema: string, secret = `${BENCH_CREDENTIALS}team`, groupId = 'bench_group') {
   return {
     requestId: `bench-${schema}`,
     connection: {

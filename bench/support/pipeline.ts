@@ -5,7 +5,7 @@ import { createProvisionHandler } from '../../functions/provision/provision-hand
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
 import { loadConfig } from '../../shared/config';
 import { createSqsClient } from '../../shared/sqs-client';
-import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_PREFIX } from './local-services';
+import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX } from './local-services';
 import { startServicesChild, type ServiceAddresses } from './services-child';
 
 /** The deployed stack's defaults (infra/provisioner-stack.ts), so the benchmark measures what runs on AWS. */
@@ -19,7 +19,7 @@ export async function startBenchServices(options: { createRateLimit?: { limit: n
   const services = await startServicesChild({
     secrets: {
       [BENCH_API_SECRET_ID]: JSON.stringify(BENCH_API_KEY),
-      [`${BENCH_PREFIX}team`]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }),
+      [`${BENCH_CREDENTIALS}team`]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }),
     },
     ...options,
   });

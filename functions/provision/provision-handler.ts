@@ -7,6 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws-calls';
 import type { ProvisionerConfig } from '../../shared/config';
 import { locationFromFunctionArn } from '../../shared/credentials-reference';
 import { createCredentialsStore } from '../../shared/credentials-store';
@@ -17,13 +18,20 @@ import { createRateGate } from '../../shared/fivetran/rate-gate';
 import { createKeyedLimiter } from '../../shared/keyed-limiter';
 import { fivetranApiKey, type ContextWithApiKey } from '../../shared/middleware/fivetran-api-key';
 import { createQueueVisibility } from '../../shared/queue-visibility';
-import { processRecord, type RecordProcessorDeps } from '../../shared/record-processor';
+import { processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from '../../shared/record-processor';
 import { createSqsClient } from '../../shared/sqs-client';
 import { deadlineAt } from '../../shared/retry-policy';
 import type { HandlerOverrides } from '../../shared/handler-overrides';
 
 export type ProvisionHandlerOverrides = HandlerOverrides;
 
+/**
+ * The share of SAFETY_MARGIN_MS kept back even from publishing and from SQS
+ * calls (at most 1 s): no call runs into it, and within it every record not
+ * done is handed back and the batch answers.
+ */
+const ANSWER_SHARE = 0.2;
+const MAX_ANSWER_RESERVE_MS = 1_000;
 
 /**
  * Builds the provisioning Lambda handler: middy wiring around Powertools'
@@ -39,15 +47,15 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
   const deps: RecordProcessorDeps = {
     config,
-    credentials: createCredentialsStore(new SecretsManagerClient({}), config.secretsCacheTtlSeconds * 1000, now),
+    credentials: createCredentialsStore(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), config.secretsCacheTtlSeconds * 1000, now),
     publisher: createEventPublisher({
-      client: new EventBridgeClient({}),
+      client: new EventBridgeClient(AWS_CLIENT_TIMEOUTS),
       eventBusName: config.eventBusName,
       source: config.eventSource,
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.random ? { random: overrides.random } : {}),
     }),
-    visibility: createQueueVisibility(createSqsClient()),
+    visibility: createQueueVisibility(createSqsClient(AWS_CLIENT_TIMEOUTS)),
     fivetranClientFor(apiKey) {
       // A rotated key gets a new client; the same key keeps its connection pool.
       if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
@@ -67,8 +75,16 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   };
 
   const handleBatch = async (event: SQSEvent, context: ContextWithApiKey): Promise<SQSBatchResponse> => {
-    const scope = {
-      deadline: deadlineAt(now() + context.getRemainingTimeInMillis() - config.safetyMarginMs, now),
+    const startedAt = now();
+    const remainingMs = context.getRemainingTimeInMillis();
+    const answerReserveMs = Math.min(MAX_ANSWER_RESERVE_MS, Math.ceil(config.safetyMarginMs * ANSWER_SHARE));
+    // Calls end at the settle deadline; half the reserve later the batch answers, so a record whose last call
+    // was just abandoned still logs why and hands itself back within this invocation.
+    const settleWithinMs = Math.max(0, remainingMs - answerReserveMs);
+    const answerWithinMs = Math.max(0, remainingMs - Math.floor(answerReserveMs / 2));
+    const scope: InvocationScope = {
+      deadline: deadlineAt(startedAt + remainingMs - config.safetyMarginMs, now),
+      settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
       limiter: createKeyedLimiter(config.recordConcurrency),
       snapshots: createGroupSnapshots(groupIdsOf(event.Records.map((record) => record.body))),
@@ -76,16 +92,41 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
       ...(context.forgetFivetranApiKey ? { forgetApiKey: context.forgetFivetranApiKey } : {}),
     };
-    return processPartialResponse(
-      event,
-      (record: SQSRecord) => processRecord(record, deps, scope),
-      new BatchProcessor(EventType.SQS, { logger }),
-      { context, throwOnFullBatchFailure: false },
-    );
+    // Whatever hangs, the batch answers in time: records not done by then go back to the queue, the rest are acknowledged.
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<'time up'>((resolve) => {
+      timer = setTimeout(() => resolve('time up'), answerWithinMs);
+    });
+    const unfinished: string[] = [];
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const first = await Promise.race([processRecord(record, deps, scope).then(() => 'done' as const), timeUp]);
+      if (first === 'time up') {
+        unfinished.push(record.messageId);
+        throw new RecordHandedBack('the invocation reached its deadline before the record was done');
+      }
+    };
+    try {
+      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS, { logger }), {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      clearTimeout(timer);
+      if (unfinished.length > 0) {
+        logger.warn('The invocation reached its deadline; unfinished records go back to the queue', { sqsMessageIds: unfinished });
+      }
+    }
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, ContextWithApiKey>(handleBatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(fivetranApiKey({ secretId: config.fivetranApiSecretId, cacheTtlMs: config.secretsCacheTtlSeconds * 1000, now }));
+    .use(
+      fivetranApiKey({
+        secretId: config.fivetranApiSecretId,
+        cacheTtlMs: config.secretsCacheTtlSeconds * 1000,
+        now,
+        awsClientOptions: AWS_CLIENT_TIMEOUTS,
+      }),
+    );
 }

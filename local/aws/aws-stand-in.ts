@@ -27,6 +27,8 @@ export interface AwsStandInOptions {
   accountId?: string;
 }
 
+export type StandInOperation = 'GetSecretValue' | 'PutEvents';
+
 export interface AwsStandIn {
   /** http://127.0.0.1:PORT, for both endpoint variables. */
   url: string;
@@ -36,7 +38,17 @@ export interface AwsStandIn {
   secretReads: string[];
   setSecret(name: string, value: string | undefined): void;
   /** Makes the next `count` calls of an operation fail with this AWS error type. */
-  failNext(operation: 'GetSecretValue' | 'PutEvents', errorType: string, count?: number): void;
+  failNext(operation: StandInOperation, errorType: string, count?: number): void;
+  /**
+   * Makes the next `count` calls of an operation (those `match` accepts, when
+   * given) get no answer at all: the request is held open until the stand-in
+   * closes, as by a service that hangs.
+   */
+  hangNext(operation: StandInOperation, count?: number, match?: (input: Record<string, unknown>) => boolean): void;
+  /** Answers the next `count` calls of an operation with this body (HTTP 200) instead of doing it, as a service that lies; after earlier lies. */
+  answerNext(operation: StandInOperation, body: unknown, count?: number): void;
+  /** Requests held without an answer so far. */
+  readonly hung: number;
   close(): Promise<void>;
 }
 
@@ -49,6 +61,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
   const events: PublishedEvent[] = [];
   const secretReads: string[] = [];
   const failures = new Map<string, { errorType: string; count: number }>();
+  const hangs: Array<{ operation: string; count: number; match?: (input: Record<string, unknown>) => boolean }> = [];
+  const lies: Array<{ operation: string; body: unknown; count: number }> = [];
+  let hung = 0;
 
   const awsError = (status: number, type: string, message: string) => ({ status, body: { __type: type, message } });
 
@@ -105,18 +120,29 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
       const operation = target.split('.').pop() ?? '';
       const handler = handlers[target];
       let answer: { status: number; body: unknown };
+      const input = parseInput(Buffer.concat(chunks));
+      const hang = hangs.find(
+        (rule) => rule.operation === operation && rule.count > 0 && (rule.match === undefined || (input !== undefined && rule.match(input))),
+      );
+      if (hang !== undefined) {
+        hang.count -= 1;
+        hung += 1;
+        return;
+      }
       const failure = failures.get(operation);
-      if (failure && failure.count > 0) {
+      const lie = lies.find((rule) => rule.operation === operation && rule.count > 0);
+      if (lie) {
+        lie.count -= 1;
+        answer = { status: 200, body: lie.body };
+      } else if (failure && failure.count > 0) {
         failure.count -= 1;
         answer = awsError(400, failure.errorType, `${failure.errorType} (injected)`);
       } else if (!handler) {
         answer = awsError(400, 'UnknownOperationException', `The stand-in does not implement ${target || 'this operation'}`);
+      } else if (input === undefined) {
+        answer = awsError(400, 'SerializationException', 'The body is not JSON');
       } else {
-        try {
-          answer = handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>);
-        } catch {
-          answer = awsError(400, 'SerializationException', 'The body is not JSON');
-        }
+        answer = handler(input);
       }
       response.writeHead(answer.status, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() });
       response.end(JSON.stringify(answer.body));
@@ -136,12 +162,30 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
     failNext(operation, errorType, count = 1) {
       failures.set(operation, { errorType, count });
     },
+    hangNext(operation, count = 1, match) {
+      hangs.push({ operation, count, ...(match ? { match } : {}) });
+    },
+    answerNext(operation, body, count = 1) {
+      lies.push({ operation, body, count });
+    },
+    get hung() {
+      return hung;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function parseInput(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const input: unknown = JSON.parse(body.toString('utf8') || '{}');
+    return typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `arn:…:secret:NAME-AbCdEf` → NAME; a plain name stays as it is. */

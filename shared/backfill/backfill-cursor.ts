@@ -32,6 +32,14 @@ import type { LineDecision } from './reconcile-plan';
 export const MAX_REPORTED_LINES = 25;
 /** A reason longer than this is cut: the list is for finding the line, the worker's event has the rest. */
 const MAX_REASON_LENGTH = 300;
+/** A path longer than this is cut; field names the parser does not know are already shown by length only. */
+const MAX_PATH_LENGTH = 200;
+/**
+ * What the reported lines may take up in the event and in the follow-up's
+ * payload: EventBridge takes 256 KiB an event, Lambda 256 KiB an asynchronous
+ * invocation. The caps above keep them well below; this is the backstop.
+ */
+export const MAX_REPORT_BYTES = 192 * 1024;
 
 export const backfillCursorSchema = z.strictObject({
   version: z.literal(1),
@@ -139,7 +147,8 @@ export function settleChunk(
         reportInvalid({
           line: decision.line,
           requestId: decision.requestId,
-          issues: decision.issues.map((issue) => ({ path: issue.path, reason: cut(issue.reason) })),
+          issues: decision.issues.map((issue) => ({ path: cut(issue.path, MAX_PATH_LENGTH), reason: cut(issue.reason) })),
+          ...(decision.issuesOmitted > 0 ? { issuesOmitted: decision.issuesOmitted } : {}),
         });
         break;
       case 'duplicate':
@@ -173,6 +182,27 @@ export function settleChunk(
   return { ...cursor, nextLine, counts, invalidLines, invalidLinesOmitted, failedLines, failedLinesOmitted };
 }
 
-function cut(text: string): string {
-  return text.length <= MAX_REASON_LENGTH ? text : `${text.slice(0, MAX_REASON_LENGTH - 1)}…`;
+function cut(text: string, maxLength = MAX_REASON_LENGTH): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}
+
+type ReportedLines = Pick<BackfillCursor, 'invalidLines' | 'invalidLinesOmitted' | 'failedLines' | 'failedLinesOmitted'>;
+
+/**
+ * The same report, with the last reported lines moved into the omitted
+ * counts until it serializes to at most `maxBytes` (UTF-8).
+ *
+ * @example withinBytes(cursor, MAX_REPORT_BYTES).invalidLinesOmitted // grows by what was dropped
+ */
+export function withinBytes<T extends ReportedLines>(report: T, maxBytes: number = MAX_REPORT_BYTES): T {
+  let fitted = report;
+  while (Buffer.byteLength(JSON.stringify(fitted), 'utf8') > maxBytes) {
+    const { invalidLines, failedLines } = fitted;
+    if (invalidLines.length === 0 && failedLines.length === 0) return fitted;
+    fitted =
+      invalidLines.length >= failedLines.length
+        ? { ...fitted, invalidLines: invalidLines.slice(0, -1), invalidLinesOmitted: fitted.invalidLinesOmitted + 1 }
+        : { ...fitted, failedLines: failedLines.slice(0, -1), failedLinesOmitted: fitted.failedLinesOmitted + 1 };
+  }
+  return fitted;
 }

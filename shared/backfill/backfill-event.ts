@@ -60,7 +60,9 @@ export const lineIssueSchema = z.object({ path: z.string(), reason: z.string() }
 export const invalidLineSchema = z.object({
   line: z.int().min(1),
   requestId: z.string().nullable(),
+  /** The line's first issues; `issuesOmitted` counts the rest. */
   issues: z.array(lineIssueSchema),
+  issuesOmitted: z.int().min(0).optional(),
 });
 
 export const failedLineSchema = z.object({

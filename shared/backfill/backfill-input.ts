@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backfillCursorSchema, type BackfillCursor } from './backfill-cursor';
+import { backfillCursorSchema, withinBytes, type BackfillCursor } from './backfill-cursor';
 import { BACKFILL_MODES, type BackfillMode } from './backfill-event';
 import { InvalidBackfillEventError } from './backfill-errors';
 
@@ -41,5 +41,5 @@ export function readBackfillInput(event: unknown): BackfillInput {
  * @example JSON.parse(continuationPayload(cursor)) // { continuation: { nextLine: 201, … } }
  */
 export function continuationPayload(cursor: BackfillCursor): string {
-  return JSON.stringify({ continuation: { ...cursor, invocations: cursor.invocations + 1 } });
+  return JSON.stringify({ continuation: withinBytes({ ...cursor, invocations: cursor.invocations + 1 }) });
 }

@@ -6,7 +6,7 @@ import {
   type BackfillMode,
   type ManifestReference,
 } from './backfill-event';
-import { noProgress, type BackfillCursor } from './backfill-cursor';
+import { noProgress, withinBytes, type BackfillCursor } from './backfill-cursor';
 
 export interface RunEnd {
   finishedAt: Date;
@@ -25,7 +25,8 @@ export function completedEvent(cursor: BackfillCursor, end: RunEnd): Publishable
   const startedAtMs = Date.parse(cursor.startedAt);
   return {
     detailType: BACKFILL_COMPLETED,
-    detail: {
+    // The one event of a run: it must fit in EventBridge, however much the manifest had to say.
+    detail: withinBytes({
       backfill: cursor.backfill,
       runId: cursor.runId,
       status: end.error === undefined ? 'completed' : 'aborted',
@@ -41,7 +42,7 @@ export function completedEvent(cursor: BackfillCursor, end: RunEnd): Publishable
       durationMs: Math.max(0, end.finishedAt.getTime() - startedAtMs),
       invocations: cursor.invocations,
       ...(end.error === undefined ? {} : { error: end.error, stoppedAtLine: cursor.nextLine }),
-    },
+    }),
   };
 }
 

@@ -1,10 +1,13 @@
 import { createFivetranClient, type FivetranApiKey } from '../fivetran/fivetran-client';
+import type { Deadline } from '../retry-policy';
 
 export interface ListGroupSchemasOptions {
   baseUrl: string;
   apiKey: FivetranApiKey;
   /** Timeout of each page request. */
   timeoutMs: number;
+  /** No page starts after this, and none runs past it. */
+  deadline?: Deadline;
   /** Connections a page; Fivetran allows up to 1000, the default. */
   pageSize?: number;
   fetch?: typeof fetch;
@@ -30,6 +33,7 @@ export async function listGroupSchemas(groupId: string, options: ListGroupSchema
   });
   const connections = await client.listGroupConnections(groupId, {
     timeoutMs: options.timeoutMs,
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
   });
   return new Map(connections.map((connection) => [connection.schema, connection.service]));

@@ -1,4 +1,4 @@
-import { describeIssues, MAX_REQUEST_BYTES, parseProvisioningRequest } from '../request-parser';
+import { describeIssues, MAX_REQUEST_BYTES, parseProvisioningRequest, shownFieldName } from '../request-parser';
 import { provisioningRequestSchema, type ProvisioningRequest } from '../request-schema';
 
 /** One thing wrong with a manifest line: where in the request (dot path, '' for the whole line) and why. */
@@ -10,7 +10,7 @@ export interface LineIssue {
 /** A manifest line, numbered as an editor numbers it (1-based, blank lines counted). */
 export type ManifestLine =
   | { line: number; ok: true; request: ProvisioningRequest }
-  | { line: number; ok: false; requestId: string | null; issues: LineIssue[] };
+  | { line: number; ok: false; requestId: string | null; issues: LineIssue[]; issuesOmitted: number };
 
 /** Enough to fix a line; the rest would only bloat the event (EventBridge takes 256 KiB an event). */
 export const MAX_ISSUES_PER_LINE = 10;
@@ -37,15 +37,17 @@ export function parseManifest(text: string): ManifestLine[] {
   return parsed;
 }
 
-/** Parses one line; an invalid one carries every issue by path (at most MAX_ISSUES_PER_LINE). */
+/** Parses one line; an invalid one carries its issues by path (at most MAX_ISSUES_PER_LINE, and how many more there were). */
 export function parseManifestLine(line: number, content: string): ManifestLine {
   const parsed = parseProvisioningRequest(content);
   if (parsed.ok) return { line, ok: true, request: parsed.request };
+  const issues = issuesOf(content, parsed.error.message);
   return {
     line,
     ok: false,
     requestId: parsed.known.requestId,
-    issues: issuesOf(content, parsed.error.message).slice(0, MAX_ISSUES_PER_LINE),
+    issues: issues.slice(0, MAX_ISSUES_PER_LINE),
+    issuesOmitted: Math.max(0, issues.length - MAX_ISSUES_PER_LINE),
   };
 }
 
@@ -67,7 +69,7 @@ function issuesOf(content: string, parserMessage: string): LineIssue[] {
   return checked.error.issues.flatMap((issue) => {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...base, key].join('.'), reason: 'unknown field' }));
+      return issue.keys.map((key) => ({ path: [...base, shownFieldName(key)].join('.'), reason: 'unknown field' }));
     }
     const where = base.length > 0 ? base.join('.') : 'body';
     const described = describeIssues([issue], json);

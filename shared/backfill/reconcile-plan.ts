@@ -9,7 +9,7 @@ export type GroupListing =
 
 /** What the run does with one manifest line. */
 export type LineDecision =
-  | { line: number; kind: 'invalid'; requestId: string | null; issues: LineIssue[] }
+  | { line: number; kind: 'invalid'; requestId: string | null; issues: LineIssue[]; issuesOmitted: number }
   | { line: number; kind: 'duplicate'; requestId: string; firstLine: number }
   | { line: number; kind: 'already_provisioned'; requestId: string }
   | { line: number; kind: 'not_enqueued'; requestId: string; groupId: string; code: NotEnqueuedCode; reason: string }
@@ -70,7 +70,7 @@ export interface PlanInput {
  */
 export function planLines(lines: readonly ManifestLine[], input: PlanInput): LineDecision[] {
   return lines.map((line): LineDecision => {
-    if (!line.ok) return { line: line.line, kind: 'invalid', requestId: line.requestId, issues: line.issues };
+    if (!line.ok) return { line: line.line, kind: 'invalid', requestId: line.requestId, issues: line.issues, issuesOmitted: line.issuesOmitted };
     const { request } = line;
     if (input.mode === 'all') return { line: line.line, kind: 'enqueue', request };
 

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type { CreateConnectionBody } from '../credentials';
-import { parseRetryAfter } from '../retry-policy';
+import { parseRetryAfter, type Deadline } from '../retry-policy';
 import { FivetranFault } from './fivetran-fault';
 import {
   connectCardAnswerSchema,
@@ -24,7 +24,10 @@ export interface FivetranClientOptions {
 }
 
 export interface CallOptions {
+  /** Timeout of each HTTP request (of each page, for a listing). */
   timeoutMs: number;
+  /** No page of a listing starts after this, and none runs past it. */
+  deadline?: Deadline;
 }
 
 export interface FivetranClient {
@@ -46,8 +49,8 @@ const MAX_PAGES = 100;
 const SCHEMA_PAGE_SIZE = 100;
 /** Fivetran's largest page: a group of a few thousand connections is a handful of calls. */
 const GROUP_PAGE_SIZE = 1000;
-/** Fivetran's messages end up in events; keep them to a readable size. */
-const MAX_MESSAGE_LENGTH = 500;
+/** No answer of Fivetran's is near this; a larger one is a fault, not read further. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A small client for the Fivetran calls the provisioner makes. Each call
@@ -78,21 +81,33 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect would re-send the body, credentials included, wherever it points.
+        redirect: 'manual',
         signal: AbortSignal.timeout(callOptions.timeoutMs),
       });
-      text = await response.text();
+      text = await readCapped(response, `${method} ${pathWithoutQuery(path)}`);
     } catch (error) {
+      if (error instanceof FivetranFault) throw error;
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       const detail = timedOut ? `no answer within ${callOptions.timeoutMs} ms` : describeNetworkError(error);
       throw new FivetranFault('no-answer', `${method} ${pathWithoutQuery(path)}: ${detail}`, undefined, undefined, undefined, undefined, {
         cause: error,
       });
     }
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed, and its Location never repeated: it may point anywhere.
+      throw new FivetranFault(
+        'redirect',
+        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}, a redirect; redirects are never followed, so check FIVETRAN_API_URL`,
+        response.status,
+      );
+    }
     const json = safeJson(text);
     if (!response.ok) {
       const answer = errorAnswerSchema.safeParse(json);
       const code = answer.success ? answer.data.code : undefined;
-      const message = answer.success ? answer.data.message?.slice(0, MAX_MESSAGE_LENGTH) : undefined;
+      // Whole: it is redacted, and only then cut, where it leaves the function.
+      const message = answer.success ? answer.data.message : undefined;
       throw new FivetranFault(
         'http',
         `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`,
@@ -144,7 +159,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       const query = new URLSearchParams(filter);
       if (cursor !== undefined) query.set('cursor', cursor);
       const path = `/v1/groups/${encodeURIComponent(groupId)}/connections?${query.toString()}`;
-      const answer = await call('GET', path, listConnectionsAnswerSchema, callOptions);
+      const answer = await call('GET', path, listConnectionsAnswerSchema, pageOptions(callOptions, pathWithoutQuery(path)));
       found.push(...answer.data.items);
       cursor = answer.data.next_cursor ?? undefined;
       if (!cursor) return found;
@@ -153,12 +168,50 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
   }
 }
 
+/**
+ * The answer's body, read up to MAX_ANSWER_BYTES. A larger one is cancelled
+ * and becomes a fault: the body is not trusted, and a few such answers would
+ * exhaust the function's memory.
+ */
+async function readCapped(response: Response, call: string): Promise<string> {
+  const tooLarge = () =>
+    new FivetranFault('bad-answer', `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`, response.status);
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** Each page gets its own timeout, never past the deadline: a long listing cannot outlive the invocation. */
+function pageOptions(callOptions: CallOptions, path: string): CallOptions {
+  if (callOptions.deadline === undefined) return callOptions;
+  const remaining = Math.floor(callOptions.deadline.remainingMs());
+  if (remaining <= 0) throw new FivetranFault('no-answer', `GET ${path}: no time left in this invocation for the next page`);
+  return { timeoutMs: Math.min(callOptions.timeoutMs, remaining) };
 }
 
 function pathWithoutQuery(path: string): string {

@@ -8,8 +8,10 @@ export type FivetranFaultKind =
   | 'no-answer'
   /** Fivetran answered with a status outside 2xx. */
   | 'http'
-  /** A 2xx answer whose body is not what the API promises. */
-  | 'bad-answer';
+  /** A 2xx answer whose body is not what the API promises, or any answer too large to read. */
+  | 'bad-answer'
+  /** A 3xx: never followed, since it would send the request (and its credentials) elsewhere. Worth another try, not a refusal. */
+  | 'redirect';
 
 export class FivetranFault extends Error {
   override readonly name = 'FivetranFault';

@@ -71,12 +71,12 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
 
   const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
     const fresh = (): Promise<FivetranConnection[]> =>
-      guarded('lookup', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs }));
+      guarded('lookup', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs, deadline }));
     let existing: FivetranConnection[];
     try {
       existing =
         firstLook && snapshot
-          ? await snapshot.find(() => guarded('lookup', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs })))
+          ? await snapshot.find(() => guarded('lookup', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs, deadline })))
           : await fresh();
     } catch (error) {
       throw classifyFivetranFault(error, 'lookup');

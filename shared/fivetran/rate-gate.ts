@@ -6,6 +6,13 @@ const defaults = {
   quietPeriodMs: 60_000,
   /** A call needs at least this long before the deadline to be worth starting. */
   minCallMs: 1_000,
+  /**
+   * The longest a 429 closes the gate: Fivetran's documented Retry-After is an
+   * hour, and its hourly limits are rolling. A longer one (a lying proxy, a
+   * date in the year 9999) must not close it for the container's life; after
+   * this the next call probes.
+   */
+  maxWaitMs: 3_600_000,
   now: Date.now as () => number,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
@@ -37,7 +44,7 @@ export interface RateGate {
  * try { await client.createConnection(body, options) } finally { release() }
  */
 export function createRateGate(options: RateGateOptions = {}): RateGate {
-  const { quietPeriodMs, minCallMs, now, sleep } = { ...defaults, ...options };
+  const { quietPeriodMs, minCallMs, maxWaitMs, now, sleep } = { ...defaults, ...options };
   let notBefore = 0;
   let lastRateLimitedAt = Number.NEGATIVE_INFINITY;
   let createInFlight: Promise<void> | undefined;
@@ -80,7 +87,8 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
     },
     rateLimited(retryAfterSeconds) {
       lastRateLimitedAt = now();
-      notBefore = Math.max(notBefore, now() + (retryAfterSeconds ?? 1) * 1000);
+      const waitMs = Math.min(maxWaitMs, Math.max(0, (retryAfterSeconds ?? 1) * 1000));
+      notBefore = Math.max(notBefore, now() + waitMs);
     },
   };
 }

@@ -12,6 +12,8 @@ const defaults = {
   cacheTtlMs: 300_000,
   cacheKey: 'fivetran-api-key',
   now: Date.now as () => number,
+  /** Settings of the Secrets Manager client the read uses (its timeouts). */
+  awsClientOptions: {} as Record<string, unknown>,
 };
 export type FivetranApiKeyOptions = Partial<typeof defaults> & { secretId: string };
 
@@ -36,9 +38,10 @@ export type ContextWithApiKey = Context & {
  * middy(handler).use(fivetranApiKey({ secretId: 'fivetran/api-key', cacheTtlMs: 300_000 }))
  */
 export function fivetranApiKey(options: FivetranApiKeyOptions): MiddlewareObj<unknown, unknown, Error, ContextWithApiKey> {
-  const { secretId, cacheTtlMs, cacheKey, now } = { ...defaults, ...options };
+  const { secretId, cacheTtlMs, cacheKey, now, awsClientOptions } = { ...defaults, ...options };
   const fetcher = secretsManager({
     fetchData: { fivetranApiKey: secretId },
+    awsClientOptions,
     cacheKey,
     // Never expires inside middy; expiry is decided below.
     cacheExpiry: -1,

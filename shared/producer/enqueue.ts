@@ -52,11 +52,12 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
   };
 
   let pending: Pending[] = [];
-  requests.forEach((request, index) => {
-    const validation = validateRequest(request);
+  // A plain loop: forEach would skip the holes of a sparse array, leaving them without a result.
+  for (let index = 0; index < requests.length; index += 1) {
+    const validation = validateRequest(requests[index]);
     if (!validation.ok) {
       settle({ index, status: 'refused', requestId: validation.requestId, code: 'INVALID_REQUEST', reason: validation.reason, attempts: 0 });
-      return;
+      continue;
     }
     pending.push({
       index,
@@ -64,7 +65,7 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
       entry: { id: String(index), body: validation.body, attributes: VERSION_ATTRIBUTES },
       attempts: 0,
     });
-  });
+  }
 
   /** Set by the first call that fails for a reason every later call would share (no such queue, no access). */
   let fatal: string | undefined;

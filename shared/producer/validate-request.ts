@@ -12,9 +12,24 @@ export type RequestValidation =
  * @example validateRequest(JSON.parse(line)) // { ok: false, reason: 'connection.sync_frequency: must be one of …' }
  */
 export function validateRequest(request: unknown): RequestValidation {
-  const body = JSON.stringify(request);
+  let body: string | undefined;
+  try {
+    body = JSON.stringify(request);
+  } catch (error) {
+    // A BigInt, a circular reference, a throwing getter or toJSON: this request alone cannot be sent.
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : 'serialization failed';
+    return { ok: false, requestId: readableRequestId(request), reason: `the request cannot be written as JSON (${why})` };
+  }
   if (body === undefined) return { ok: false, requestId: null, reason: 'the request is not a JSON value' };
   const parsed = parseProvisioningRequest(body);
   if (parsed.ok) return { ok: true, requestId: parsed.request.requestId, body };
   return { ok: false, requestId: parsed.known.requestId, reason: parsed.error.message.replace(/^Invalid request: /, '') };
+}
+
+/** The request's requestId when it can be read without running its code; null otherwise. */
+function readableRequestId(request: unknown): string | null {
+  if (typeof request !== 'object' || request === null) return null;
+  const descriptor = Object.getOwnPropertyDescriptor(request, 'requestId');
+  const value: unknown = descriptor && 'value' in descriptor ? descriptor.value : undefined;
+  return typeof value === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : null;
 }

@@ -37,20 +37,30 @@ describe('reading a JSON Lines manifest', () => {
         { path: 'connection.sync_frequency', reason: expect.stringMatching(/^must be one of 1, 5, 15/) },
         { path: 'connection.config.personal_access_token', reason: expect.stringContaining('is a secret value') },
       ]),
+      issuesOmitted: 0,
     });
   });
 
   it('reports a line that is not JSON, or not an object, as a whole', () => {
     const lines = parseManifest('{"requestId": \n[1,2]\n');
     expect(lines).toEqual([
-      { line: 1, ok: false, requestId: null, issues: [{ path: '', reason: 'the line is not JSON' }] },
-      { line: 2, ok: false, requestId: null, issues: [{ path: '', reason: expect.any(String) }] },
+      { line: 1, ok: false, requestId: null, issues: [{ path: '', reason: 'the line is not JSON' }], issuesOmitted: 0 },
+      { line: 2, ok: false, requestId: null, issues: [{ path: '', reason: expect.any(String) }], issuesOmitted: 0 },
     ]);
   });
 
-  it('keeps at most ten issues per line', () => {
+  it('keeps at most ten issues per line, and counts the rest', () => {
     const unknownFields = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`field_${i}`, i]));
     const [line] = parseManifest(JSON.stringify({ ...patRequest(), ...unknownFields }));
     expect(line?.ok === false && line.issues).toHaveLength(MAX_ISSUES_PER_LINE);
+    expect(line?.ok === false && line.issuesOmitted).toBe(5);
+  });
+
+  it('names an unknown field only when it looks like a field name, never what may be a pasted token', () => {
+    const [line] = parseManifest(JSON.stringify({ ...patRequest(), colour: 'red', 'glpat-fake-M4RK3R-token': true }));
+    expect(line?.ok === false && line.issues).toEqual([
+      { path: 'colour', reason: 'unknown field' },
+      { path: '<unknown field name of 23 characters>', reason: 'unknown field' },
+    ]);
   });
 });

@@ -140,6 +140,7 @@ describe('outcome event schemas', () => {
       schema: 'gitlab_team',
       setupTests: [{ title: 'Validate token', status: 'PASSED' }],
       attempts: 1,
+      sqsMessageId: 'm-1',
       context: { correlationId: 'c-1' },
     });
     const failed = connectionProvisioningFailedDetailSchema.parse({
@@ -158,6 +159,8 @@ describe('outcome event schemas', () => {
 
     expect(provisionedValidator(envelope(CONNECTION_PROVISIONED, { ...provisioned, service: 'github' }))).toBe(false);
     expect(provisionedValidator(envelope(CONNECTION_PROVISIONED, { ...provisioned, attempts: 0 }))).toBe(false);
+    const { sqsMessageId: _dedupKey, ...withoutMessageId } = provisioned;
+    expect(provisionedValidator(envelope(CONNECTION_PROVISIONED, withoutMessageId))).toBe(false);
     expect(failedValidator(envelope(CONNECTION_PROVISIONING_FAILED, { ...failed, errorCode: 'NOPE' }))).toBe(false);
     expect(failedValidator(envelope(CONNECTION_PROVISIONED, failed))).toBe(false);
     expect(failedValidator({ ...envelope(CONNECTION_PROVISIONING_FAILED, failed), time: 'yesterday' })).toBe(false);

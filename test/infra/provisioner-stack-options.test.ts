@@ -27,6 +27,7 @@ const VARIANTS = {
     fivetranRequestTimeout: Duration.seconds(20),
     fivetranCreateTimeout: Duration.seconds(90),
     credentialsSecretPrefix: 'fivetran/gitlab/',
+    credentialsScope: 'prefix',
     eventSource: 'acme.fivetran',
     eventArchiveRetention: Duration.days(7),
     oldestMessageAgeAlarmThreshold: Duration.minutes(15),
@@ -75,6 +76,7 @@ describe('tuning properties', () => {
       FIVETRAN_REQUEST_TIMEOUT_MS: '20000',
       FIVETRAN_CREATE_TIMEOUT_MS: '90000',
       CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
+      CREDENTIALS_SCOPE: 'prefix',
       EVENT_SOURCE: 'acme.fivetran',
       MAX_RECEIVE_COUNT: '3',
       RECORD_CONCURRENCY: '2',
@@ -128,7 +130,17 @@ describe('alarm notifications', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // only for this account's alarms in this region, never as a deputy for another account's
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] },
+              },
+            },
+          }),
         ]),
       },
     });
@@ -168,6 +180,7 @@ describe('property validation', () => {
 
   it.each<[string, ProvisionerStackProps, RegExp]>([
     ['a credentials prefix without a trailing slash', { credentialsSecretPrefix: 'fivetran/gitlab' }, /credentialsSecretPrefix must be .* ending in "\/"/],
+    ['a credentials scope other than group or prefix', { credentialsScope: 'team' as 'group' }, /credentialsScope must be "group" or "prefix"/],
     ['a concurrency cap below what Lambda allows', { maxConcurrency: 1 }, /maxConcurrency must be a whole number from 2 to 1000/],
     ['a plain-http Fivetran URL', { fivetranApiUrl: 'http://api.fivetran.com' }, /fivetranApiUrl must be an absolute https:\/\/ URL/],
     ['a Fivetran URL with the /v1 path the client adds itself', { fivetranApiUrl: 'https://api.fivetran.com/v1' }, /fivetranApiUrl must be .* the API host only/],

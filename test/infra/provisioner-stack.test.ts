@@ -116,6 +116,7 @@ describe('worker function', () => {
       FIVETRAN_API_URL: 'https://api.fivetran.com',
       FIVETRAN_API_SECRET_ID: { Ref: ids.secret },
       CREDENTIALS_SECRET_PREFIX: 'fivetran-provisioner/FivetranProvisioner/gitlab/',
+      CREDENTIALS_SCOPE: 'group',
       EVENT_BUS_NAME: { Ref: ids.bus },
       EVENT_SOURCE: 'fivetran.provisioner',
       MAX_RECEIVE_COUNT: '5',
@@ -136,6 +137,7 @@ describe('worker function', () => {
     expect(loadConfig(deployedEnvironment())).toMatchObject({
       fivetranApiUrl: 'https://api.fivetran.com',
       credentialsSecretPrefix: 'fivetran-provisioner/FivetranProvisioner/gitlab/',
+      credentialsScope: 'group',
       eventSource: 'fivetran.provisioner',
       maxReceiveCount: 5,
       recordConcurrency: 5,

@@ -8,7 +8,7 @@ import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran
 import { pollOnce, type PollerOptions } from '../../local/sqs-poller';
 import { loadConfig } from '../../shared/config';
 import { createSqsClient } from '../../shared/sqs-client';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, SECRET_MARKER, patRequest } from '../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../support/fixtures';
 
 /**
  * The handler through the real AWS SDK over HTTP: SQS is fauxqs, Secrets
@@ -26,7 +26,7 @@ beforeAll(async () => {
   fauxqs = await startFauxqs({ port: 0, logger: false });
   aws = await startAwsStandIn({
     region: 'eu-west-1',
-    secrets: { [API_KEY_SECRET_ID]: JSON.stringify(FAKE_API_KEY), [`${CREDENTIALS_PREFIX}team-a`]: JSON.stringify(FAKE_PAT) },
+    secrets: { [API_KEY_SECRET_ID]: JSON.stringify(FAKE_API_KEY), [`${GROUP_CREDENTIALS}team-a`]: JSON.stringify(FAKE_PAT) },
   });
   sandbox = await startFivetranSandbox({ apiKey: FAKE_API_KEY.apiKey, apiSecret: FAKE_API_KEY.apiSecret, groups: ['sandbox_group'] });
   vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -116,7 +116,7 @@ describe('provisioning pipeline over the real AWS SDK', () => {
     expect(await pollOnce(poller)).toMatchObject({ received: 0 });
 
     // and the secrets were read once each, through the SDK
-    expect([...aws.secretReads].sort()).toEqual([API_KEY_SECRET_ID, `${CREDENTIALS_PREFIX}team-a`]);
+    expect([...aws.secretReads].sort()).toEqual([API_KEY_SECRET_ID, `${GROUP_CREDENTIALS}team-a`]);
     expect(logLines.join('')).not.toContain(SECRET_MARKER);
     expect(sandbox.contractViolations).toEqual([]);
   });

@@ -139,7 +139,7 @@ describe('fivetran-provisioner CLI', () => {
     expect(await runCli(['enqueue', MORE_REQUESTS, '--run-dir', runDir], io)).toBe(1);
     expect(out[0]).toMatch(/^Sent 3 of 4 request\(s\) to .* \(the local run, pid \d+;/);
     // then the run processes them
-    await waitFor(() => /more-1\s+created/.test(run.output()) && /more-3\s+GROUP_NOT_FOUND/.test(run.output()), 'their events');
+    await waitFor(() => /more-1\s+created/.test(run.output()) && /more-3\s+CREDENTIALS_NOT_ALLOWED/.test(run.output()), 'their events');
     // and on Ctrl-C it stops everything and exits 0 by itself
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);

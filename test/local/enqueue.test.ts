@@ -55,6 +55,37 @@ describe('enqueue', () => {
     expect(results.filter((result) => result.status === 'sent')).toHaveLength(2);
   });
 
+  it('refuses a request that cannot be written as JSON on its own, and still sends and reports the others', async () => {
+    // given valid requests around a BigInt, a circular reference, a throwing getter and a hole
+    sqs.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const [first, last] = validRequests(2);
+    const withBigInt = { ...validRequests(1)[0], requestId: 'has-bigint', context: { requestedBy: 10n } };
+    const circular: Record<string, unknown> = { requestId: 'circular' };
+    circular.self = circular;
+    const throwing = Object.defineProperty({ requestId: 'throws' }, 'connection', {
+      enumerable: true,
+      get() {
+        throw new Error('no connection today');
+      },
+    });
+    const requests: unknown[] = [first, withBigInt, circular, throwing, , last];
+    // when they are enqueued
+    const results = await enqueue(requests, options());
+    // then each unserializable request has its own INVALID_REQUEST result, and the valid ones were sent
+    expect(results).toHaveLength(requests.length);
+    expect(results.map((result) => [result.index, result.status, result.status === 'refused' ? result.code : result.requestId])).toEqual([
+      [0, 'sent', first!.requestId],
+      [1, 'refused', 'INVALID_REQUEST'],
+      [2, 'refused', 'INVALID_REQUEST'],
+      [3, 'refused', 'INVALID_REQUEST'],
+      [4, 'refused', 'INVALID_REQUEST'],
+      [5, 'sent', last!.requestId],
+    ]);
+    expect(results.slice(1, 4).map((result) => result.requestId)).toEqual(['has-bigint', 'circular', 'throws']);
+    expect((results[2] as { reason: string }).reason).toMatch(/^the request cannot be written as JSON \(TypeError: /);
+    expect(sentIds()).toEqual([['0', '5']]);
+  });
+
   it('splits batches by payload size as well as by count', async () => {
     // given three requests and a batch limit that holds only two of them
     sqs.on(SendMessageBatchCommand).callsFake(acceptAll);

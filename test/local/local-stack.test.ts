@@ -42,7 +42,7 @@ afterAll(async () => {
 const example = (
   overrides: Partial<Example> & { requestId: string; schema: string; credentialsSecretId?: string; groupId?: string },
 ): Example => {
-  const { requestId, schema, credentialsSecretId = 'fivetran/gitlab/team-pat', groupId = 'sandbox_group', ...rest } = overrides;
+  const { requestId, schema, groupId = 'sandbox_group', credentialsSecretId = `fivetran/gitlab/${groupId}/team-pat`, ...rest } = overrides;
   return {
     title: requestId,
     requestId,
@@ -100,16 +100,34 @@ describe('the local stack that npm start runs', () => {
   });
 
   it('publishes the failure code of each request fault and acknowledges the record', async () => {
-    // given a secret outside the prefix, a secret that does not exist, and a group Fivetran does not have
+    // given a secret outside the prefix, another group's secret, a secret that does not exist, and a group Fivetran does not have
     const faults = [
       example({ requestId: 'not-allowed', schema: 'gitlab_not_allowed', credentialsSecretId: 'other-team/secret' }),
-      example({ requestId: 'not-found', schema: 'gitlab_not_found', credentialsSecretId: 'fivetran/gitlab/nobody' }),
-      example({ requestId: 'no-group', schema: 'gitlab_no_group', groupId: 'no_such_group' }),
+      example({
+        requestId: 'other-group',
+        schema: 'gitlab_other_group',
+        groupId: 'no_such_group',
+        credentialsSecretId: 'fivetran/gitlab/sandbox_group/team-pat',
+      }),
+      example({ requestId: 'not-found', schema: 'gitlab_not_found', credentialsSecretId: 'fivetran/gitlab/sandbox_group/nobody' }),
+      example({
+        requestId: 'no-group',
+        schema: 'gitlab_no_group',
+        request: {
+          requestId: 'no-group',
+          connection: {
+            group_id: 'no_such_group',
+            service: 'gitlab',
+            connect_card_config: { redirect_uri: 'https://portal.example.com/done' },
+            config: { schema: 'gitlab_no_group' },
+          },
+        },
+      }),
     ];
     // when they are sent
     const runs = await runExamples(stack, faults, { timeoutMs: 10_000 });
     // then each gets its own code, and none is left to the dead-letter queue
-    expect(runs.map((run) => run.settled?.outcome)).toEqual(['CREDENTIALS_NOT_ALLOWED', 'CREDENTIALS_NOT_FOUND', 'GROUP_NOT_FOUND']);
+    expect(runs.map((run) => run.settled?.outcome)).toEqual(['CREDENTIALS_NOT_ALLOWED', 'CREDENTIALS_NOT_ALLOWED', 'CREDENTIALS_NOT_FOUND', 'GROUP_NOT_FOUND']);
     expect(stack.deadLetters!()).toEqual([]);
   });
 

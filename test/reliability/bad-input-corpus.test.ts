@@ -6,7 +6,7 @@ import { startHarness, type Harness } from '../support/handler-harness';
 import {
   acceptedUnusualInputs,
   badInputCorpus,
-  CORPUS_SECRET,
+  corpusSecretId,
   corpusSecretValue,
   validCorpusRequest,
   type BadInput,
@@ -46,7 +46,7 @@ const batchOf = new Map<string, Batch>();
 
 beforeAll(async () => {
   h = await startHarness();
-  h.setSecret(`${CREDENTIALS_PREFIX}${CORPUS_SECRET}`, corpusSecretValue(context));
+  h.setSecret(corpusSecretId(context), corpusSecretValue(context));
   for (const badInput of corpus) {
     for (const [name, value] of Object.entries(badInput.secrets ?? {})) h.setSecret(name, value);
     if (badInput.takenBy) h.sandbox.seedConnection({ groupId: badInput.groupId, schema: badInput.schema, service: badInput.takenBy });

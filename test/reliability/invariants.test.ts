@@ -35,7 +35,7 @@ function healthyRun(): CampaignRun {
   return {
     plan,
     messageIds: ['m1', 'm2', 'm3'],
-    events: [provisioned('r1', 'c1', 's1', 'created'), provisioned('r1', 'c1', 's1', 'already_exists'), provisioned('r2', 'c2', 's2', 'created')],
+    events: [provisioned('m1', 'r1', 'c1', 's1', 'created'), provisioned('m2', 'r1', 'c1', 's1', 'already_exists'), provisioned('m3', 'r2', 'c2', 's2', 'created')],
     deadLetters: [],
     deliveries: ['m1', 'm2', 'm3'].map((messageId) => ({ messageId, receiveCount: 1 })),
     overlappingDeliveries: [],
@@ -50,8 +50,18 @@ function healthyRun(): CampaignRun {
   };
 }
 
-function provisioned(requestId: string, connectionId: string, schema: string, outcome: string): PublishedEvent {
-  return event('Connection Provisioned', { requestId, outcome, connectionId, groupId: 'group_a', service: 'gitlab', schema, setupTests: [], attempts: 1 });
+function provisioned(messageId: string, requestId: string, connectionId: string, schema: string, outcome: string): PublishedEvent {
+  return event('Connection Provisioned', {
+    requestId,
+    outcome,
+    connectionId,
+    groupId: 'group_a',
+    service: 'gitlab',
+    schema,
+    setupTests: [],
+    attempts: 1,
+    sqsMessageId: messageId,
+  });
 }
 function failed(messageId: string, requestId: string, errorCode: string): PublishedEvent {
   return event('Connection Provisioning Failed', {
@@ -97,6 +107,15 @@ describe('the campaign invariants', () => {
     run.deadLetters = [{ messageId: 'm3', body: '{}', receiveCount: 5 }];
     run.events = [...run.events, failed('m3', 'r2', 'RETRIES_EXHAUSTED')];
     expect(broken(run)).toEqual(['every message has exactly one terminal outcome', 'no message is both provisioned and dead-lettered']);
+  });
+
+  it('catch a message provisioned twice, and a Connection Provisioned that names another request’s message', () => {
+    const run = healthyRun();
+    run.events = [...run.events, provisioned('m3', 'r2', 'c2', 's2', 'already_exists')];
+    expect(broken(run)).toEqual(['every message has exactly one terminal outcome']);
+    const misattributed = healthyRun();
+    misattributed.events = [...misattributed.events.slice(0, 2), provisioned('m1', 'r2', 'c2', 's2', 'created')];
+    expect(broken(misattributed)).toEqual(['every message has exactly one terminal outcome']);
   });
 
   it('catch a RETRIES_EXHAUSTED whose message is not in the dead-letter queue', () => {

@@ -5,6 +5,8 @@ import type { ProvisioningRequest } from '../../shared/request-schema';
  * the word "fake" and a marker, so a leak is easy to search for.
  */
 export const CREDENTIALS_PREFIX = 'fivetran/gitlab/';
+/** Credentials are bound to their Fivetran group: the sandbox group's live under this. */
+export const GROUP_CREDENTIALS = `${CREDENTIALS_PREFIX}sandbox_group/`;
 export const API_KEY_SECRET_ID = 'fivetran/api-key';
 export const FAKE_API_KEY = { apiKey: 'fake-api-key-id', apiSecret: 'fake-api-secret-M4RK3R-apikey' };
 
@@ -39,7 +41,7 @@ export function patRequest(overrides: Partial<ProvisioningRequest> & { schema?: 
       destination_schema_names: 'SOURCE_NAMING',
       config: { schema, auth: 'personal_access_token', base_url: '', custom_base_url: 'gitlab.example.com' },
     },
-    credentialsSecretId: `${CREDENTIALS_PREFIX}team-a`,
+    credentialsSecretId: `${CREDENTIALS_PREFIX}${groupId}/team-a`,
     context: { correlationId: `corr-${schema}`, requestedBy: 'unit-test' },
     ...rest,
   };

@@ -22,7 +22,8 @@ describe('credentials secret', () => {
   it.each([
     ['a value that is not JSON', 'fake-token-M4RK3R', /is not JSON/],
     ['a JSON array', '["fake"]', /must be a JSON object/],
-    ['an unknown key', JSON.stringify({ token: 'fake-M4RK3R' }), /unknown key\(s\) "token"/],
+    ['an unknown key', JSON.stringify({ token: 'fake-M4RK3R' }), /1 unexpected key\(s\)\. Allowed keys: personal_access_token/],
+    ['a token pasted as a key name', JSON.stringify({ 'glpat-fake-M4RK3R': '' }), /1 unexpected key\(s\)\. Allowed keys:/],
     ['an empty value', JSON.stringify({ personal_access_token: '' }), /personal_access_token must be a non-empty string/],
     ['no string value', undefined, /no string value/],
   ])('refuses %s as CREDENTIALS_INVALID without echoing it', (_name, value, expected) => {
@@ -36,6 +37,20 @@ describe('credentials secret', () => {
     expect((error as ProvisioningError).code).toBe('CREDENTIALS_INVALID');
     expect((error as ProvisioningError).message).toMatch(expected);
     expect((error as ProvisioningError).message).not.toContain('M4RK3R');
+  });
+
+  it('hands what it could not read to the redactor, never to the message', () => {
+    const secretOf = (value: string) => {
+      try {
+        parseCredentialsSecret('fivetran/gitlab/g/a', value);
+      } catch (error) {
+        return (error as ProvisioningError).secretValues;
+      }
+      return [];
+    };
+    expect(secretOf('fake-token-M4RK3R')).toEqual(['fake-token-M4RK3R']);
+    const value = JSON.stringify({ 'glpat-fake-M4RK3R-key': 'fake-M4RK3R-1', personal_access_token: { nested: 'fake-M4RK3R-2' } });
+    expect(secretOf(value)).toEqual(['glpat-fake-M4RK3R-key', 'fake-M4RK3R-1', 'fake-M4RK3R-2']);
   });
 });
 
@@ -94,7 +109,8 @@ describe('create body', () => {
 
 describe('credentials reference policy', () => {
   const location = locationFromFunctionArn(FUNCTION_ARN);
-  const check = (reference: string) => codeOf(() => assertCredentialsReferenceAllowed(reference, CREDENTIALS_PREFIX, location));
+  const prefixOnly = { prefix: CREDENTIALS_PREFIX };
+  const check = (reference: string) => codeOf(() => assertCredentialsReferenceAllowed(reference, prefixOnly, location));
 
   it('reads the function location from its ARN', () => {
     expect(location).toEqual({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
@@ -105,7 +121,7 @@ describe('credentials reference policy', () => {
     'fivetran/gitlab/team-a',
     'fivetran/gitlab/teams/a.b',
     'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/team-a-AbCdEf',
-  ])('allows %s', (reference) => {
+  ])('allows %s under the prefix alone', (reference) => {
     expect(check(reference)).toBe('no error');
   });
 
@@ -128,7 +144,7 @@ describe('credentials reference policy', () => {
   it('repeats a refused reference only when it is a secret ARN, never what might be a pasted token', () => {
     const messageOf = (reference: string) => {
       try {
-        assertCredentialsReferenceAllowed(reference, CREDENTIALS_PREFIX, location);
+        assertCredentialsReferenceAllowed(reference, prefixOnly, location);
       } catch (error) {
         return (error as Error).message;
       }
@@ -142,6 +158,40 @@ describe('credentials reference policy', () => {
 
   it('refuses any ARN when the function does not know its own account', () => {
     const reference = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/a-AbCdEf';
-    expect(codeOf(() => assertCredentialsReferenceAllowed(reference, CREDENTIALS_PREFIX, undefined))).toBe('CREDENTIALS_NOT_ALLOWED');
+    expect(codeOf(() => assertCredentialsReferenceAllowed(reference, prefixOnly, undefined))).toBe('CREDENTIALS_NOT_ALLOWED');
+  });
+});
+
+describe('credentials bound to their Fivetran group', () => {
+  const location = locationFromFunctionArn(FUNCTION_ARN);
+  const forGroup = (groupId: string) => ({ prefix: CREDENTIALS_PREFIX, groupId });
+  const check = (reference: string, groupId = 'group_b') => codeOf(() => assertCredentialsReferenceAllowed(reference, forGroup(groupId), location));
+
+  it.each([
+    'fivetran/gitlab/group_b/team-b',
+    'fivetran/gitlab/group_b/teams/b.1',
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/group_b/team-b-AbCdEf',
+  ])('allows %s for a request of group_b', (reference) => {
+    expect(check(reference)).toBe('no error');
+  });
+
+  it.each([
+    ['the secret of another group', 'fivetran/gitlab/group_a/team-a'],
+    ['the ARN of another group’s secret', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/group_a/team-a-AbCdEf'],
+    ['a secret under the prefix but no group', 'fivetran/gitlab/team-b'],
+    ['a group whose id starts with the same letters', 'fivetran/gitlab/group_bb/team-b'],
+    ['the group folder itself', 'fivetran/gitlab/group_b/'],
+    ['a secret named like the group', 'fivetran/gitlab/group_b'],
+    ['the ARN of a secret named like the group', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:fivetran/gitlab/group_b-AbCdEf'],
+    ['".." out of the group', 'fivetran/gitlab/group_b/../group_a/team-a'],
+  ])('refuses %s for a request of group_b, naming where its credentials belong', (_name, reference) => {
+    let message = '';
+    try {
+      assertCredentialsReferenceAllowed(reference, forGroup('group_b'), location);
+    } catch (error) {
+      expect((error as ProvisioningError).code).toBe('CREDENTIALS_NOT_ALLOWED');
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/Use a secret whose name starts with "fivetran\/gitlab\/group_b\/"$/);
   });
 });

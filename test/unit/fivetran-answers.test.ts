@@ -17,7 +17,8 @@ afterEach(async () => {
 
 async function harness(options: HarnessOptions = {}): Promise<Harness> {
   h = await startHarness(options);
-  h.setSecret(`${CREDENTIALS_PREFIX}team-a`, FAKE_PAT);
+  // Credentials are bound to their group: each group the tests name has its own copy.
+  for (const group of ['sandbox_group', 'no_such_group', 'other_group']) h.setSecret(`${CREDENTIALS_PREFIX}${group}/team-a`, FAKE_PAT);
   return h;
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateConnectionBody } from '../../shared/credentials';
 import { createFivetranClient } from '../../shared/fivetran/fivetran-client';
 import { provisionedEvent } from '../../shared/outcome-events';
+import { createRedactor } from '../../shared/redact';
 import { FAKE_API_KEY, patRequest } from '../support/fixtures';
 
 let server: Server | undefined;
@@ -50,7 +51,10 @@ describe('Fivetran client', () => {
 
     // When the client creates and the event is built
     const connection = await client.createConnection(patRequest().connection as CreateConnectionBody, { timeoutMs: 2_000 });
-    const event = provisionedEvent(patRequest(), 'created', connection, 1);
+    const event = provisionedEvent(
+      { request: patRequest(), outcome: 'created', connection, attempts: 1, sqsMessageId: 'message-1' },
+      createRedactor(),
+    );
 
     // Then the answer is taken and the null becomes no message at all
     expect(event.detail).toMatchObject({

@@ -4,13 +4,13 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../shared/event-schema';
 import { validateCreateRequest } from '../../local/fivetran-sandbox/contract';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, GROUP_CREDENTIALS, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../support/fixtures';
 import { QUEUE_URL, startHarness, type Harness } from '../support/handler-harness';
 
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
-  h.setSecret(`${CREDENTIALS_PREFIX}team-a`, FAKE_PAT);
+  h.setSecret(`${GROUP_CREDENTIALS}team-a`, FAKE_PAT);
 });
 afterEach(async () => {
   await h.close();
@@ -52,17 +52,18 @@ describe('provisioning handler: happy paths', () => {
       setupState: 'connected',
       setupTests: stored.data.setup_tests,
       attempts: 1,
+      sqsMessageId: record.messageId,
       context: { correlationId: 'corr-gitlab_team_a', requestedBy: 'unit-test' },
     });
     expect(h.sandbox.contractViolations).toEqual([]);
   });
 
   it('creates mTLS and OAuth connections with their credentials where Fivetran expects them', async () => {
-    h.setSecret(`${CREDENTIALS_PREFIX}mtls`, FAKE_MTLS);
-    h.setSecret(`${CREDENTIALS_PREFIX}oauth`, FAKE_OAUTH);
-    const mtls = patRequest({ schema: 'gitlab_mtls', credentialsSecretId: `${CREDENTIALS_PREFIX}mtls` });
+    h.setSecret(`${GROUP_CREDENTIALS}mtls`, FAKE_MTLS);
+    h.setSecret(`${GROUP_CREDENTIALS}oauth`, FAKE_OAUTH);
+    const mtls = patRequest({ schema: 'gitlab_mtls', credentialsSecretId: `${GROUP_CREDENTIALS}mtls` });
     mtls.connection.config.enable_mtls_connection = 'true';
-    const oauth = patRequest({ schema: 'gitlab_oauth', credentialsSecretId: `${CREDENTIALS_PREFIX}oauth` });
+    const oauth = patRequest({ schema: 'gitlab_oauth', credentialsSecretId: `${GROUP_CREDENTIALS}oauth` });
     oauth.connection.config = { schema: 'gitlab_oauth', auth: 'oauth_2' };
     const response = await h.invoke([h.record(mtls), h.record(oauth)]);
     expect(failedIds(response)).toEqual([]);
@@ -154,19 +155,21 @@ describe('provisioning handler: request faults are published and never retried',
   });
 
   it('CREDENTIALS_NOT_FOUND: the referenced secret does not exist', async () => {
-    await h.invoke([h.record(patRequest({ credentialsSecretId: `${CREDENTIALS_PREFIX}missing` }))]);
+    await h.invoke([h.record(patRequest({ credentialsSecretId: `${GROUP_CREDENTIALS}missing` }))]);
     expect(failureOf()).toMatchObject({ errorCode: 'CREDENTIALS_NOT_FOUND', retryable: false });
     expect(h.fivetranCalls()).toEqual([]);
   });
 
-  it('CREDENTIALS_INVALID: the secret holds an unknown key', async () => {
-    h.setSecret(`${CREDENTIALS_PREFIX}team-a`, { token: `fake-${SECRET_MARKER}` });
+  it('CREDENTIALS_INVALID: the secret holds an unknown key, counted but never named, since it may be a pasted token', async () => {
+    h.setSecret(`${GROUP_CREDENTIALS}team-a`, { ...FAKE_PAT, [`glpat-fake-${SECRET_MARKER}-pasted-as-a-key`]: 'value' });
     await h.invoke([h.record(patRequest())]);
     expect(failureOf()).toMatchObject({ errorCode: 'CREDENTIALS_INVALID' });
-    expect(failureOf().message).toMatch(/unknown key\(s\) "token"/);
+    expect(failureOf().message).toMatch(/is not valid: 1 unexpected key\(s\)\. Allowed keys: personal_access_token, /);
+    expect([...h.logLines, JSON.stringify(h.events())].join('\n')).not.toContain(SECRET_MARKER);
   });
 
   it('GROUP_NOT_FOUND: Fivetran does not know the group', async () => {
+    h.setSecret(`${CREDENTIALS_PREFIX}no_such_group/team-a`, FAKE_PAT);
     await h.invoke([h.record(patRequest({ groupId: 'no_such_group' }))]);
     expect(failureOf()).toMatchObject({ errorCode: 'GROUP_NOT_FOUND', fivetran: { status: 404, code: 'NotFound_Group' } });
     expect(h.fivetranCalls('POST')).toEqual([]);
@@ -310,7 +313,7 @@ describe('provisioning handler: transient faults are retried and never lost', ()
 
   it('retries a throttled credentials read rather than failing the request', async () => {
     h.secretsManager
-      .on(GetSecretValueCommand, { SecretId: `${CREDENTIALS_PREFIX}team-a` })
+      .on(GetSecretValueCommand, { SecretId: `${GROUP_CREDENTIALS}team-a` })
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const record = h.record(patRequest());
     const response = await h.invoke([record]);
@@ -377,7 +380,7 @@ describe('provisioning handler: concurrency and caching', () => {
     await h.invoke(records.slice(0, 5));
     await h.invoke(records.slice(5));
     const reads = h.secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
-    expect(reads.filter((id) => id === `${CREDENTIALS_PREFIX}team-a`)).toHaveLength(1);
+    expect(reads.filter((id) => id === `${GROUP_CREDENTIALS}team-a`)).toHaveLength(1);
     expect(reads.filter((id) => id === API_KEY_SECRET_ID)).toHaveLength(1);
   });
 });
@@ -392,7 +395,7 @@ describe('provisioning handler: secret rotation', () => {
     // then each secret was read twice, and both connections exist
     const reads = h.secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
     expect(reads.filter((id) => id === API_KEY_SECRET_ID)).toHaveLength(2);
-    expect(reads.filter((id) => id === `${CREDENTIALS_PREFIX}team-a`)).toHaveLength(2);
+    expect(reads.filter((id) => id === `${GROUP_CREDENTIALS}team-a`)).toHaveLength(2);
     expect(h.sandbox.connections()).toHaveLength(2);
   });
 
@@ -436,8 +439,8 @@ describe('provisioning handler: logs', () => {
 
   it('writes structured JSON with the request id and message id on every line of a record, and no secret anywhere', async () => {
     h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 503 });
-    h.setSecret(`${CREDENTIALS_PREFIX}mtls`, FAKE_MTLS);
-    const mtls = patRequest({ schema: 'gitlab_mtls', credentialsSecretId: `${CREDENTIALS_PREFIX}mtls` });
+    h.setSecret(`${GROUP_CREDENTIALS}mtls`, FAKE_MTLS);
+    const mtls = patRequest({ schema: 'gitlab_mtls', credentialsSecretId: `${GROUP_CREDENTIALS}mtls` });
     mtls.connection.config.enable_mtls_connection = 'true';
     const records = [h.record(patRequest()), h.record(mtls), h.record('nope')];
     await h.invoke(records);

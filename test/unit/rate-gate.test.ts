@@ -79,4 +79,16 @@ describe('rate gate', () => {
     expect(error).toMatchObject({ code: 'FIVETRAN_RATE_LIMITED', retryAfterSeconds: 3_600 });
     expect(time.sleeps).toEqual([]);
   });
+
+  it('closes for at most an hour, whatever Retry-After says, and then lets a call probe', async () => {
+    // given a 429 whose Retry-After is 999,999,999 seconds (about 32 years)
+    const time = fakeTime();
+    const gate = createRateGate(time);
+    gate.rateLimited(999_999_999);
+    // when a call comes with a deadline two hours away
+    const release = await gate.acquire('lookup', deadlineAt(2 * 3_600_000, time.now));
+    release();
+    // then it waited an hour, not the years it was asked to
+    expect(time.sleeps).toEqual([3_600_000]);
+  });
 });

@@ -78,6 +78,21 @@ describe('provisioning request contract', () => {
     ['config.base_url', (r: any) => (r.connection.config.base_url = 'https://gitlab.com'), /connection.config.base_url/],
     ['enable_mtls_connection boolean', (r: any) => (r.connection.config.enable_mtls_connection = true), /connection.config.enable_mtls_connection/],
     ['redirect_uri scheme', (r: any) => (r.connection.connect_card_config = { redirect_uri: 'ftp://x' }), /connect_card_config.redirect_uri/],
+    [
+      'redirect_uri with a user and token',
+      (r: any) => (r.connection.connect_card_config = { redirect_uri: 'https://oauth2:fake-token@portal.example.com/done' }),
+      /connection.connect_card_config.redirect_uri: must be a valid URL with no user name or password/,
+    ],
+    [
+      'redirect_uri with a right-to-left override',
+      (r: any) => (r.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/\u202Eenod' }),
+      /connection.connect_card_config.redirect_uri: must not contain control, invisible or bidirectional-formatting characters/,
+    ],
+    [
+      'redirect_uri with a control character',
+      (r: any) => (r.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/\u0000done' }),
+      /connection.connect_card_config.redirect_uri: must not contain control/,
+    ],
     ['unknown top-level field', (r: any) => (r.priority = 'high'), /priority: unknown field/],
     ['unknown connection field', (r: any) => (r.connection.sync_every = 5), /connection.sync_every: unknown field/],
     ['unknown config field', (r: any) => (r.connection.config.token = 'x'), /connection.config.token: unknown field/],
@@ -100,6 +115,20 @@ describe('provisioning request contract', () => {
     expect(message).toContain(`${path}: is a secret value`);
     expect(message).toContain('credentials secret named by credentialsSecretId');
     expect(message).not.toContain('fake');
+  });
+
+  it('names an unknown field only when it looks like a field name, so a token pasted as a key is never repeated', () => {
+    const message = refusal(variant((r) => (r.connection.config['glpat-fake-M4RK3R-token'] = true)));
+    expect(message).toBe('Invalid request: connection.config.<unknown field name of 23 characters>: unknown field');
+  });
+
+  it('accepts an ordinary https redirect_uri with a path, query and port', () => {
+    const request = variant((r) => {
+      r.connection.connect_card_config = { redirect_uri: 'https://portal.example.com:8443/fivetran/done?team=a#top' };
+      // A connect card runs no setup tests (Fivetran's connect-card guide).
+      delete r.connection.run_setup_tests;
+    });
+    expect(parse(request).ok).toBe(true);
   });
 
   it('keeps what it could read of an invalid request for the failure event', () => {

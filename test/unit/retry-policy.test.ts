@@ -39,6 +39,12 @@ describe('Retry-After', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBeUndefined();
   });
+
+  it('reads no Retry-After as longer than SQS can hide a message (12 hours)', () => {
+    expect(parseRetryAfter('999999999', now)).toBe(43_200);
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(43_200);
+    expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(43_200);
+  });
 });
 
 describe('deadline', () => {

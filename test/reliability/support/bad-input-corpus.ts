@@ -60,6 +60,11 @@ interface Ids {
 /** The name of the secret every otherwise-valid case references; it holds a personal access token. */
 export const CORPUS_SECRET = 'corpus-valid';
 
+/** Where the corpus secret is filed: credentials are bound to their Fivetran group. */
+export function corpusSecretId(context: Pick<CorpusContext, 'prefix' | 'groupId'>, groupId = context.groupId): string {
+  return `${context.prefix}${groupId}/${CORPUS_SECRET}`;
+}
+
 export function badInputCorpus(context: CorpusContext): BadInput[] {
   const { prefix } = context;
   const arn = (name: string, account = context.accountId, region = context.region, partition = 'aws') =>
@@ -78,7 +83,7 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
       destination_schema_names: 'SOURCE_NAMING',
       config: { schema: ids.schema, auth: 'personal_access_token', base_url: 'gitlab.com' },
     },
-    credentialsSecretId: `${prefix}${CORPUS_SECRET}`,
+    credentialsSecretId: corpusSecretId(context),
     context: { correlationId: `corr-${ids.requestId}`, requestedBy: 'bad-input-corpus' },
   });
   const add = (
@@ -155,7 +160,7 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
     ['connection.destination_configuration', 'WAREHOUSE'],
     ['connection.config.enable_mtls_connection', true],
     ['credentialsSecretId', 12345],
-    ['credentialsSecretId', { name: `${prefix}${CORPUS_SECRET}` }],
+    ['credentialsSecretId', { name: corpusSecretId(context) }],
     ['context', 'platform-team'],
   ] as const) {
     invalid(`wrong type: ${path} = ${JSON.stringify(value)}`, set(path, value), path);
@@ -239,6 +244,17 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   invalid('out of range: run_setup_tests true with connect_card_config', (request) => {
     request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done' };
   }, 'connection.run_setup_tests');
+  for (const [name, redirectUri] of [
+    ['a user and token in it', 'https://oauth2:glpat-in-the-url@portal.example.com/done'],
+    ['a user name in it', 'https://admin@portal.example.com/done'],
+    ['a right-to-left override in it', 'https://portal.example.com/\u202Eenod'],
+    ['a zero-width space in it', 'https://portal.example.com\u200B/done'],
+    ['a control character in it', 'https://portal.example.com/done\u0007'],
+  ] as const) {
+    invalid(`out of range: connect_card_config.redirect_uri with ${name}`, (request) => {
+      request.connection.connect_card_config = { redirect_uri: redirectUri };
+    }, 'connection.connect_card_config.redirect_uri');
+  }
   invalid('out of range: requestSchemaVersion attribute 2', () => undefined, 'request schema version "2"', { attributes: { requestSchemaVersion: '2' } });
   invalid('out of range: requestSchemaVersion attribute 1.0', () => undefined, 'request schema version "1.0"', {
     attributes: { requestSchemaVersion: '1.0' },
@@ -333,6 +349,11 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   notAllowed('a "." segment', `${prefix}./team-a`);
   notAllowed('an empty segment', `${prefix}/team-a`);
   notAllowed('a trailing slash', `${prefix}team-a/`);
+  notAllowed('another group’s secret', corpusSecretId(context, 'another_group'));
+  notAllowed('another group’s secret by its ARN', arn(`${corpusSecretId(context, 'another_group')}-AbCdEf`));
+  notAllowed('a secret under the prefix but in no group', `${prefix}${CORPUS_SECRET}`);
+  notAllowed('a group whose id only starts like this one', `${prefix}${context.groupId}x/${CORPUS_SECRET}`);
+  notAllowed('".." out of the group', `${prefix}${context.groupId}/../another_group/${CORPUS_SECRET}`);
   notAllowed('an ARN of another account', arn(`${prefix}team-a-AbCdEf`, '999999999999'));
   notAllowed('an ARN of another region', arn(`${prefix}team-a-AbCdEf`, context.accountId, context.region === 'us-east-1' ? 'eu-west-1' : 'us-east-1'));
   notAllowed('an ARN of another partition', arn(`${prefix}team-a-AbCdEf`, context.accountId, context.region, 'aws-cn'));
@@ -352,10 +373,11 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   }
 
   // Secrets that are missing, or hold the wrong thing.
-  add('missing secret: a name under the prefix', set('credentialsSecretId', `${prefix}never-created`), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
-  add('missing secret: an ARN under the prefix', set('credentialsSecretId', arn(`${prefix}never-created-AbCdEf`)), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
+  const groupFolder = `${prefix}${context.groupId}/`;
+  add('missing secret: a name in the group', set('credentialsSecretId', `${groupFolder}never-created`), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
+  add('missing secret: an ARN in the group', set('credentialsSecretId', arn(`${groupFolder}never-created-AbCdEf`)), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
   const badSecret = (name: string, secretName: string, value: string, names: string, mutate?: Mutation, planted: string[] = []) => {
-    const id = `${prefix}${secretName}`;
+    const id = `${groupFolder}${secretName}`;
     add(
       `bad secret: ${name}`,
       (request, ids) => {
@@ -387,16 +409,20 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   badSecret('JSON null', 'corpus-json-null', 'null', 'must be a JSON object');
   {
     const token = secretValue('secret with key password');
-    badSecret('an unknown key "password"', 'corpus-password', JSON.stringify({ password: token }), '"password"', undefined, [token]);
+    badSecret('an unknown key "password"', 'corpus-password', JSON.stringify({ password: token }), '1 unexpected key(s)', undefined, [token]);
   }
   {
     const token = secretValue('secret with an extra key');
     const extra = secretValue('secret with an extra key, the extra');
-    badSecret('a token and an unknown key "token"', 'corpus-extra-key', JSON.stringify({ personal_access_token: token, token: extra }), '"token"', undefined, [token, extra]);
+    badSecret('a token and an unknown key "token"', 'corpus-extra-key', JSON.stringify({ personal_access_token: token, token: extra }), '1 unexpected key(s)', undefined, [token, extra]);
   }
   {
     const token = secretValue('secret with an upper-case key');
-    badSecret('a key in the wrong case', 'corpus-upper-key', JSON.stringify({ PERSONAL_ACCESS_TOKEN: token }), '"PERSONAL_ACCESS_TOKEN"', undefined, [token]);
+    badSecret('a key in the wrong case', 'corpus-upper-key', JSON.stringify({ PERSONAL_ACCESS_TOKEN: token }), '1 unexpected key(s)', undefined, [token]);
+  }
+  {
+    const token = secretValue('a token pasted as a key name');
+    badSecret('a token pasted as a key name', 'corpus-token-as-key', JSON.stringify({ [token]: 'personal_access_token' }), '1 unexpected key(s)', undefined, [token]);
   }
   badSecret('a token that is a number', 'corpus-number-token', JSON.stringify({ personal_access_token: 1234567 }), 'personal_access_token');
   badSecret('an empty token', 'corpus-empty-token', JSON.stringify({ personal_access_token: '' }), 'personal_access_token');
@@ -466,7 +492,16 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   invalid('unicode, raw: a NUL between tokens', (request) => JSON.stringify(request).replace('{', '{\u0000'), 'not JSON');
 
   // Request faults that only Fivetran can tell.
-  add('Fivetran: a group it does not have', set('connection.group_id', 'no_such_group'), 'GROUP_NOT_FOUND', 'connection.group_id');
+  add(
+    'Fivetran: a group it does not have',
+    (request) => {
+      request.connection.group_id = 'no_such_group';
+      request.credentialsSecretId = corpusSecretId(context, 'no_such_group');
+    },
+    'GROUP_NOT_FOUND',
+    'connection.group_id',
+    { secrets: { [corpusSecretId(context, 'no_such_group')]: corpusSecretValue(context) } },
+  );
   add('Fivetran: a schema another service holds', () => undefined, 'SCHEMA_TAKEN', 'config.schema', { takenBy: 'github' });
 
   return cases;
@@ -490,7 +525,7 @@ export function acceptedUnusualInputs(context: CorpusContext): AcceptedInput[] {
     const body = {
       requestId,
       connection: { group_id: context.groupId, service: 'gitlab', config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' } },
-      credentialsSecretId: `${context.prefix}${CORPUS_SECRET}`,
+      credentialsSecretId: corpusSecretId(context),
       context: contextFields,
     };
     return { name: name as string, body: JSON.stringify(body), requestId, schema, context: contextFields as Record<string, string> };
@@ -505,7 +540,7 @@ export function validCorpusRequest(context: CorpusContext, index: number): { bod
   const body = {
     requestId,
     connection: { group_id: context.groupId, service: 'gitlab', config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' } },
-    credentialsSecretId: `${context.prefix}${CORPUS_SECRET}`,
+    credentialsSecretId: corpusSecretId(context),
   };
   return { body: JSON.stringify(body), requestId, schema };
 }

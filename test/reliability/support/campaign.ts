@@ -27,6 +27,8 @@ export const CAMPAIGN_GROUPS = ['group_a', 'group_b', 'group_c'];
 /** Every listing of this group answers 503: a partial Fivetran outage that outlives every delivery. */
 export const OUTAGE_GROUP = 'group_outage';
 const MISSING_GROUP = 'group_missing';
+/** Teams with a personal access token; each files one secret per group it provisions into. */
+const PAT_TEAMS = 6;
 
 export interface CampaignRequest {
   requestId: string;
@@ -75,26 +77,29 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
   const random = seededRandom(shape.seed);
   const { markers } = shape;
   const secrets: Record<string, string> = {};
-  const addSecret = (name: string, value: Record<string, string>) => {
-    secrets[`${CREDENTIALS_PREFIX}${name}`] = JSON.stringify(value);
-    return `${CREDENTIALS_PREFIX}${name}`;
+  // Credentials are bound to their Fivetran group: each team's secret is filed under the group of the
+  // requests that use it, made (with its own markers) the first time a request of that group needs it.
+  const filed = (groupId: string, name: string, value: (label: string) => Record<string, string>): string => {
+    const secretId = `${CREDENTIALS_PREFIX}${groupId}/${name}`;
+    // Secrets of the groups Fivetran does not have, or never answers for, never reach a create.
+    const reachesFivetran = groupId !== MISSING_GROUP && groupId !== OUTAGE_GROUP;
+    secrets[secretId] ??= JSON.stringify(value(`${reachesFivetran ? '' : 'unreached '}${name}@${groupId}`));
+    return secretId;
   };
-  const patTeams = Array.from({ length: 6 }, (_, i) => addSecret(`team-${i}`, { personal_access_token: `glpat-${markers.next(`pat-${i}`)}` }));
-  const mtlsTeams = Array.from({ length: 2 }, (_, i) =>
-    addSecret(`mtls-${i}`, {
-      personal_access_token: `glpat-${markers.next(`mtls-pat-${i}`)}`,
-      client_certificate: `-----BEGIN CERTIFICATE-----${markers.next(`mtls-cert-${i}`)}-----END CERTIFICATE-----`,
-      client_private_key: `-----BEGIN PRIVATE KEY-----${markers.next(`mtls-key-${i}`)}-----END PRIVATE KEY-----`,
-    }),
-  );
-  const oauthTeams = Array.from({ length: 2 }, (_, i) =>
-    addSecret(`oauth-${i}`, {
-      access_token: `gloas-${markers.next(`oauth-access-${i}`)}`,
-      refresh_token: `glrt-${markers.next(`oauth-refresh-${i}`)}`,
+  const patTeam = (i: number, groupId: string) => filed(groupId, `pat-${i}`, (label) => ({ personal_access_token: `glpat-${markers.next(label)}` }));
+  const mtlsTeam = (i: number, groupId: string) =>
+    filed(groupId, `mtls-${i}`, (label) => ({
+      personal_access_token: `glpat-${markers.next(`${label} token`)}`,
+      client_certificate: `-----BEGIN CERTIFICATE-----${markers.next(`${label} certificate`)}-----END CERTIFICATE-----`,
+      client_private_key: pem('PRIVATE KEY', markers.next(`${label} key`, 1_624)),
+    }));
+  const oauthTeam = (i: number, groupId: string) =>
+    filed(groupId, `oauth-${i}`, (label) => ({
+      access_token: `gloas-${markers.next(`${label} access`)}`,
+      refresh_token: `glrt-${markers.next(`${label} refresh`)}`,
       client_id: `client-${i}`,
-      client_secret: `gloas-secret-${markers.next(`oauth-client-${i}`)}`,
-    }),
-  );
+      client_secret: `gloas-secret-${markers.next(`${label} client secret`)}`,
+    }));
 
   const kinds: RequestKind[] = [];
   if (shape.requestFaults ?? true) for (const [kind, count] of SPECIAL_KINDS) kinds.push(...Array<RequestKind>(count).fill(kind));
@@ -119,17 +124,17 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
     const method = kind === 'provision' ? index % 10 : 0;
     if (method <= 4) {
       connection.config = { schema, auth: 'personal_access_token', base_url: 'gitlab.com' };
-      credentialsSecretId = patTeams[index % patTeams.length];
+      credentialsSecretId = patTeam(index % PAT_TEAMS, groupId);
     } else if (method === 5) {
       // The full ARN of a secret in the function's own account and region is as good as its name.
       connection.config = { schema, auth: 'personal_access_token', base_url: '', custom_base_url: 'gitlab.example.com' };
-      credentialsSecretId = `arn:aws:secretsmanager:${REGION}:${shape.accountId}:secret:${patTeams[index % patTeams.length]}-AbCdEf`;
+      credentialsSecretId = `arn:aws:secretsmanager:${REGION}:${shape.accountId}:secret:${patTeam(index % PAT_TEAMS, groupId)}-AbCdEf`;
     } else if (method === 6 || method === 7) {
       connection.config = { schema, auth: 'personal_access_token', base_url: '', custom_base_url: 'gitlab.example.com', enable_mtls_connection: 'true' };
-      credentialsSecretId = mtlsTeams[index % mtlsTeams.length];
+      credentialsSecretId = mtlsTeam(index % 2, groupId);
     } else if (method === 8) {
       connection.config = { schema, auth: 'oauth_2', base_url: 'gitlab.com' };
-      credentialsSecretId = oauthTeams[Math.floor(index / 10) % oauthTeams.length];
+      credentialsSecretId = oauthTeam(Math.floor(index / 10) % 2, groupId);
     } else {
       connection.paused = true;
       // Fivetran's connect-card guide: no setup tests before the end user has entered credentials.
@@ -137,7 +142,7 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
       connection.connect_card_config = { redirect_uri: 'https://portal.example.com/fivetran/done' };
       connection.config = { schema };
     }
-    if (kind === 'credentials-not-found') credentialsSecretId = `${CREDENTIALS_PREFIX}never-created-${index}`;
+    if (kind === 'credentials-not-found') credentialsSecretId = `${CREDENTIALS_PREFIX}${groupId}/never-created-${index}`;
     const body: Record<string, unknown> = {
       requestId,
       connection,
@@ -159,6 +164,11 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
 /** The Fivetran API key, marked like every other secret. */
 export function markedApiKey(markers: Markers): { apiKey: string; apiSecret: string } {
   return { apiKey: `key-${markers.next('API key id')}`, apiSecret: `secret-${markers.next('API key secret')}` };
+}
+
+/** A PEM block, its body in lines of 64 characters, as a real key is stored. */
+function pem(kind: string, body: string): string {
+  return `-----BEGIN ${kind}-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END ${kind}-----\n`;
 }
 
 export function shuffle<T>(items: T[], random: SeededRandom): T[] {

@@ -72,6 +72,7 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   const failed = run.events.filter((event) => event.detailType === CONNECTION_PROVISIONING_FAILED);
   const detail = (event: PublishedEvent) => event.detail as Record<string, any>;
   const provisionedByRequest = groupBy(provisioned, (event) => String(detail(event).requestId));
+  const provisionedByMessage = groupBy(provisioned, (event) => String(detail(event).sqsMessageId));
   const failuresByMessage = groupBy(failed, (event) => String(detail(event).sqsMessageId));
   const deadLettered = new Set(run.deadLetters.map((letter) => letter.messageId));
   const permanent = (id: string) => (failuresByMessage.get(id) ?? []).filter((event) => detail(event).errorCode !== 'RETRIES_EXHAUSTED');
@@ -96,10 +97,14 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   for (const id of run.messageIds) {
     const permanentCount = permanent(id).length;
     const exhaustedCount = exhausted(id).length;
+    const provisionedCount = provisionedByMessage.get(id)?.length ?? 0;
     const dead = deadLettered.has(id);
     if (permanentCount > 1) outcomeProblems.push(`${id}: ${permanentCount} non-retryable failure events`);
     if (permanentCount > 0 && (dead || exhaustedCount > 0)) outcomeProblems.push(`${id}: a non-retryable failure and also retries exhausted`);
     if (dead !== (exhaustedCount === 1)) outcomeProblems.push(`${id}: dead-lettered=${dead} with ${exhaustedCount} RETRIES_EXHAUSTED events`);
+    if (provisionedCount + permanentCount + (dead ? 1 : 0) !== 1) {
+      outcomeProblems.push(`${id}: ${provisionedCount} Connection Provisioned, ${permanentCount} non-retryable failure(s), dead-lettered=${dead}`);
+    }
   }
   for (const [requestId, ids] of messagesOf) {
     const settledOtherwise = ids.filter((id) => permanent(id).length > 0 || deadLettered.has(id)).length;
@@ -117,6 +122,10 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   }
   for (const requestId of provisionedByRequest.keys()) {
     if (!messagesOf.has(requestId)) outcomeProblems.push(`Connection Provisioned for a request never sent: ${requestId}`);
+  }
+  for (const event of provisioned) {
+    const id = String(detail(event).sqsMessageId);
+    if (requestOf.get(id) !== detail(event).requestId) outcomeProblems.push(`Connection Provisioned of ${detail(event).requestId} names message ${id}, not one of its own`);
   }
   const permanentCount = run.messageIds.filter((id) => permanent(id).length > 0).length;
   check(
@@ -137,15 +146,17 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   // Provisioned and dead-lettered.
   const bothProblems: string[] = [];
   let splitDuplicates = 0;
+  for (const id of run.messageIds) {
+    if (deadLettered.has(id) && provisionedByMessage.has(id)) bothProblems.push(`${id} (${requestOf.get(id)}): provisioned and dead-lettered`);
+  }
   for (const [requestId, ids] of messagesOf) {
     const dead = ids.filter((id) => deadLettered.has(id)).length;
     const count = provisionedByRequest.get(requestId)?.length ?? 0;
-    if (count > ids.length - dead) bothProblems.push(`${requestId}: ${count} provisioned but ${dead} of ${ids.length} message(s) dead-lettered`);
     if (ids.length > 1 && count > 0 && dead > 0) splitDuplicates += 1;
   }
   check(
     'no message is both provisioned and dead-lettered',
-    `${bothProblems.length} requests with more provisioned events than messages left out of the dead-letter queue`,
+    `${bothProblems.length} messages with a Connection Provisioned event in the dead-letter queue`,
     '0',
     bothProblems,
   );

@@ -1,24 +1,37 @@
 import { seededRandom } from '../../../local/fivetran-sandbox/prng';
 
 /**
- * Unique strings to plant in secret values. Each is `MRK<n>x<6 hex>`: no
+ * Unique strings to plant in secret values. Each starts `MRK<n>x<6 hex>`: no
  * marker is a part of another, and none occurs in ordinary text by chance,
  * so finding one in a log line or an event is a leak of exactly that secret.
  */
 export interface Markers {
-  /** A new marker, remembered with a label saying which secret holds it. */
-  next(label: string): string;
+  /**
+   * A new marker, remembered with a label saying which secret holds it.
+   * `size` is how long the secret it stands for would really be; long markers
+   * are that long.
+   */
+  next(label: string, size?: number): string;
   /** Every marker handed out, with its label. */
   all(): ReadonlyArray<{ marker: string; label: string }>;
 }
 
-export function createMarkers(seed: number, prefix = 'MRK'): Markers {
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Markers from a seed. With `long`, each is a long random value (48
+ * characters, or its `size`), as real tokens and keys are, so a test can look
+ * for any fragment of one rather than for the whole.
+ */
+export function createMarkers(seed: number, options: { prefix?: string; long?: boolean } = {}): Markers {
+  const prefix = options.prefix ?? 'MRK';
   const random = seededRandom(seed ^ 0x5eed);
   const issued: Array<{ marker: string; label: string }> = [];
   return {
-    next(label) {
+    next(label, size = 48) {
       const hex = Array.from({ length: 6 }, () => random.integer(0, 15).toString(16)).join('');
-      const marker = `${prefix}${issued.length}x${hex}`;
+      let marker = `${prefix}${issued.length}x${hex}`;
+      if (options.long) marker += Array.from({ length: Math.max(0, size - marker.length) }, () => BASE62[random.integer(0, 61)]).join('');
       issued.push({ marker, label });
       return marker;
     },

@@ -15,10 +15,11 @@ import { createProvisionHandler } from '../../../functions/provision/provision-h
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../../../local/aws/aws-stand-in';
 import { seededRandom } from '../../../local/fivetran-sandbox/prng';
 import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../../local/fivetran-sandbox/server';
-import { startPoller, type BatchReport, type Poller } from '../../../local/sqs-poller';
+import { pollOnce, startPoller, type BatchReport, type Poller } from '../../../local/sqs-poller';
 import { loadConfig, type ProvisionerConfig } from '../../../shared/config';
 import type { BackoffOptions } from '../../../shared/retry-policy';
 import { createSqsClient } from '../../../shared/sqs-client';
+import { startInterposer, type Interposer } from '../../support/interposer';
 
 /**
  * The provisioning pipeline on loopback, assembled from its real parts: fauxqs
@@ -56,6 +57,8 @@ export interface PipelineOptions {
   backoff: BackoffOptions;
   /** Seeds the handlers' jitter, so that a run's waits can be replayed. */
   seed: number;
+  /** Puts an interposer in front of SQS and of Fivetran, for tests whose dependencies hang, redirect or lie. */
+  interpose?: boolean;
 }
 
 export interface Delivery {
@@ -77,6 +80,8 @@ export interface SentMessage {
 export interface Pipeline {
   sandbox: FivetranSandbox;
   aws: AwsStandIn;
+  /** In front of fauxqs and of the sandbox, with `interpose`: every client of the handler goes through them. */
+  interposers?: { sqs: Interposer; fivetran: Interposer };
   sqs: SQSClient;
   config: ProvisionerConfig;
   queueUrl: string;
@@ -93,6 +98,8 @@ export interface Pipeline {
   /** Sends the messages in batches of ten (one at a time when a body is large); returns their message ids in order. */
   send(messages: readonly SentMessage[]): Promise<string[]>;
   startPollers(): void;
+  /** One receive and one invocation of the first handler, as one poll of Lambda's event source mapping. */
+  pollOnce(waitTimeSeconds?: number): Promise<BatchReport>;
   /**
    * Waits until the queue holds nothing visible, in flight or delayed: every
    * message was deleted or moved to the dead-letter queue. Bounded: resolves
@@ -113,25 +120,26 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     secrets: { [API_KEY_SECRET_ID]: JSON.stringify(options.apiKey), ...options.secrets },
   });
   const sandbox = await startFivetranSandbox({ ...options.apiKey, groups: options.groups, ...options.sandbox });
+  const interposers = options.interpose ? { sqs: await startInterposer(fauxqs.address), fivetran: await startInterposer(sandbox.url) } : undefined;
   try {
-    return await assemble(options, { fauxqs, aws, sandbox });
+    return await assemble(options, { fauxqs, aws, sandbox, interposers });
   } catch (error) {
     vi.unstubAllEnvs();
-    await Promise.all([fauxqs.stop(), aws.close(), sandbox.close()]);
+    await Promise.all([fauxqs.stop(), aws.close(), sandbox.close(), interposers?.sqs.close(), interposers?.fivetran.close()]);
     throw error;
   }
 }
 
 async function assemble(
   options: PipelineOptions,
-  servers: { fauxqs: Awaited<ReturnType<typeof startFauxqs>>; aws: AwsStandIn; sandbox: FivetranSandbox },
+  servers: { fauxqs: Awaited<ReturnType<typeof startFauxqs>>; aws: AwsStandIn; sandbox: FivetranSandbox; interposers?: { sqs: Interposer; fivetran: Interposer } },
 ): Promise<Pipeline> {
-  const { fauxqs, aws, sandbox } = servers;
+  const { fauxqs, aws, sandbox, interposers } = servers;
 
   vi.stubEnv('AWS_REGION', REGION);
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('AWS_ENDPOINT_URL_SQS', fauxqs.address);
+  vi.stubEnv('AWS_ENDPOINT_URL_SQS', interposers?.sqs.url ?? fauxqs.address);
   vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', aws.url);
   vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', aws.url);
   // Everything the handler can log is logged, so the secret scan sees it all.
@@ -154,7 +162,7 @@ async function assemble(
   const accountId = queueArn.split(':')[4]!;
 
   const config = loadConfig({
-    FIVETRAN_API_URL: sandbox.url,
+    FIVETRAN_API_URL: interposers?.fivetran.url ?? sandbox.url,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,
     EVENT_BUS_NAME: 'provisioner-bus',
@@ -192,10 +200,21 @@ async function assemble(
   });
   const pollers: Poller[] = [];
   let stopped = false;
+  const pollerOptions = (handler: (typeof handlers)[number]) => ({
+    sqs,
+    queueUrl,
+    queueArn,
+    handler,
+    batchSize: options.batchSize,
+    waitTimeSeconds: 1,
+    functionTimeoutMs: options.functionTimeoutMs,
+    functionArn: `arn:aws:lambda:${REGION}:${accountId}:function:provisioner`,
+  });
 
   return {
     sandbox,
     aws,
+    ...(interposers ? { interposers } : {}),
     sqs,
     config,
     queueUrl,
@@ -233,20 +252,18 @@ async function assemble(
       for (const handler of handlers) {
         pollers.push(
           startPoller({
-            sqs,
-            queueUrl,
-            queueArn,
-            handler,
-            batchSize: options.batchSize,
-            waitTimeSeconds: 1,
-            functionTimeoutMs: options.functionTimeoutMs,
-            functionArn: `arn:aws:lambda:${REGION}:${accountId}:function:provisioner`,
+            ...pollerOptions(handler),
             onBatch: (report: BatchReport) => {
               if (report.handlerError !== undefined) batchErrors.push(report.handlerError);
             },
           }),
         );
       }
+    },
+    async pollOnce(waitTimeSeconds = 1) {
+      const report = await pollOnce({ ...pollerOptions(handlers[0]!), waitTimeSeconds });
+      if (report.handlerError !== undefined) batchErrors.push(report.handlerError);
+      return report;
     },
     async waitUntilDrained(timeoutMs) {
       const giveUpAt = Date.now() + timeoutMs;
@@ -300,7 +317,7 @@ async function assemble(
       vi.unstubAllEnvs();
       clearCache();
       sqs.destroy();
-      await Promise.all([fauxqs.stop(), aws.close(), sandbox.close()]);
+      await Promise.all([fauxqs.stop(), aws.close(), sandbox.close(), interposers?.sqs.close(), interposers?.fivetran.close()]);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface CampaignSettings {
   pipeline: Omit<PipelineOptions, 'groups' | 'apiKey' | 'secrets' | 'seed' | 'sandbox'>;
   /** How long to wait for the queue to drain before giving up (and failing). */
   drainTimeoutMs: number;
+  /** Every secret a long random value (a private key 1.7 KB), instead of a short marker. */
+  longSecrets?: boolean;
   /** More messages to send along with the campaign's, spread among them (e.g. the bad-input corpus). */
   extra?: (context: { accountId: string; markers: Markers }) => {
     messages: SentMessage[];
@@ -46,7 +48,7 @@ export interface CampaignOutcome {
  * what every part saw. The caller stops `pipeline`.
  */
 export async function runCampaign(settings: CampaignSettings): Promise<CampaignOutcome> {
-  const markers = createMarkers(settings.seed);
+  const markers = createMarkers(settings.seed, { long: settings.longSecrets ?? false });
   const apiKey = markedApiKey(markers);
   const pipeline = await startPipeline({
     ...settings.pipeline,
