@@ -15,7 +15,7 @@ import type { RateGate } from './fivetran/rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
-import { recordLog, type RecordLog } from './record-log';
+import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
 import { redact } from './redact';
 import { parseProvisioningRequest, type KnownRequestFields } from './request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request-schema';
@@ -146,7 +146,7 @@ async function settleFailure(
         failedEvent({ known, ...(fivetran ? { fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId }),
       ]);
     } catch (error) {
-      logger.error('Could not publish the failure event; the record goes back to the queue', {
+      logger.error(HAND_BACK_LOG_MESSAGES.notPublished, {
         errorCode,
         error: describeForLog(error, secrets),
       });
@@ -163,11 +163,11 @@ async function settleFailure(
 
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
-    logger.error('Retries exhausted; the record goes to the dead-letter queue', { errorCode: fault.code, reason: message, deliveries });
+    logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: message, deliveries });
     await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${message}`);
     throw new RecordHandedBack(fault.code);
   }
-  logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: message, deliveries });
+  logger.warn(HAND_BACK_LOG_MESSAGES.transient, { errorCode: fault.code, reason: message, deliveries });
   if (fault.retryAfterSeconds !== undefined) {
     try {
       await deps.visibility.hideFor(record, fault.retryAfterSeconds);
