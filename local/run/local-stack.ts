@@ -23,6 +23,7 @@ import {
   LOCAL_WORKER_ENV,
   localFunctionTimeoutMs,
 } from './settings';
+import { acquireRunLock } from './run-lock';
 import { removeStackFile, writeStackFile } from './stack-file';
 import { lambdaVariables, startWorkerChild } from './worker-child';
 
@@ -43,13 +44,17 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   waitTimeSeconds?: number;
   batchSize?: number;
-  /** Group ids the sandbox knows. Default ['sandbox_group']. */
+  /** Group ids the sandbox knows. Default [DEFAULT_SANDBOX_GROUP]. */
   sandboxGroups?: string[];
+  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after. Default: free ports. */
+  port?: number;
   /** Where the events file, the handler log and stack.json go. Default .local-run */
   runDir?: string;
   /** Worker variables (shared/config.ts) that win over the environment and the local defaults. */
   workerEnv?: Record<string, string>;
   onEvent?: (event: PublishedEvent) => void;
+  /** Called once when an event could not be written to the events file (a full disk); the entry fails at PutEvents. */
+  onEventsFailure?: (error: Error) => void;
   /** Every batch the worker's poller handled, or failed to receive; `handlerError` is then a message. */
   onBatch?: (report: BatchReport) => void;
 }
@@ -75,6 +80,12 @@ export interface LocalStack {
   visibilityTimeoutSeconds: number;
   /** The local Fivetran API, unless --fivetran-url was given. */
   sandbox: FivetranSandbox | undefined;
+  /** The groups the sandbox has; empty when Fivetran is not local. */
+  sandboxGroups: readonly string[];
+  /** The secrets the stand-in serves, by name (values never leave it); empty when Secrets Manager is not local. */
+  secretNames: readonly string[];
+  /** Where those secrets came from, when they came from a file. */
+  secretsFile: string | undefined;
   /** The local Secrets Manager and EventBridge, unless both are real. */
   aws: AwsStandIn | undefined;
   local: LocalParts;
@@ -97,6 +108,15 @@ export interface LocalStack {
 
 const AWS_DEFAULT = '(AWS, as the SDK resolves it)';
 
+/** The one group the sandbox has unless told of more. */
+export const DEFAULT_SANDBOX_GROUP = 'sandbox_group';
+
+/** A fixed port is taken; the message names it and what to do. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  readonly code = 'PORT_IN_USE';
+}
+
 /**
  * Starts the provisioner on this machine: SQS (fauxqs) with the queue and
  * dead-letter queue wired like the CDK stack, the Fivetran sandbox, the
@@ -116,7 +136,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     events: !options.useAwsServices && !env.AWS_ENDPOINT_URL_EVENTBRIDGE,
     fivetran: options.fivetranUrl === undefined,
   };
-  const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(options.secretsFile ?? defaultSecretsFile())) : {};
+  const secretsFile = local.secrets && options.secrets === undefined ? (options.secretsFile ?? defaultSecretsFile()) : undefined;
+  const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(secretsFile!)) : {};
+  const sandboxGroups = local.fivetran ? (options.sandboxGroups ?? [DEFAULT_SANDBOX_GROUP]) : [];
   // What the worker's Lambda configuration would hold: local defaults, under the user's settings, under the caller's.
   const workerEnv = { ...LOCAL_WORKER_ENV, ...lambdaVariables(env), ...options.workerEnv };
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -135,15 +157,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (firstError !== undefined) throw firstError;
   };
   try {
-    const sink = createEventSink(join(runDir, 'events.jsonl'), options.onEvent);
+    // Before anything in the directory is touched: a run already there keeps its files.
+    const lock = acquireRunLock(runDir);
+    cleanups.push(() => lock.release());
+    const sink = createEventSink(join(runDir, 'events.jsonl'), options.onEvent, options.onEventsFailure);
     const logFile = join(runDir, 'handler.log');
     writeFileSync(logFile, '');
 
-    const fauxqs = local.sqs ? await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }) : undefined;
+    const port = (offset: number) => (options.port === undefined ? 0 : options.port + offset);
+    const fauxqs = local.sqs ? await onPort('SQS', port(0), () => startFauxqs({ port: port(0), logger: false, host: '127.0.0.1' })) : undefined;
     if (fauxqs) cleanups.push(() => fauxqs.stop());
-    const aws = local.secrets || local.events ? await startAwsStandIn({ region, secrets, onEvent: sink.accept }) : undefined;
+    const aws =
+      local.secrets || local.events
+        ? await onPort('Secrets Manager and EventBridge', port(1), () => startAwsStandIn({ region, secrets, onEvent: sink.accept, port: port(1) }))
+        : undefined;
     if (aws) cleanups.push(() => aws.close());
-    const sandbox = local.fivetran ? await startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, options.sandboxGroups) : undefined;
+    const sandbox = local.fivetran
+      ? await onPort('the Fivetran sandbox', port(2), () => startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, sandboxGroups, port(2)))
+      : undefined;
     if (sandbox) cleanups.push(() => sandbox.close());
 
     const allLocal = local.sqs && local.secrets && local.events;
@@ -166,13 +197,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => sqs.destroy());
     const queues: ProvisioningQueues = options.queueUrl
       ? await describeQueue(sqs, options.queueUrl)
-      : await createProvisioningQueues(
+      : await createLocalQueues(
           sqs,
-          { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME },
-          {
-            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
-            maxReceiveCount: options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
-          },
+          fauxqs!.address,
+          options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+          options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
         );
     const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
@@ -202,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       eventsFile: sink.path,
       pid: process.pid,
+      workerPid: worker.pid,
     });
     cleanups.push(() => removeStackFile(runDir));
 
@@ -214,6 +244,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxReceiveCount,
       visibilityTimeoutSeconds: queues.visibilityTimeoutSeconds,
       sandbox,
+      sandboxGroups,
+      secretNames: Object.keys(secrets),
+      secretsFile,
       aws,
       local,
       config,
@@ -247,12 +280,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/**
+ * The local queues, with URLs at fauxqs's own address. fauxqs names a queue
+ * http://sqs.<region>.127.0.0.1:PORT/…, a host no resolver knows; it finds a
+ * queue by the name in the URL's path, so http://127.0.0.1:PORT/… is the same
+ * queue, and works for any client, the AWS CLI included.
+ */
+async function createLocalQueues(sqs: SQSClient, address: string, visibilityTimeoutSeconds: number, maxReceiveCount: number) {
+  const queues = await createProvisioningQueues(sqs, { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME }, { visibilityTimeoutSeconds, maxReceiveCount });
+  // Not new URL(): a host whose last label is a number must be an IPv4 address to WHATWG, so sqs.<region>.127.0.0.1 is no URL to it.
+  const atAddress = (url: string) => `${address}${url.replace(/^https?:\/\/[^/]+/, '')}`;
+  return { ...queues, queueUrl: atAddress(queues.queueUrl), dlqUrl: queues.dlqUrl === undefined ? undefined : atAddress(queues.dlqUrl) };
+}
+
 /** The sandbox, accepting the API key the secrets hold (when they are local), so the worker's calls are authorized. */
 async function startSandbox(
   secrets: Record<string, string>,
   apiKeySecretId: string,
   secretsAreLocal: boolean,
-  groups: string[] | undefined,
+  groups: string[],
+  port: number,
 ): Promise<FivetranSandbox> {
   let apiKey: { apiKey: string; apiSecret: string } | undefined;
   if (secretsAreLocal) {
@@ -266,8 +313,22 @@ async function startSandbox(
   }
   return startFivetranSandbox({
     ...(apiKey ? { apiKey: apiKey.apiKey, apiSecret: apiKey.apiSecret } : {}),
-    groups: groups ?? ['sandbox_group'],
+    groups,
+    port,
   });
+}
+
+/** Starts a server; a fixed port that is taken becomes a PortInUseError naming it. */
+async function onPort<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new PortInUseError(
+      `Port ${port} (${what}) is in use, by another run or another program. Choose other ports with --port <n> (it takes n, n+1 and n+2), or leave --port out for free ones.`,
+      { cause: error },
+    );
+  }
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
