@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { buildProvisionerApp } from './provisioner-app';
+import { buildProvisionerApp, ContextError } from './provisioner-app';
 
 /**
  * CDK entry point (cdk.json: `npx tsx infra/app.ts`). Synthesizes offline: no
@@ -9,5 +9,12 @@ import { buildProvisionerApp } from './provisioner-app';
  *   npx cdk deploy -c stage=staging     # stack FivetranProvisioner-staging
  */
 const app = new App();
-buildProvisionerApp(app);
-app.synth();
+try {
+  buildProvisionerApp(app);
+  app.synth();
+} catch (error) {
+  // A setting the person running cdk got wrong: the message says which and how; a stack trace would bury it.
+  if (!(error instanceof ContextError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}
