@@ -5,7 +5,7 @@
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
-    `fivetran-provisioner needs Node.js 22.12 or newer (24 recommended: the Lambda runtime); this is Node.js ${process.version}.\n`,
+    `fivetran-provisioner needs Node.js 22.12 or newer (24 recommended: the Lambda runtime); this is Node.js ${process.versions.node}.\n`,
   );
   process.exit(3);
 }
