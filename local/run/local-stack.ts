@@ -10,14 +10,13 @@ import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/
 import type { BatchReport } from '../sqs-poller';
 import { overrideEnv, type EnvOverrides } from './env-overrides';
 import { createEventSink } from './event-sink';
-import { createProvisioningQueues, describeQueue, type ProvisioningQueues } from './queues';
+import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
+import { describeQueue, type ProvisioningQueues } from './queues';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
   DEFAULT_RUN_DIR,
   DEPLOYED_BATCH_SIZE,
   DEPLOYED_MAX_RECEIVE_COUNT,
-  LOCAL_DLQ_NAME,
-  LOCAL_QUEUE_NAME,
   LOCAL_VISIBILITY_TIMEOUT_SECONDS,
   LOCAL_WAIT_TIME_SECONDS,
   LOCAL_WORKER_ENV,
@@ -107,15 +106,6 @@ export interface LocalStack {
 }
 
 const AWS_DEFAULT = '(AWS, as the SDK resolves it)';
-
-/** The one group the sandbox has unless told of more. */
-export const DEFAULT_SANDBOX_GROUP = 'sandbox_group';
-
-/** A fixed port is taken; the message names it and what to do. */
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  readonly code = 'PORT_IN_USE';
-}
 
 /**
  * Starts the provisioner on this machine: SQS (fauxqs) with the queue and
@@ -280,19 +270,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/**
- * The local queues, with URLs at fauxqs's own address. fauxqs names a queue
- * http://sqs.<region>.127.0.0.1:PORT/…, a host no resolver knows; it finds a
- * queue by the name in the URL's path, so http://127.0.0.1:PORT/… is the same
- * queue, and works for any client, the AWS CLI included.
- */
-async function createLocalQueues(sqs: SQSClient, address: string, visibilityTimeoutSeconds: number, maxReceiveCount: number) {
-  const queues = await createProvisioningQueues(sqs, { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME }, { visibilityTimeoutSeconds, maxReceiveCount });
-  // Not new URL(): a host whose last label is a number must be an IPv4 address to WHATWG, so sqs.<region>.127.0.0.1 is no URL to it.
-  const atAddress = (url: string) => `${address}${url.replace(/^https?:\/\/[^/]+/, '')}`;
-  return { ...queues, queueUrl: atAddress(queues.queueUrl), dlqUrl: queues.dlqUrl === undefined ? undefined : atAddress(queues.dlqUrl) };
-}
-
 /** The sandbox, accepting the API key the secrets hold (when they are local), so the worker's calls are authorized. */
 async function startSandbox(
   secrets: Record<string, string>,
@@ -316,19 +293,6 @@ async function startSandbox(
     groups,
     port,
   });
-}
-
-/** Starts a server; a fixed port that is taken becomes a PortInUseError naming it. */
-async function onPort<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new PortInUseError(
-      `Port ${port} (${what}) is in use, by another run or another program. Choose other ports with --port <n> (it takes n, n+1 and n+2), or leave --port out for free ones.`,
-      { cause: error },
-    );
-  }
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

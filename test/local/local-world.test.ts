@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SANDBOX_GROUP } from '../../local/run/local-stack';
+import { DEFAULT_SANDBOX_GROUP } from '../../local/run/local-servers';
 import { loadSecretsFile } from '../../local/run/secrets-file';
 import { LOCAL_REQUEST_FILE, LOCAL_WORKER_ENV } from '../../local/run/settings';
 import { ENQUEUE_USAGE, EVENTS_USAGE, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from '../../local/cli/usage';

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadExamples } from '../../run/examples';
 import { followHandBacks } from '../../run/hand-backs';
-import { startLocalStack, DEFAULT_SANDBOX_GROUP, type LocalStackOptions } from '../../run/local-stack';
+import { DEFAULT_SANDBOX_GROUP } from '../../run/local-servers';
+import { startLocalStack, type LocalStackOptions } from '../../run/local-stack';
 import { formatEvent, formatHandBack, formatProgress, formatSummary } from '../../run/report';
 import { metExpectation, runExamples } from '../../run/run-examples';
 import {
