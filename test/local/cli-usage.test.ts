@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,5 +118,17 @@ describe('the CLI as a newcomer meets it', () => {
     expect(result.status).toBe(3);
     expect(result.stderr).toBe('fivetran-provisioner needs Node.js 22.12 or newer (24 recommended: the Lambda runtime); this is Node.js 22.11.0.\n');
     expect(result.stdout).toBe('');
+  });
+
+  it('ends quietly when its reader stops early, as `| head` does', async () => {
+    // given a reader that closes the pipe before the CLI has written
+    const child = spawn(process.execPath, [BIN, 'schema'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // when the CLI writes its output, then it exits 0 with nothing on stderr
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
