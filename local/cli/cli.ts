@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { closestName } from '../../shared/closest-name';
-import { FileError } from './file-error';
+import { FileError } from '../run/file-error';
 import type { CliIo } from './io';
 import { ENQUEUE_USAGE, EVENTS_USAGE, PROGRAM, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from './usage';
 import { UsageError } from './usage-error';

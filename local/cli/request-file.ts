@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { FileError, fileErrorReason } from './file-error';
+import { FileError, fileErrorReason } from '../run/file-error';
 import type { CliIo } from './io';
 import { userPath } from './user-path';
 

@@ -5,7 +5,7 @@ import type { EventBridgeEnvelope } from '../../run/event-sink';
 import { lineReader } from '../../run/line-reader';
 import { formatEvent } from '../../run/report';
 import { DEFAULT_RUN_DIR } from '../../run/settings';
-import { FileError, fileErrorReason } from '../file-error';
+import { FileError, fileErrorReason } from '../../run/file-error';
 import { listenForInterrupts, type Interrupts } from '../interrupts';
 import type { CliIo } from '../io';
 import { UsageError } from '../usage-error';
