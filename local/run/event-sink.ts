@@ -32,7 +32,8 @@ export function toEnvelope(event: PublishedEvent): EventBridgeEnvelope {
     'detail-type': event.detailType,
     source: event.source,
     account: event.account,
-    time: event.time,
+    // EventBridge stamps whole seconds ("2017-12-22T18:43:48Z" in AWS's event structure reference).
+    time: event.time.replace(/\.\d+Z$/, 'Z'),
     region: event.region,
     resources: event.resources,
     detail: event.detail,

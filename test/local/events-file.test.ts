@@ -54,6 +54,7 @@ describe('the events file', () => {
     const event = JSON.parse(line!) as EventBridgeEnvelope;
     expect(Object.keys(event)).toEqual(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
     expect(event).toMatchObject({ version: '0', 'detail-type': 'Connection Provisioned', account: '000000000000', region: 'eu-west-1', resources: ['arn:aws:x:::y'], detail: { requestId: 'r-1' } });
+    expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('fails the PutEvents entry, and says so once, when the file cannot be written', async () => {
