@@ -33,10 +33,11 @@ describe('context the CDK app cannot use', () => {
   });
 
   it('reports bad context from the app in one line and exit code 1, without a stack trace', () => {
-    // given the context cdk passes for `-c maxConcurency=3`, and then for `-c maxConcurrency=many`
+    // given the context cdk passes for `-c maxConcurency=3`, `-c maxConcurrency=many` and `-c maxConcurrency=1`
     for (const [context, message] of [
       [{ maxConcurency: '3' }, /^Unknown setting in context: "maxConcurency" \(did you mean "maxConcurrency"\?\)/],
       [{ maxConcurrency: 'many' }, /^Invalid context: maxConcurrency /],
+      [{ maxConcurrency: '1' }, /maxConcurrency must be a whole number from 2 to 1000, got 1/],
     ] as const) {
       // when the app runs as cdk runs it
       const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
