@@ -189,7 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? await describeQueue(sqs, options.queueUrl)
       : await createLocalQueues(
           sqs,
-          fauxqs!.address,
+          fauxqs?.address,
           options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
           options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
         );
