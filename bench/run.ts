@@ -8,9 +8,12 @@ import { secretsCalls } from './secrets-calls';
 import type { BenchmarkResult } from './support/report';
 
 /**
- * `npm run bench`: runs every benchmark, prints its headline, and writes
- * bench/RESULTS.md and bench/results.json. Each figure is a ratio of two
- * measurements from the same run, so it holds on a noisy machine.
+ * `npm run bench`: runs every benchmark (or those whose names contain the
+ * words given) and prints its headline. `npm run bench -- --write` also
+ * writes bench/RESULTS.md and bench/results.json, the committed results, and
+ * only after a full run: a partial one would drop the others' figures. Each
+ * figure is a ratio of two measurements from the same run, so it holds on a
+ * noisy machine.
  */
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -23,7 +26,13 @@ const BENCHMARKS: Array<[string, () => Promise<BenchmarkResult>]> = [
   ['rate-limit efficiency', rateLimitEfficiency],
 ];
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const write = args.includes('--write');
+const only = args.filter((arg) => arg !== '--write');
+if (write && only.length > 0) {
+  console.error('--write keeps the committed results whole: run every benchmark to write them (npm run bench -- --write)');
+  process.exit(2);
+}
 const results: BenchmarkResult[] = [];
 for (const [name, run] of BENCHMARKS) {
   if (only.length > 0 && !only.some((id) => name.includes(id))) continue;
@@ -39,9 +48,13 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   date: new Date().toISOString(),
 };
-writeFileSync('bench/results.json', `${JSON.stringify({ machine, results }, null, 2)}\n`);
-writeFileSync('bench/RESULTS.md', renderMarkdown(machine, results));
-console.log('Wrote bench/RESULTS.md and bench/results.json');
+if (write) {
+  writeFileSync('bench/results.json', `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  writeFileSync('bench/RESULTS.md', renderMarkdown(machine, results));
+  console.log('Wrote bench/RESULTS.md and bench/results.json');
+} else {
+  console.log('The committed results are unchanged; npm run bench -- --write replaces them with these.');
+}
 
 function renderMarkdown(info: typeof machine, all: BenchmarkResult[]): string {
   const lines = [

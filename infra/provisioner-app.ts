@@ -2,6 +2,7 @@ import { type App, Duration, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
+import { closestName } from '../shared/closest-name';
 import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stack';
 
 /**
@@ -73,10 +74,32 @@ export const provisionerContextSchema = z.strictObject({
 }).partial();
 export type ProvisionerContext = z.infer<typeof provisionerContextSchema>;
 
+/** Context keys of this app that are not settings. */
+const APP_KEYS = ['stage', 'stages'];
+
+/**
+ * A context key that looks like one of this app's settings (a plain camelCase
+ * word) but is none: a typo such as `maxConcurency`, which would otherwise be
+ * ignored without a word. CDK's own keys (feature flags, `aws:cdk:…`,
+ * `cli-telemetry`) all hold a `:`, `@` or `-`, so they never look like one.
+ */
+function unknownSettingKeys(context: Record<string, unknown>): string[] {
+  const known = new Set([...Object.keys(provisionerContextSchema.shape), ...APP_KEYS]);
+  return Object.keys(context).filter((key) => /^[a-z][A-Za-z0-9]*$/.test(key) && !known.has(key));
+}
+
+/** Context the app cannot use; the message names the key and what it accepts. `cdk synth` prints it without a stack trace. */
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+  readonly code = 'CONTEXT_INVALID';
+}
+
 const stageSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lowercase letters, digits and -, such as staging or prod' });
 
 /** Reads `stage`, its block under `stages` and the flat overrides from the app's context. */
 export function readProvisionerContext(app: App): { stage?: string; settings: ProvisionerContext } {
+  const unknown = unknownSettingKeys(app.node.getAllContext() as Record<string, unknown>);
+  if (unknown.length > 0) throw new ContextError(unknownKeysMessage(unknown, 'context'));
   const stage = app.node.tryGetContext('stage') as unknown;
   const parsedStage = stage === undefined ? undefined : parse(stageSchema, stage, 'context "stage"');
   const stages = (app.node.tryGetContext('stages') ?? {}) as Record<string, unknown>;
@@ -93,9 +116,20 @@ export function readProvisionerContext(app: App): { stage?: string; settings: Pr
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new Error(`Invalid ${where}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`).join('; ')}`);
+    const unrecognized = result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : []));
+    if (unrecognized.length > 0) throw new ContextError(unknownKeysMessage(unrecognized, where));
+    throw new ContextError(`Invalid ${where}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`).join('; ')}`);
   }
   return result.data;
+}
+
+function unknownKeysMessage(keys: readonly string[], where: string): string {
+  const settings = Object.keys(provisionerContextSchema.shape);
+  const hints = keys.map((key) => {
+    const suggestion = closestName(key, [...settings, ...APP_KEYS]);
+    return `"${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+  });
+  return `Unknown setting${keys.length > 1 ? 's' : ''} in ${where}: ${hints.join(', ')}. Known settings: ${settings.join(', ')}; and stage, stages.`;
 }
 
 const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));

@@ -6,6 +6,17 @@ type LogAttributes = Record<string, unknown>;
 /** A log line's texts are cut (after redaction) to this, so one echoed answer cannot flood the log. */
 const MAX_LOGGED_TEXT_LENGTH = 2_000;
 
+/**
+ * The log messages of a record handed back to SQS, one per hand-back. Each
+ * line also carries `errorCode`, and `reason` and `deliveries` where known;
+ * the local run follows them to show retries as they happen.
+ */
+export const HAND_BACK_LOG_MESSAGES = {
+  transient: 'Transient fault; the record goes back to the queue',
+  exhausted: 'Retries exhausted; the record goes to the dead-letter queue',
+  notPublished: 'Could not publish the failure event; the record goes back to the queue',
+} as const;
+
 /** Logging for one record: every line carries the record's identifying keys. */
 export interface RecordLog {
   info(message: string, attributes?: LogAttributes): void;

@@ -16,7 +16,7 @@ import type { RateGate } from './fivetran/rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './outcome-events';
 import type { QueueVisibility } from './queue-visibility';
-import { recordLog, type RecordLog } from './record-log';
+import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
 import { createRedactor, type Redactor } from './redact';
 import { parseProvisioningRequest, type KnownRequestFields } from './request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request-schema';
@@ -177,7 +177,7 @@ async function settleFailure(
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
     } catch (error) {
-      logger.error('Could not publish the failure event; the record goes back to the queue', { errorCode, error: describeError(error) });
+      logger.error(HAND_BACK_LOG_MESSAGES.notPublished, { errorCode, error: describeError(error) });
       throw new RecordHandedBack('failure event not published');
     }
   };
@@ -191,7 +191,7 @@ async function settleFailure(
 
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
-    logger.error('Retries exhausted; the record goes to the dead-letter queue', { errorCode: fault.code, reason: fault.message, deliveries });
+    logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
     await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`);
     throw new RecordHandedBack(fault.code);
   }
@@ -204,7 +204,7 @@ async function settleFailure(
       fivetranApiUrl: deps.config.fivetranApiUrl,
     });
   } else {
-    logger.warn('Transient fault; the record goes back to the queue', { errorCode: fault.code, reason: fault.message, deliveries });
+    logger.warn(HAND_BACK_LOG_MESSAGES.transient, { errorCode: fault.code, reason: fault.message, deliveries });
   }
   if (fault.retryAfterSeconds !== undefined) {
     try {

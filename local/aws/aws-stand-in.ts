@@ -16,18 +16,31 @@ export interface PublishedEvent {
   source: string;
   detailType: string;
   detail: unknown;
+  /** Of the stand-in, as EventBridge stamps them on every event. */
+  account: string;
+  region: string;
+  /** The entry's Resources (ARNs), as PutEvents received them. */
+  resources: string[];
 }
 
 export interface AwsStandInOptions {
   /** Secret name → SecretString. ARNs resolve by their name part. */
   secrets?: Record<string, string>;
-  /** Called with every event PutEvents accepts. */
+  /**
+   * Called with every event PutEvents is given. If it throws (the event could
+   * not be kept), the entry is answered as failed and the event not accepted.
+   */
   onEvent?: (event: PublishedEvent) => void;
   region?: string;
   accountId?: string;
+  /** Default: a free port. */
+  port?: number;
 }
 
 export type StandInOperation = 'GetSecretValue' | 'PutEvents';
+
+/** The account of everything local: fauxqs's queues and the stand-in's secrets and events. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export interface AwsStandIn {
   /** http://127.0.0.1:PORT, for both endpoint variables. */
@@ -56,7 +69,7 @@ type Handler = (input: Record<string, unknown>) => { status: number; body: unkno
 
 export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
   const region = options.region ?? 'us-east-1';
-  const accountId = options.accountId ?? '000000000000';
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const secrets = new Map(Object.entries(options.secrets ?? {}));
   const events: PublishedEvent[] = [];
   const secretReads: string[] = [];
@@ -103,9 +116,17 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
           source: String(entry.Source),
           detailType: String(entry.DetailType),
           detail,
+          account: accountId,
+          region,
+          resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
         };
+        try {
+          options.onEvent?.(event);
+        } catch {
+          // EventBridge's answer for an entry it could not take in; the publisher retries such entries.
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'The event could not be stored.' };
+        }
         events.push(event);
-        options.onEvent?.(event);
         return { EventId: event.id };
       });
       return { status: 200, body: { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results } };
@@ -148,7 +169,13 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
       response.end(JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
 
   return {

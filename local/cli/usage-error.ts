@@ -4,10 +4,13 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-/** Reads a whole-number flag value, naming the flag when it is not one. */
-export function positiveIntFlag(name: string, value: string | undefined, min = 1): number | undefined {
+/** Reads a whole-number flag value, naming the flag and the range when it is out of it. */
+export function positiveIntFlag(name: string, value: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be a whole number ${range}, got "${value}"`);
+  }
   return number;
 }

@@ -1,33 +1,45 @@
-/** The CLI's help text. */
-export const USAGE = `Usage: npx fivetran-provisioner <command> [options]
+/**
+ * The CLI's help texts: the general one, and one per command (`<command> --help`).
+ * Kept apart from the commands so that help never loads a command's modules.
+ */
+
+/** How a command line starts from the repository; never fetches anything from the registry. */
+export const PROGRAM = 'npm run cli --';
+
+export const USAGE = `Usage: ${PROGRAM} <command> [options]      (from the repository; npm start runs "start")
 
 Commands
-  start                 Run the provisioner on this machine and send the examples:
-                        SQS (fauxqs) with the queue and dead-letter queue wired as deployed,
-                        the Fivetran sandbox, Secrets Manager and EventBridge stand-ins, and
-                        the Lambda handler fed like Lambda's SQS event source mapping.
-                        Prints every event, then a summary; exit 1 if an example missed
-                        its expected outcome. (npm start runs this.)
-  enqueue <file|->      Check every request, report each invalid one with its line, then send
-                        the valid ones with SendMessageBatch. Exit 1 if any was not sent.
+  start                 Run the provisioner on this machine and send the examples.
+  enqueue <file|->      Check every request, name each invalid one, send the valid ones.
   validate <file|->     Check requests against the request schema without sending them.
+  events                Show the events of the local run, filtered; --follow keeps tailing.
   schema [request|events]
                         Print the JSON Schemas of the request and of the events' detail.
   redrive --dlq <url|arn>
-                        Move dead-lettered requests back to their queue at a bounded rate
-                        (StartMessageMoveTask, or receive/send/delete where SQS lacks it).
-                        "redrive --help" lists its options.
-  help                  Show this text.
+                        Move dead-lettered requests back to their queue at a bounded rate.
+  help [command]        Show this text, or a command's options.
 
-  <file> is JSON Lines (one request a line), or a .json file holding one request or an
-  array of them; - reads JSON Lines from stdin.
+"${PROGRAM} <command> --help" lists a command's options; --version prints the version.
 
-start options
-  --watch                     Keep polling after the examples; enqueue more from another
-                              terminal; Ctrl-C stops everything.
-  --no-examples               Send nothing (implies watching until Ctrl-C).
+Exit codes: 0 done; 1 the work fell short (an invalid or unsent request, a missed example);
+2 a command line it cannot act on; 3 a file or a service it needs cannot be used.`;
+
+export const START_USAGE = `Usage: npm start -- [options]      (or ${PROGRAM} start [options])
+
+Runs the provisioner on this machine: SQS (fauxqs) with the queue and dead-letter queue
+wired as deployed, the Fivetran sandbox, Secrets Manager and EventBridge stand-ins, and the
+Lambda handler fed like Lambda's SQS event source mapping. Sends the examples, prints every
+event and retry, then a summary; exit 1 if an example missed its expected outcome.
+
+Options
+  --watch                     Keep polling after the examples, and print the commands that
+                              send to the running queue; Ctrl-C stops everything.
+  --no-examples               Send nothing (implies --watch).
   --examples <dir>            Examples directory with its examples.json (default: the
                               repository's examples/).
+  --groups <id,id,…>          Fivetran groups the sandbox has besides sandbox_group.
+  --port <n>                  Fixed ports: SQS on n, Secrets Manager and EventBridge on n+1,
+                              the Fivetran sandbox on n+2 (default: free ports, new each run).
   --fivetran-url <url>        Call this Fivetran API instead of the sandbox (https://; real
                               API key in the API key secret). Examples are then not sent.
   --queue-url <url>           Poll this existing queue instead of a local one. Endpoint,
@@ -38,17 +50,53 @@ start options
                               does the same for that service alone.
   --secrets-file <path>       Secrets for the stand-in (default: local/secrets.json if it
                               exists, else local/secrets.example.json, which holds fakes).
-  --visibility-timeout <s>    Of the local queue (default 10; the deployed queue has 725).
+  --visibility-timeout <s>    Of the local queue, 5 to 43200 (default 10; deployed 725).
   --max-receive-count <n>     Of the local queue (default 5, as deployed).
-  --wait-time <s>             Long-polling wait of the local poller (default 2).
+  --wait-time <s>             Long-polling wait of the local poller, 0 to 20 (default 2).
   --timeout <s>               Longest wait for the examples to settle (default 45).
-  --run-dir <dir>             Where events.jsonl, handler.log and stack.json go
-                              (default: the repository's .local-run/).
-
-enqueue options
-  --queue-url <url>           The queue (default: $PROVISIONING_QUEUE_URL, else the queue of
-                              a "start --watch" running from this directory).
-  --run-dir <dir>             Where to look for that running start (default: .local-run/).
+  --run-dir <dir>             Where events.jsonl, handler.log and stack.json go (default: the
+                              repository's .local-run/). One run at a time per directory.
 
 The worker's own variables (FIVETRAN_API_SECRET_ID, CREDENTIALS_SECRET_PREFIX, EVENT_BUS_NAME,
-MAX_ATTEMPTS_PER_DELIVERY, ...) apply to start as they do to the Lambda.`;
+MAX_ATTEMPTS_PER_DELIVERY, ...) apply as they do to the Lambda.`;
+
+export const ENQUEUE_USAGE = `Usage: ${PROGRAM} enqueue <file|-> [options]
+
+Checks every request first and names each invalid one with its line, then sends the valid
+ones with SendMessageBatch. Exit 1 if any request was not sent.
+
+<file> is JSON Lines (one request a line), or a .json file holding one request or an array
+of them; - reads JSON Lines from stdin.
+
+Options
+  --queue-url <url>           The queue (default: $PROVISIONING_QUEUE_URL, else the queue of a
+                              "start --watch" running with the run directory below). A
+                              http:// URL of a local SQS server is called at its own address.
+  --run-dir <dir>             Where to look for that running start (default: .local-run/).
+
+Region and credentials come from the usual AWS variables; with none set, the region is taken
+from the queue URL.`;
+
+export const VALIDATE_USAGE = `Usage: ${PROGRAM} validate <file|->
+
+Checks requests against the request schema, with the worker's own parser, without sending
+them. Exit 1 if any is invalid. <file> as for enqueue.`;
+
+export const SCHEMA_USAGE = `Usage: ${PROGRAM} schema [request|events]
+
+Prints the JSON Schemas of the request, of the events' detail, or both (with the request
+schema version).`;
+
+export const EVENTS_USAGE = `Usage: ${PROGRAM} events [options]
+
+Prints the events of the local run (events.jsonl: one EventBridge event a line), one line
+each, or as JSON. Filters combine: an event is shown when it matches every one given.
+
+Options
+  --follow, -f                Keep printing events as the run publishes them, until Ctrl-C.
+  --detail-type <type>        "Connection Provisioned" or "Connection Provisioning Failed".
+  --request-id <id>           The request's requestId.
+  --outcome <outcome>         created or already_exists.
+  --error-code <code>         A failure's errorCode, such as GROUP_NOT_FOUND.
+  --json                      Print each event as it is in the file (for jq).
+  --run-dir <dir>             The run's directory (default: .local-run/).`;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FAILURE_CODES } from '../../shared/event-schema';
 import type { FaultRule } from '../fivetran-sandbox/types';
+import { fileErrorReason } from './file-error';
 
 /** What an example must end as: a connection outcome, or the code of its failure event. RETRIES_EXHAUSTED means dead-lettered. */
 export const EXPECTATIONS = ['created', 'already_exists', ...FAILURE_CODES] as const;
@@ -77,9 +78,15 @@ export function faultRuleFor(fault: ExampleFault): FaultRule {
 }
 
 function readJson(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ExamplesError(`Cannot read ${path}: ${(error as Error).message}`);
+    throw new ExamplesError(`Cannot read ${path}: ${fileErrorReason(error)}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ExamplesError(`${path} is not JSON: ${(error as Error).message}`);
   }
 }

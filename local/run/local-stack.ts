@@ -10,19 +10,19 @@ import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/
 import type { BatchReport } from '../sqs-poller';
 import { overrideEnv, type EnvOverrides } from './env-overrides';
 import { createEventSink } from './event-sink';
-import { createProvisioningQueues, describeQueue, type ProvisioningQueues } from './queues';
+import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
+import { describeQueue, type ProvisioningQueues } from './queues';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
   DEFAULT_RUN_DIR,
   DEPLOYED_BATCH_SIZE,
   DEPLOYED_MAX_RECEIVE_COUNT,
-  LOCAL_DLQ_NAME,
-  LOCAL_QUEUE_NAME,
   LOCAL_VISIBILITY_TIMEOUT_SECONDS,
   LOCAL_WAIT_TIME_SECONDS,
   LOCAL_WORKER_ENV,
   localFunctionTimeoutMs,
 } from './settings';
+import { acquireRunLock } from './run-lock';
 import { removeStackFile, writeStackFile } from './stack-file';
 import { lambdaVariables, startWorkerChild } from './worker-child';
 
@@ -43,13 +43,17 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   waitTimeSeconds?: number;
   batchSize?: number;
-  /** Group ids the sandbox knows. Default ['sandbox_group']. */
+  /** Group ids the sandbox knows. Default [DEFAULT_SANDBOX_GROUP]. */
   sandboxGroups?: string[];
+  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after. Default: free ports. */
+  port?: number;
   /** Where the events file, the handler log and stack.json go. Default .local-run */
   runDir?: string;
   /** Worker variables (shared/config.ts) that win over the environment and the local defaults. */
   workerEnv?: Record<string, string>;
   onEvent?: (event: PublishedEvent) => void;
+  /** Called once when an event could not be written to the events file (a full disk); the entry fails at PutEvents. */
+  onEventsFailure?: (error: Error) => void;
   /** Every batch the worker's poller handled, or failed to receive; `handlerError` is then a message. */
   onBatch?: (report: BatchReport) => void;
 }
@@ -75,6 +79,12 @@ export interface LocalStack {
   visibilityTimeoutSeconds: number;
   /** The local Fivetran API, unless --fivetran-url was given. */
   sandbox: FivetranSandbox | undefined;
+  /** The groups the sandbox has; empty when Fivetran is not local. */
+  sandboxGroups: readonly string[];
+  /** The secrets the stand-in serves, by name (values never leave it); empty when Secrets Manager is not local. */
+  secretNames: readonly string[];
+  /** Where those secrets came from, when they came from a file. */
+  secretsFile: string | undefined;
   /** The local Secrets Manager and EventBridge, unless both are real. */
   aws: AwsStandIn | undefined;
   local: LocalParts;
@@ -116,7 +126,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     events: !options.useAwsServices && !env.AWS_ENDPOINT_URL_EVENTBRIDGE,
     fivetran: options.fivetranUrl === undefined,
   };
-  const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(options.secretsFile ?? defaultSecretsFile())) : {};
+  const secretsFile = local.secrets && options.secrets === undefined ? (options.secretsFile ?? defaultSecretsFile()) : undefined;
+  const secrets = local.secrets ? (options.secrets ?? loadSecretsFile(secretsFile!)) : {};
+  const sandboxGroups = local.fivetran ? (options.sandboxGroups ?? [DEFAULT_SANDBOX_GROUP]) : [];
   // What the worker's Lambda configuration would hold: local defaults, under the user's settings, under the caller's.
   const workerEnv = { ...LOCAL_WORKER_ENV, ...lambdaVariables(env), ...options.workerEnv };
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -135,15 +147,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (firstError !== undefined) throw firstError;
   };
   try {
-    const sink = createEventSink(join(runDir, 'events.jsonl'), options.onEvent);
+    // Before anything in the directory is touched: a run already there keeps its files.
+    const lock = acquireRunLock(runDir);
+    cleanups.push(() => lock.release());
+    const sink = createEventSink(join(runDir, 'events.jsonl'), options.onEvent, options.onEventsFailure);
     const logFile = join(runDir, 'handler.log');
     writeFileSync(logFile, '');
 
-    const fauxqs = local.sqs ? await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }) : undefined;
+    const port = (offset: number) => (options.port === undefined ? 0 : options.port + offset);
+    const fauxqs = local.sqs ? await onPort('SQS', port(0), () => startFauxqs({ port: port(0), logger: false, host: '127.0.0.1' })) : undefined;
     if (fauxqs) cleanups.push(() => fauxqs.stop());
-    const aws = local.secrets || local.events ? await startAwsStandIn({ region, secrets, onEvent: sink.accept }) : undefined;
+    const aws =
+      local.secrets || local.events
+        ? await onPort('Secrets Manager and EventBridge', port(1), () => startAwsStandIn({ region, secrets, onEvent: sink.accept, port: port(1) }))
+        : undefined;
     if (aws) cleanups.push(() => aws.close());
-    const sandbox = local.fivetran ? await startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, options.sandboxGroups) : undefined;
+    const sandbox = local.fivetran
+      ? await onPort('the Fivetran sandbox', port(2), () => startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, sandboxGroups, port(2)))
+      : undefined;
     if (sandbox) cleanups.push(() => sandbox.close());
 
     const allLocal = local.sqs && local.secrets && local.events;
@@ -166,13 +187,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => sqs.destroy());
     const queues: ProvisioningQueues = options.queueUrl
       ? await describeQueue(sqs, options.queueUrl)
-      : await createProvisioningQueues(
+      : await createLocalQueues(
           sqs,
-          { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME },
-          {
-            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
-            maxReceiveCount: options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
-          },
+          fauxqs?.address,
+          options.visibilityTimeoutSeconds ?? LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+          options.maxReceiveCount ?? DEPLOYED_MAX_RECEIVE_COUNT,
         );
     const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
@@ -202,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       eventsFile: sink.path,
       pid: process.pid,
+      workerPid: worker.pid,
     });
     cleanups.push(() => removeStackFile(runDir));
 
@@ -214,6 +234,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       maxReceiveCount,
       visibilityTimeoutSeconds: queues.visibilityTimeoutSeconds,
       sandbox,
+      sandboxGroups,
+      secretNames: Object.keys(secrets),
+      secretsFile,
       aws,
       local,
       config,
@@ -252,7 +275,8 @@ async function startSandbox(
   secrets: Record<string, string>,
   apiKeySecretId: string,
   secretsAreLocal: boolean,
-  groups: string[] | undefined,
+  groups: string[],
+  port: number,
 ): Promise<FivetranSandbox> {
   let apiKey: { apiKey: string; apiSecret: string } | undefined;
   if (secretsAreLocal) {
@@ -266,7 +290,8 @@ async function startSandbox(
   }
   return startFivetranSandbox({
     ...(apiKey ? { apiKey: apiKey.apiKey, apiSecret: apiKey.apiSecret } : {}),
-    groups: groups ?? ['sandbox_group'],
+    groups,
+    port,
   });
 }
 

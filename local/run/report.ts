@@ -1,5 +1,6 @@
 import { CONNECTION_PROVISIONED, type ConnectionProvisionedDetail, type ConnectionProvisioningFailedDetail } from '../../shared/event-schema';
 import type { PublishedEvent } from '../aws/aws-stand-in';
+import type { HandBack } from './hand-backs';
 import { metExpectation, type ExampleRun } from './run-examples';
 
 /**
@@ -10,7 +11,7 @@ import { metExpectation, type ExampleRun } from './run-examples';
 const MAX_MESSAGE_CHARS = 100;
 
 /** "event  Connection Provisioned  example-pat  created  connection amused_quantity  attempts 1" */
-export function formatEvent(event: PublishedEvent): string {
+export function formatEvent(event: Pick<PublishedEvent, 'detailType' | 'detail'>): string {
   if (event.detailType === CONNECTION_PROVISIONED) {
     const detail = event.detail as ConnectionProvisionedDetail;
     const card = detail.connectCardUri ? `  connect card ${detail.connectCardUri}` : '';
@@ -18,6 +19,24 @@ export function formatEvent(event: PublishedEvent): string {
   }
   const detail = event.detail as Partial<ConnectionProvisioningFailedDetail>;
   return `event  ${event.detailType}  ${detail.requestId ?? '(no requestId)'}  ${detail.errorCode ?? '?'}  ${truncate(detail.message ?? '')}`;
+}
+
+/**
+ * One line per record handed back to the queue:
+ * "retry  more-1  FIVETRAN_UNAVAILABLE  delivery 1 of 5 handed back: GET /v1/groups/g/connections: connection refused (ECONNREFUSED)"
+ */
+export function formatHandBack(handBack: HandBack, maxReceiveCount: number): string {
+  const request = handBack.requestId ?? '(no requestId)';
+  const delivery = handBack.deliveries === undefined ? 'delivery' : `delivery ${handBack.deliveries} of ${maxReceiveCount}`;
+  const reason = truncate((handBack.reason ?? '').replace(/; will retry$/, ''));
+  switch (handBack.kind) {
+    case 'transient':
+      return `retry  ${request}  ${handBack.errorCode ?? '?'}  ${delivery} handed back: ${reason}`;
+    case 'exhausted':
+      return `retry  ${request}  ${handBack.errorCode ?? '?'}  ${delivery}: retries exhausted, off to the dead-letter queue: ${reason}`;
+    case 'notPublished':
+      return `retry  ${request}  its ${handBack.errorCode ?? 'failure'} event could not be published; handed back: ${reason}`;
+  }
 }
 
 /** "examples 4/6 settled · 1 retrying · 2 waiting" */

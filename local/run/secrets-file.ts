@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fileErrorReason } from './file-error';
 import { REPO_ROOT } from './settings';
 
 /** The file `npm start` reads its stand-in secrets from, when the user made one. */
@@ -29,10 +30,16 @@ export function defaultSecretsFile(root: string = REPO_ROOT): string {
  */
 export function loadSecretsFile(path: string): Record<string, string> {
   let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new SecretsFileError(`Cannot read the secrets file ${path}: ${(error as Error).message}`);
+    throw new SecretsFileError(`Cannot read the secrets file ${path}: ${fileErrorReason(error)}`, { cause: error });
+  }
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SecretsFileError(`The secrets file ${path} is not JSON: ${(error as Error).message}`);
   }
   const parsed = secretsFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -30,6 +30,18 @@ export const DEPLOYED_RECORD_CONCURRENCY = 5;
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 10;
 
 /**
+ * The shortest local visibility timeout a run accepts. The function timeout
+ * follows the visibility timeout and the worker keeps 1 s of it back, and no
+ * Fivetran call starts with less than 1 s left (MIN_CALL_MS): below 5 s a
+ * lookup and a create no longer fit in one invocation, and at 0 a record is
+ * delivered again while it is still being worked on (one event published many
+ * times).
+ */
+export const MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
+/** SQS's own limit: 12 hours. */
+export const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+
+/**
  * The function timeout the local poller gives the handler: the deployed one,
  * but never longer than the queue's visibility timeout. Lambda refuses an SQS
  * source whose visibility timeout is shorter than the function's timeout for
@@ -89,3 +101,5 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where a run writes its events, handler log and stack file; git-ignored. */
 export const DEFAULT_RUN_DIR = join(REPO_ROOT, '.local-run');
 export const DEFAULT_EXAMPLES_DIR = join(REPO_ROOT, 'examples');
+/** A request valid in the local world (the request contract's example in the README), for sending by hand. */
+export const LOCAL_REQUEST_FILE = join(REPO_ROOT, 'examples', 'request.json');

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isAlive } from './run-lock';
 
 /**
  * What a running `start` tells other commands in other terminals: where its
@@ -13,6 +14,8 @@ export const stackFileSchema = z.object({
   region: z.string(),
   eventsFile: z.string(),
   pid: z.number(),
+  /** The worker process, which stops by itself when the run's process is gone. */
+  workerPid: z.number().optional(),
 });
 export type StackFile = z.infer<typeof stackFileSchema>;
 
@@ -22,29 +25,26 @@ export function writeStackFile(runDir: string, stack: StackFile): void {
   writeFileSync(stackFilePath(runDir), `${JSON.stringify(stack, null, 2)}\n`);
 }
 
-/** Removes the file if it is this process's: a second run in the same directory may have replaced it. */
+/** Removes the file if it is this process's. */
 export function removeStackFile(runDir: string, pid: number = process.pid): void {
-  const path = stackFilePath(runDir);
-  if (!existsSync(path)) return;
-  const parsed = stackFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success || parsed.data.pid === pid) rmSync(path, { force: true });
+  const stack = readStack(runDir);
+  if (stack === 'unreadable' || stack?.pid === pid) rmSync(stackFilePath(runDir), { force: true });
 }
 
 /** The running stack's details, or undefined when none is running (no file, or its process is gone). */
 export function readStackFile(runDir: string): StackFile | undefined {
-  const path = stackFilePath(runDir);
-  if (!existsSync(path)) return undefined;
-  const parsed = stackFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success || !isAlive(parsed.data.pid)) return undefined;
-  return parsed.data;
+  const stack = readStack(runDir);
+  if (stack === undefined || stack === 'unreadable' || !isAlive(stack.pid)) return undefined;
+  return stack;
 }
 
-function isAlive(pid: number): boolean {
+function readStack(runDir: string): StackFile | 'unreadable' | undefined {
+  const path = stackFilePath(runDir);
+  if (!existsSync(path)) return undefined;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const parsed = stackFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    return parsed.success ? parsed.data : 'unreadable';
+  } catch {
+    return 'unreadable';
   }
 }

@@ -218,8 +218,21 @@ function pathWithoutQuery(path: string): string {
   return path.split('?')[0]!;
 }
 
+/** What a person reads for the usual network codes; an operator acts differently on a refusal than on a reset. */
+const NETWORK_FAULTS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
 function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  if (cause?.code) return `connection failed (${cause.code})`;
+  if (cause?.code) return `${NETWORK_FAULTS[cause.code] ?? 'connection failed'} (${cause.code})`;
   return 'connection failed';
 }

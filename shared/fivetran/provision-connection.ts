@@ -51,6 +51,8 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
   let needsLookup = true;
   let firstLook = true;
   let attempts = 0;
+  /** The fault of the last try: when the time runs out after it, it is what the record failed of. */
+  let lastFault: ProvisioningError | undefined;
 
   /** Runs one Fivetran call through the gate, with a timeout that ends before the deadline. */
   const guarded = async <T>(kind: CallKind, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
@@ -58,7 +60,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
     try {
       const remaining = deadline.remainingMs();
       if (remaining < MIN_CALL_MS) {
-        throw new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
+        throw lastFault ?? new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
       }
       return await call(Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining));
     } catch (error) {
@@ -135,6 +137,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
       }
     } catch (error) {
       const fault = error instanceof ProvisioningError ? error : classifyFivetranFault(error, 'create');
+      lastFault = fault;
       if (!fault.retryable || attempts >= options.maxAttempts) return { ok: false, error: fault, attempts };
       const delayMs = nextDelayMs(attempts, fault.retryAfterSeconds, options.backoff, options.random);
       if (delayMs + MIN_CALL_MS > deadline.remainingMs()) return { ok: false, error: fault, attempts };

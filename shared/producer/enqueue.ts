@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../request-schema';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../retry-policy';
-import { createSqsClient, describeSqsError } from '../sqs-client';
+import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../sqs-client';
 import { MAX_BATCH_BYTES, packBatches, type OutgoingEntry } from './batch-packing';
 import { isRetryableCallError, isRetryableEntryFailure } from './send-faults';
 import type { EnqueueOptions, EnqueueProgress, EnqueueResult } from './types';
@@ -40,7 +40,7 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const ownClient = options.sqsClient === undefined;
-  const sqs: SQSClient = options.sqsClient ?? createSqsClient();
+  const sqs: SQSClient = options.sqsClient ?? (await clientForQueue(options.queueUrl));
 
   const results: EnqueueResult[] = new Array(requests.length);
   const progress: EnqueueProgress = { total: requests.length, sent: 0, refused: 0 };
@@ -67,14 +67,14 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
     });
   }
 
-  /** Set by the first call that fails for a reason every later call would share (no such queue, no access). */
-  let fatal: string | undefined;
-  const refuse = (item: Pending, code: 'SQS_REJECTED' | 'SQS_UNAVAILABLE', reason: string) =>
+  /** Set by the first call that fails for a reason every later call would share (no such queue, no access, no region). */
+  let fatal: { code: 'SQS_REJECTED' | 'CLIENT_NOT_CONFIGURED'; reason: string } | undefined;
+  const refuse = (item: Pending, code: 'SQS_REJECTED' | 'SQS_UNAVAILABLE' | 'CLIENT_NOT_CONFIGURED', reason: string) =>
     settle({ index: item.index, status: 'refused', requestId: item.requestId, code, reason, attempts: item.attempts });
 
   const sendBatch = async (batch: Pending[], retry: Pending[]): Promise<void> => {
     if (fatal !== undefined) {
-      for (const item of batch) refuse(item, 'SQS_REJECTED', fatal);
+      for (const item of batch) refuse(item, fatal.code, fatal.reason);
       return;
     }
     for (const item of batch) item.attempts += 1;
@@ -108,12 +108,15 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
       for (const item of byId.values()) retryOrGiveUp(item, 'SQS reported no result for this entry');
     } catch (error) {
       const reason = describeSqsError(error);
-      if (isRetryableCallError(error)) {
+      // The same configuration fails every call the same way: no point in sending again.
+      if (isClientConfigurationError(error)) {
+        fatal ??= { code: 'CLIENT_NOT_CONFIGURED', reason: `${reason}; fix the AWS configuration (AWS_REGION, AWS_PROFILE or AWS_ACCESS_KEY_ID)` };
+      } else if (isRetryableCallError(error)) {
         for (const item of batch) retryOrGiveUp(item, reason);
         return;
       }
-      fatal ??= reason;
-      for (const item of batch) refuse(item, 'SQS_REJECTED', reason);
+      fatal ??= { code: 'SQS_REJECTED', reason };
+      for (const item of batch) refuse(item, fatal.code, fatal.reason);
     }
   };
 
@@ -134,6 +137,20 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
     if (ownClient) sqs.destroy();
   }
   return results;
+}
+
+/** The default client; when the environment names no region, the queue's own (from its URL) is used. */
+async function clientForQueue(queueUrl: string): Promise<SQSClient> {
+  const sqs = createSqsClient();
+  const region = regionOfQueue(queueUrl);
+  if (region === undefined) return sqs;
+  try {
+    await sqs.config.region();
+    return sqs;
+  } catch {
+    sqs.destroy();
+    return createSqsClient({ region });
+  }
 }
 
 async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

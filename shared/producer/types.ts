@@ -6,8 +6,9 @@ import type { BackoffOptions } from '../retry-policy';
  * - INVALID_REQUEST: the worker would refuse it too, so it is never sent.
  * - SQS_REJECTED: SQS refused the entry for good (a sender fault such as a bad character).
  * - SQS_UNAVAILABLE: SQS kept failing with a retryable error until the re-sends ran out.
+ * - CLIENT_NOT_CONFIGURED: the SQS client has no region or no credentials; nothing was sent, and re-sending would not help.
  */
-export const REFUSAL_CODES = ['INVALID_REQUEST', 'SQS_REJECTED', 'SQS_UNAVAILABLE'] as const;
+export const REFUSAL_CODES = ['INVALID_REQUEST', 'SQS_REJECTED', 'SQS_UNAVAILABLE', 'CLIENT_NOT_CONFIGURED'] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export type EnqueueResult =
@@ -39,7 +40,10 @@ export interface EnqueueProgress {
 
 export interface EnqueueOptions {
   queueUrl: string;
-  /** Default: `createSqsClient()`, which follows `AWS_ENDPOINT_URL_SQS` and the usual AWS variables. */
+  /**
+   * Default: `createSqsClient()`, which follows `AWS_ENDPOINT_URL_SQS` and the usual AWS variables; with no
+   * region configured, the region of `queueUrl` (https://sqs.<region>.amazonaws.com/…).
+   */
   sqsClient?: SQSClient;
   /** SendMessageBatch calls per entry, the first included, before it is given up as SQS_UNAVAILABLE. Default 5. */
   maxAttempts?: number;

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { describeSqsError } from '../sqs-client';
+import { describeSqsError, isClientConfigurationError } from '../sqs-client';
 import { RedriveError } from './redrive-errors';
 
 /** A queue known by both names: move tasks take ARNs, message operations take URLs. */
@@ -37,9 +37,19 @@ export async function resolveQueue(sqs: SQSClient, urlOrArn: string): Promise<Qu
     return { url: urlOrArn, arn };
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
+    if (isClientConfigurationError(error)) throw notConfigured(error);
     if (name === 'QueueDoesNotExist' || name.includes('NonExistentQueue')) {
       throw new RedriveError('QUEUE_NOT_FOUND', `There is no queue ${urlOrArn} (or it is in another region than the SDK's)`, { cause: error });
     }
     throw new RedriveError('SQS_FAILED', `Could not look up the queue ${urlOrArn} (${describeSqsError(error)})`, { cause: error });
   }
+}
+
+/** What to set when the SDK could not even call SQS. */
+function notConfigured(error: unknown): RedriveError {
+  const message = error instanceof Error ? error.message : String(error);
+  const fix = /Region is missing/.test(message)
+    ? 'no AWS region is set: set AWS_REGION (or use a profile with a region), or name the queue by its ARN or AWS URL, which hold the region'
+    : 'set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  return new RedriveError('CLIENT_NOT_CONFIGURED', `Cannot call SQS (${message}): ${fix}`, { cause: error });
 }

@@ -10,6 +10,10 @@ export const REDRIVE_ERROR_CODES = [
   'AMBIGUOUS_SOURCE_QUEUE',
   /** An SQS call failed in a way that repeating it at once would not fix. */
   'SQS_FAILED',
+  /** The destination is the dead-letter queue itself: the messages would only go round. */
+  'SAME_QUEUE',
+  /** The SQS client has no region or no credentials; the message says which to set. */
+  'CLIENT_NOT_CONFIGURED',
 ] as const;
 export type RedriveErrorCode = (typeof REDRIVE_ERROR_CODES)[number];
 

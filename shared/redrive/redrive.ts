@@ -4,6 +4,7 @@ import { singleSourceQueue } from './dead-letter-sources';
 import { isMissingOperation } from './missing-operation';
 import { startMoveTask, waitForMoveTask, type MoveTaskStatus } from './move-task';
 import { resolveQueue, type QueueReference } from './queue-reference';
+import { RedriveError } from './redrive-errors';
 
 export interface RedriveOptions {
   sqs: SQSClient;
@@ -62,6 +63,9 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   const { sqs } = options;
   const deadLetterQueue = await resolveQueue(sqs, options.deadLetterQueue);
   const destination = options.destination === undefined ? undefined : await resolveQueue(sqs, options.destination);
+  if (destination?.arn === deadLetterQueue.arn) {
+    throw new RedriveError('SAME_QUEUE', `The destination ${options.destination} is the dead-letter queue itself; name the queue to move the messages to, or leave --to out`);
+  }
 
   if (options.maxMessages === undefined) {
     try {

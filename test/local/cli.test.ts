@@ -27,7 +27,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-/** Runs the CLI as `npx fivetran-provisioner` does, with the AWS endpoints of this test process left out. */
+/** Runs the CLI as `npm run cli` does, with the AWS endpoints of this test process left out. */
 function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const env = { ...process.env };
   for (const name of ['AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_EVENTBRIDGE']) delete env[name];
@@ -75,7 +75,7 @@ describe('fivetran-provisioner CLI', () => {
   it('redrive --help prints the redrive options, not the general help', async () => {
     const { io, out } = captureIo();
     expect(await runCli(['redrive', '--help'], io)).toBe(0);
-    expect(out.join('\n')).toMatch(/^Usage: npx fivetran-provisioner redrive --dlq/);
+    expect(out.join('\n')).toMatch(/^Usage: npm run cli -- redrive --dlq/);
   });
 
   it('refuses an unknown command or option with exit code 2', async () => {

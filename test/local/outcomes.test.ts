@@ -9,6 +9,9 @@ const event = (detailType: string, detail: Record<string, unknown>): PublishedEv
   source: 'fivetran.provisioner',
   detailType,
   detail,
+  account: '000000000000',
+  region: 'us-east-1',
+  resources: [],
 });
 const provisioned = (requestId: string, outcome: string) =>
   event('Connection Provisioned', { requestId, outcome, connectionId: `c-${outcome}`, attempts: 1 });

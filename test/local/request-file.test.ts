@@ -11,12 +11,12 @@ describe('reading request files', () => {
     ]);
   });
 
-  it('reads a .json file as one request, or an array of them numbered by position', () => {
-    expect(parseJsonDocument('{"a":1}')).toEqual([{ where: 'file', value: { a: 1 } }]);
-    expect(parseJsonDocument('[{"a":1},{"b":2}]')).toEqual([
-      { where: 'item 1', value: { a: 1 } },
-      { where: 'item 2', value: { b: 2 } },
+  it('reads a .json file as one request named by the file, or an array of them numbered by position', () => {
+    expect(parseJsonDocument('{"a":1}', 'team-a.json')).toEqual([{ where: 'team-a.json', value: { a: 1 } }]);
+    expect(parseJsonDocument('[{"a":1},{"b":2}]', 'batch.json')).toEqual([
+      { where: 'batch.json item 1', value: { a: 1 } },
+      { where: 'batch.json item 2', value: { b: 2 } },
     ]);
-    expect(parseJsonDocument('[')).toEqual([{ where: 'file', error: expect.stringMatching(/^not JSON/) }]);
+    expect(parseJsonDocument('[', 'broken.json')).toEqual([{ where: 'broken.json', error: expect.stringMatching(/^not JSON/) }]);
   });
 });

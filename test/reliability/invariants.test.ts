@@ -74,7 +74,7 @@ function failed(messageId: string, requestId: string, errorCode: string): Publis
   });
 }
 function event(detailType: string, detail: unknown): PublishedEvent {
-  return { id: 'e', time: '', eventBusName: config.eventBusName, source: config.eventSource, detailType, detail };
+  return { id: 'e', time: '', eventBusName: config.eventBusName, source: config.eventSource, detailType, detail, account: '000000000000', region: 'us-east-1', resources: [] };
 }
 function lookup(): RecordedCall {
   return { method: 'GET', path: '/v1/groups/group_a/connections', query: {}, headers: {}, body: undefined, status: 200 };

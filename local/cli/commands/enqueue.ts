@@ -7,7 +7,9 @@ import { checkRequests, reportInvalid } from '../check-requests';
 import type { CliIo } from '../io';
 import { renderProgressBar } from '../progress-bar';
 import { readRequests } from '../request-file';
+import { sqsVariablesFor } from '../sqs-target';
 import { UsageError } from '../usage-error';
+import { userPath } from '../user-path';
 
 const LISTED_MESSAGES = 20;
 
@@ -29,7 +31,7 @@ export async function enqueueCommand(args: string[], io: CliIo): Promise<number>
   const source = positionals[0];
   if (source === undefined || positionals.length > 1) throw new UsageError('enqueue takes one file (JSON Lines, or .json), or - for stdin');
 
-  const target = resolveQueue(values['queue-url'], values['run-dir'] ?? DEFAULT_RUN_DIR, process.env);
+  const target = resolveQueue(values['queue-url'], values['run-dir'] === undefined ? DEFAULT_RUN_DIR : userPath(values['run-dir']), process.env);
   const checked = checkRequests(await readRequests(source, io));
   reportInvalid(checked, io);
   const total = checked.valid.length + checked.invalid.length;
@@ -63,7 +65,7 @@ export async function enqueueCommand(args: string[], io: CliIo): Promise<number>
 
 interface QueueTarget {
   queueUrl: string;
-  /** Variables to set while sending: the local SQS endpoint, and credentials when the shell has none. */
+  /** Variables to set while sending: the endpoint of a local SQS server, the queue's region, and credentials for a local server. */
   env: Record<string, string | undefined>;
   note: string;
 }
@@ -71,11 +73,12 @@ interface QueueTarget {
 /** --queue-url, else $PROVISIONING_QUEUE_URL, else the queue of a `start` running from this directory. */
 function resolveQueue(flag: string | undefined, runDir: string, env: NodeJS.ProcessEnv): QueueTarget {
   const explicit = flag ?? env[QUEUE_URL_VARIABLE];
-  if (explicit) return { queueUrl: explicit, env: {}, note: '' };
+  if (explicit) return { queueUrl: explicit, env: sqsVariablesFor(explicit, env), note: '' };
   const stack = readStackFile(runDir);
   if (stack === undefined) {
     throw new UsageError(
-      `No queue to send to: pass --queue-url, set ${QUEUE_URL_VARIABLE}, or run "npm start -- --watch" in another terminal first`,
+      `No queue to send to: pass --queue-url, set ${QUEUE_URL_VARIABLE}, or run "npm start -- --watch" in another terminal first` +
+        ` (with the same --run-dir, if it has one)`,
     );
   }
   const noCredentials = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;

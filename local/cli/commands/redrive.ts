@@ -3,9 +3,13 @@ import { MAX_MOVE_RATE } from '../../../shared/redrive/move-task';
 import { redrive, type RedriveReport } from '../../../shared/redrive/redrive';
 import { RedriveError } from '../../../shared/redrive/redrive-errors';
 import { createSqsClient } from '../../../shared/sqs-client';
+import { isQueueArn } from '../../../shared/redrive/queue-reference';
+import { LOCAL_ACCOUNT_ID } from '../../aws/aws-stand-in';
 import { overrideEnv } from '../../run/env-overrides';
 import { DEFAULT_RUN_DIR } from '../../run/settings';
 import { readStackFile } from '../../run/stack-file';
+import { sqsVariablesFor } from '../sqs-target';
+import { userPath } from '../user-path';
 
 /** Where the command writes: one line a call. */
 export interface RedriveIo {
@@ -15,7 +19,7 @@ export interface RedriveIo {
 
 export const DEFAULT_REDRIVE_RATE = 10;
 
-export const REDRIVE_USAGE = `Usage: npx fivetran-provisioner redrive --dlq <queue url|arn> [options]
+export const REDRIVE_USAGE = `Usage: npm run cli -- redrive --dlq <queue url|arn> [options]
 
 Moves dead-lettered provisioning requests back to a queue, at a bounded rate.
 Uses SQS's StartMessageMoveTask, and refuses to start while a move task already
@@ -27,16 +31,19 @@ Options
   --dlq <url|arn>      The dead-letter queue (required).
   --to <url|arn>       Where to move them (default: the queue each message came from;
                        with receive/send/delete, the one queue whose redrive policy
-                       names the dead-letter queue).
+                       names the dead-letter queue). Never the dead-letter queue itself.
   --rate <n>           At most n messages a second, 1 to ${MAX_MOVE_RATE} (default ${DEFAULT_REDRIVE_RATE}).
   --max <n>            Move at most n messages (always receive/send/delete: a move task
                        cannot stop at a count).
   --wait               Wait for the move task to end and report how many moved.
-  --run-dir <dir>      For an http:// --dlq with no AWS_ENDPOINT_URL_SQS: use the SQS of
-                       the "start --watch" running from this directory (default .local-run/).
+  --run-dir <dir>      For a --dlq ARN of the local run (account ${LOCAL_ACCOUNT_ID}): use the
+                       SQS of the "start --watch" running with this directory (default
+                       .local-run/).
 
-Endpoint, region and credentials come from the usual AWS variables (AWS_PROFILE,
-AWS_REGION, AWS_ENDPOINT_URL_SQS). Exit 0 when everything was moved (or the move task
+A http:// queue URL of a local SQS server is called at its own address. Otherwise the
+endpoint, region and credentials come from the usual AWS variables (AWS_PROFILE,
+AWS_REGION, AWS_ENDPOINT_URL_SQS); with no region set, the queue's own (from its ARN or
+AWS URL) is used. Exit 0 when everything was moved (or the move task
 started), 1 when a move task already runs or some messages were not moved, 2 on a
 command line it cannot act on, 3 when the queues cannot be used.`;
 
@@ -60,7 +67,7 @@ export async function runRedrive(args: string[], io: RedriveIo): Promise<number>
     return 0;
   }
 
-  const endpoint = overrideEnv(localEndpoint(options.dlq, options.runDir, process.env));
+  const endpoint = overrideEnv(sqsVariables(options.dlq, options.runDir, process.env));
   const sqs = createSqsClient();
   try {
     const report = await redrive({
@@ -78,7 +85,7 @@ export async function runRedrive(args: string[], io: RedriveIo): Promise<number>
   } catch (error) {
     if (error instanceof RedriveError) {
       io.stderr(`redrive refused: ${error.code}: ${error.message}`);
-      return error.code === 'MOVE_TASK_RUNNING' ? 1 : 3;
+      return error.code === 'MOVE_TASK_RUNNING' ? 1 : error.code === 'SAME_QUEUE' ? 2 : 3;
     }
     io.stderr(`redrive failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     return 3;
@@ -118,6 +125,7 @@ function readOptions(args: string[]): RedriveCommandOptions | 'help' {
   if (values.dlq === undefined || values.dlq === '') throw new Error('redrive needs --dlq <queue url|arn>: the dead-letter queue to empty');
   const rate = wholeNumber('rate', values.rate, 1, MAX_MOVE_RATE) ?? DEFAULT_REDRIVE_RATE;
   const max = wholeNumber('max', values.max, 1, Number.MAX_SAFE_INTEGER);
+  if (values.to !== undefined && values.to === values.dlq) throw new Error('--to names the dead-letter queue itself; name the queue to move the messages to, or leave --to out');
   if (max !== undefined && values.wait) throw new Error('--wait applies to a move task; with --max the command always waits for its own moves');
   return {
     dlq: values.dlq,
@@ -125,7 +133,7 @@ function readOptions(args: string[]): RedriveCommandOptions | 'help' {
     rate,
     ...(max === undefined ? {} : { max }),
     wait: values.wait,
-    runDir: values['run-dir'] ?? DEFAULT_RUN_DIR,
+    runDir: values['run-dir'] === undefined ? DEFAULT_RUN_DIR : userPath(values['run-dir']),
   };
 }
 
@@ -139,20 +147,16 @@ function wholeNumber(name: string, value: string | undefined, min: number, max: 
 }
 
 /**
- * A local SQS server hands out http:// queue URLs whose host may not resolve;
- * with no endpoint set, use the one of a local run, as `enqueue` does.
+ * The SQS server and region of the dead-letter queue: a URL names them itself
+ * (see sqsVariablesFor); an ARN of the local account means the local run's
+ * SQS, when one runs with the run directory.
  */
-function localEndpoint(dlq: string, runDir: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  if (env.AWS_ENDPOINT_URL_SQS || !dlq.startsWith('http://')) return {};
-  const stack = readStackFile(runDir);
-  if (stack?.sqsEndpoint === undefined) return {};
-  const noCredentials = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
-  return {
-    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-    AWS_REGION: env.AWS_REGION ? undefined : stack.region,
-    AWS_ACCESS_KEY_ID: noCredentials ? 'local' : undefined,
-    AWS_SECRET_ACCESS_KEY: noCredentials ? 'local' : undefined,
-  };
+function sqsVariables(dlq: string, runDir: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  if (isQueueArn(dlq) && dlq.split(':')[4] === LOCAL_ACCOUNT_ID && !env.AWS_ENDPOINT_URL_SQS) {
+    const stack = readStackFile(runDir);
+    if (stack?.sqsEndpoint !== undefined) return sqsVariablesFor(stack.queueUrl, env);
+  }
+  return sqsVariablesFor(dlq, env);
 }
 
 function printReport(report: RedriveReport, io: RedriveIo): number {

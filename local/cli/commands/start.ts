@@ -1,55 +1,49 @@
-import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExamples } from '../../run/examples';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../run/local-stack';
-import { formatEvent, formatProgress, formatSummary } from '../../run/report';
+import { followHandBacks } from '../../run/hand-backs';
+import { DEFAULT_SANDBOX_GROUP } from '../../run/local-servers';
+import { startLocalStack, type LocalStackOptions } from '../../run/local-stack';
+import { formatEvent, formatHandBack, formatProgress, formatSummary } from '../../run/report';
 import { metExpectation, runExamples } from '../../run/run-examples';
-import { DEFAULT_EXAMPLES_DIR, DEPLOYED_VISIBILITY_TIMEOUT_SECONDS } from '../../run/settings';
+import {
+  DEFAULT_EXAMPLES_DIR,
+  MAX_VISIBILITY_TIMEOUT_SECONDS,
+  MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+} from '../../run/settings';
+import { listenForInterrupts, type Interrupts } from '../interrupts';
 import type { CliIo } from '../io';
 import { positiveIntFlag, UsageError } from '../usage-error';
+import { userPath } from '../user-path';
+import { printBanner, printWatchHelp, shown } from './start-report';
 
 /** How long a run waits for every example to settle, by default: the whole run must stay under a minute. */
 const DEFAULT_EXAMPLES_TIMEOUT_SECONDS = 45;
-
-/** Resolves on the first Ctrl-C (or SIGTERM); a second one exits at once. */
-export interface Interrupts {
-  signal: AbortSignal;
-  dispose(): void;
-}
-
-export function listenForInterrupts(io: Pick<CliIo, 'err'>): Interrupts {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      io.err('Interrupted twice: exiting without a clean shutdown');
-      process.exit(130);
-    }
-    io.err('Stopping (Ctrl-C again to exit at once)…');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
+/** Fivetran group ids, as the request contract has them. */
+const GROUP_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * `start`: runs the provisioner on this machine, sends the examples, prints
- * every event and a summary, and stops (or, with --watch, keeps polling until
- * Ctrl-C). Exit 1 when an example did not reach its expected outcome.
+ * every event, every record handed back, and a summary, and stops (or, with
+ * --watch, keeps polling until interrupted). Exit 1 when an example did not
+ * reach its expected outcome; 3 when the run could not keep its events.
  */
 export async function startCommand(args: string[], io: CliIo, interrupts: Interrupts = listenForInterrupts(io)): Promise<number> {
+  try {
+    return await runStart(args, io, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       watch: { type: 'boolean', default: false },
       'no-examples': { type: 'boolean', default: false },
-      examples: { type: 'string', default: DEFAULT_EXAMPLES_DIR },
+      examples: { type: 'string' },
+      groups: { type: 'string' },
+      port: { type: 'string' },
       'fivetran-url': { type: 'string' },
       'queue-url': { type: 'string' },
       aws: { type: 'boolean', default: false },
@@ -63,28 +57,54 @@ export async function startCommand(args: string[], io: CliIo, interrupts: Interr
     strict: true,
     allowPositionals: false,
   });
+  const examplesDir = values.examples === undefined ? DEFAULT_EXAMPLES_DIR : userPath(values.examples);
   const examplesTimeoutSeconds = positiveIntFlag('timeout', values.timeout) ?? DEFAULT_EXAMPLES_TIMEOUT_SECONDS;
   const options: LocalStackOptions = {
     ...(values['fivetran-url'] ? { fivetranUrl: values['fivetran-url'] } : {}),
     ...(values['queue-url'] ? { queueUrl: values['queue-url'] } : {}),
     ...(values.aws ? { useAwsServices: true } : {}),
-    ...(values['secrets-file'] ? { secretsFile: values['secrets-file'] } : {}),
-    ...(values['run-dir'] ? { runDir: values['run-dir'] } : {}),
+    ...(values['secrets-file'] ? { secretsFile: userPath(values['secrets-file']) } : {}),
+    ...(values['run-dir'] ? { runDir: userPath(values['run-dir']) } : {}),
   };
-  const visibility = positiveIntFlag('visibility-timeout', values['visibility-timeout'], 0);
+  const visibility = positiveIntFlag('visibility-timeout', values['visibility-timeout'], MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS);
   if (visibility !== undefined) options.visibilityTimeoutSeconds = visibility;
-  const maxReceiveCount = positiveIntFlag('max-receive-count', values['max-receive-count']);
+  const maxReceiveCount = positiveIntFlag('max-receive-count', values['max-receive-count'], 1, 1000);
   if (maxReceiveCount !== undefined) options.maxReceiveCount = maxReceiveCount;
-  const waitTime = positiveIntFlag('wait-time', values['wait-time'], 0);
+  const waitTime = positiveIntFlag('wait-time', values['wait-time'], 0, 20);
   if (waitTime !== undefined) options.waitTimeSeconds = waitTime;
+  // Three ports from n: none may be privileged, none past the last.
+  const port = positiveIntFlag('port', values.port, 1024, 65_533);
+  if (port !== undefined) options.port = port;
+  if (values.groups !== undefined) options.sandboxGroups = [DEFAULT_SANDBOX_GROUP, ...groupIds(values.groups)];
   if (values['queue-url'] && (visibility !== undefined || maxReceiveCount !== undefined)) {
     throw new UsageError('--visibility-timeout and --max-receive-count shape a queue made here; an existing --queue-url keeps its own');
   }
-  const examples = values['no-examples'] ? [] : loadExamples(values.examples);
+  if (values['fivetran-url'] && values.groups !== undefined) throw new UsageError('--groups shapes the local sandbox; with --fivetran-url Fivetran has its own groups');
+  const examples = values['no-examples'] ? [] : loadExamples(examplesDir);
+
+  // The run ends on an interrupt, or when it can no longer keep its events.
+  const failed = new AbortController();
+  const stopSignal = AbortSignal.any([interrupts.signal, failed.signal]);
+  let eventsFailure: Error | undefined;
+  let lastWorkerError: string | undefined;
 
   const startedAt = Date.now();
   io.out('Starting the provisioner on this machine…');
-  const stack = await startLocalStack({ ...options, onEvent: (event) => io.out(formatEvent(event)) });
+  const stack = await startLocalStack({
+    ...options,
+    onEvent: (event) => io.out(formatEvent(event)),
+    onEventsFailure: (error) => {
+      eventsFailure = error;
+      io.err(`Cannot write the events file: ${error.message}. Stopping the run: its outcomes could not be kept.`);
+      failed.abort();
+    },
+    onBatch: (report) => {
+      // A worker that cannot poll says so once, not twice a second.
+      if (report.handlerError !== undefined && report.handlerError !== lastWorkerError) io.err(`worker: ${String(report.handlerError)}`);
+      lastWorkerError = report.handlerError === undefined ? undefined : String(report.handlerError);
+    },
+  });
+  const handBacks = followHandBacks(stack.logFile, (handBack) => io.out(formatHandBack(handBack, stack.maxReceiveCount)));
   let exitCode = 0;
   try {
     printBanner(stack, io);
@@ -95,10 +115,10 @@ export async function startCommand(args: string[], io: CliIo, interrupts: Interr
       io.out('Not sending the examples: they need the local Fivetran sandbox and event sink. Polling the queue until Ctrl-C.');
       watch = true;
     } else if (examples.length > 0) {
-      io.out(`Sending ${examples.length} example requests from ${rel(values.examples)}/ …`);
+      io.out(`Sending ${examples.length} example requests from ${shown(examplesDir)}/ …`);
       const runs = await runExamples(stack, examples, {
         timeoutMs: examplesTimeoutSeconds * 1000,
-        signal: interrupts.signal,
+        signal: stopSignal,
         onProgress: (current) => io.status(formatProgress(current, Date.now() - startedAt)),
       });
       io.out('');
@@ -109,43 +129,30 @@ export async function startCommand(args: string[], io: CliIo, interrupts: Interr
       io.out(
         missed.length === 0
           ? `All ${runs.length} examples reached their expected outcome in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`
-          : `${missed.length} of ${runs.length} examples did not reach their expected outcome; see ${rel(stack.logFile)}.`,
+          : `${missed.length} of ${runs.length} examples did not reach their expected outcome; see ${shown(stack.logFile)}.`,
       );
     }
-    io.out(`Events (JSON Lines): ${rel(stack.eventsFile)}`);
-    io.out(`Handler log (Powertools JSON): ${rel(stack.logFile)}`);
-    if (watch && !interrupts.signal.aborted) {
-      io.out('');
-      io.out(`Watching ${stack.queueUrl}. From another terminal:`);
-      io.out('  npx fivetran-provisioner enqueue examples/more-requests.jsonl');
-      io.out('Ctrl-C stops everything.');
-      await new Promise<void>((resolve) => interrupts.signal.addEventListener('abort', () => resolve(), { once: true }));
+    io.out(`Events (JSON Lines): ${shown(stack.eventsFile)}`);
+    io.out(`Handler log (Powertools JSON): ${shown(stack.logFile)}`);
+    if (watch && !stopSignal.aborted) {
+      printWatchHelp(stack, options.runDir, io);
+      await new Promise<void>((resolve) => stopSignal.addEventListener('abort', () => resolve(), { once: true }));
     } else if (interrupts.signal.aborted) {
       exitCode = 130;
     }
   } finally {
+    handBacks.stop();
     await stack.stop();
-    interrupts.dispose();
   }
   io.out('Stopped: queues, sandbox and stand-ins closed.');
-  return exitCode;
+  return eventsFailure === undefined ? exitCode : 3;
 }
 
-function printBanner(stack: LocalStack, io: CliIo): void {
-  const where = (isLocal: boolean, endpoint: string) => `${endpoint}${isLocal ? ' (local)' : ''}`;
-  io.out(`  SQS              ${where(stack.local.sqs, stack.endpoints.sqs)}`);
-  io.out(`    queue          ${stack.queueUrl}`);
-  io.out(`    dead-letter    ${stack.dlqUrl ?? '(none)'}  after ${stack.maxReceiveCount} receives`);
-  io.out(
-    `    visibility     ${stack.visibilityTimeoutSeconds} s${stack.local.sqs ? ` (deployed: ${DEPLOYED_VISIBILITY_TIMEOUT_SECONDS} s; short here so retries show within the run)` : ''}`,
-  );
-  io.out(`  Fivetran API     ${where(stack.local.fivetran, stack.endpoints.fivetran)}${stack.local.fivetran ? ' sandbox' : ''}`);
-  io.out(`  Secrets Manager  ${where(stack.local.secrets, stack.endpoints.secretsManager)}`);
-  io.out(`  EventBridge      ${where(stack.local.events, stack.endpoints.eventBridge)}  bus ${stack.config.eventBusName}`);
-  io.out('  Worker           functions/provision handler, fed by a local SQS event source mapping');
-}
-
-function rel(path: string): string {
-  const relativePath = relative(process.cwd(), path);
-  return relativePath.startsWith('..') ? path : relativePath;
+function groupIds(list: string): string[] {
+  const ids = list.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const bad = ids.find((id) => !GROUP_ID.test(id));
+  if (ids.length === 0 || bad !== undefined) {
+    throw new UsageError(`--groups takes group ids separated by commas, each 1 to 128 of A-Z a-z 0-9 _ -${bad === undefined ? '' : `; "${bad}" is not one`}`);
+  }
+  return ids;
 }
