@@ -6,4 +6,4 @@ import './check-node.js';
 
 const { register } = await import('tsx/esm/api');
 register();
-await import('../local/cli/main.ts');
+await import('../cli/main.ts');

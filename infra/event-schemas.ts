@@ -1,5 +1,5 @@
-import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../shared/backfill/backfill-event';
-import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED, eventDetailJsonSchemas } from '../shared/event-schema';
+import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../shared/contracts/backfill-events';
+import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED, eventDetailJsonSchemas } from '../shared/contracts/events';
 
 /**
  * EventBridge's schema registry accepts OpenAPI 3 and JSON Schema *draft 4*
@@ -191,17 +191,17 @@ export interface OutcomeEventSchema {
   readonly content: JsonSchema;
 }
 
-/** The draft-4 schemas of every outcome event, generated from the zod schemas in `shared/event-schema`. */
+/** The draft-4 schemas of every outcome event, generated from the zod schemas in `shared/contracts/events`. */
 export function outcomeEventSchemas(source: string): OutcomeEventSchema[] {
   const details = eventDetailJsonSchemas();
   return OUTCOME_DETAIL_TYPES.map((detailType) => {
     const detailSchema = details[detailType];
-    if (detailSchema === undefined) throw new Error(`shared/event-schema has no JSON Schema for "${detailType}"`);
+    if (detailSchema === undefined) throw new Error(`shared/contracts/events has no JSON Schema for "${detailType}"`);
     return registryEntry(source, detailType, detailSchema);
   });
 }
 
-/** The draft-4 schema of the `Backfill Completed` event, from the zod schema in `shared/backfill/backfill-event`. */
+/** The draft-4 schema of the `Backfill Completed` event, from the zod schema in `shared/contracts/backfill-events`. */
 export function backfillEventSchema(source: string): OutcomeEventSchema {
   return registryEntry(source, BACKFILL_COMPLETED, backfillCompletedJsonSchema());
 }

@@ -2,7 +2,7 @@ import { type App, Duration, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
-import { closestName } from '../shared/closest-name';
+import { closestName } from '../shared/runtime/closest-name';
 import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stack';
 
 /**

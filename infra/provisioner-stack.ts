@@ -205,7 +205,7 @@ export class ProvisionerStack extends Stack {
       batchSize: s.batchSize,
       maxBatchingWindow: s.maxBatchingWindow,
       maxConcurrency: s.maxConcurrency,
-      // The worker's contract (shared/config.ts): every variable it reads, from the settings above.
+      // The worker's contract (shared/runtime/settings.ts): every variable it reads, from the settings above.
       environment: {
         FIVETRAN_API_URL: s.fivetranApiUrl,
         FIVETRAN_API_SECRET_ID: apiSecret.id,
@@ -239,7 +239,7 @@ export class ProvisionerStack extends Stack {
         apiSecretPolicyArn: apiSecret.policyArn,
         logRetention: s.logRetention,
         scheduleGroup,
-        // The backfill reads the same API, key, bus and source as the worker (shared/backfill/backfill-config.ts).
+        // The backfill reads the same API, key, bus and source as the worker (functions/backfill/settings.ts).
         environment: {
           FIVETRAN_API_URL: s.fivetranApiUrl,
           FIVETRAN_API_SECRET_ID: apiSecret.id,

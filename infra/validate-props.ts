@@ -3,7 +3,7 @@ import type { ResolvedProvisionerSettings } from './provisioner-stack';
 
 /**
  * Synth-time checks of the stack's settings. Each mirrors a limit of AWS or a
- * rule of the worker's configuration (shared/config.ts), so a bad value fails
+ * rule of the worker's configuration (shared/runtime/settings.ts), so a bad value fails
  * `cdk synth` with the property's name instead of a failed deployment or a
  * worker that refuses its environment at cold start.
  */

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { createProvisionHandler, type ProvisionHandlerOverrides } from '../../functions/provision/provision-handler';
-import { loadConfig } from '../../shared/config';
+import { createProvisionHandler, type ProvisionHandlerOverrides } from '../../functions/provision/create-handler';
+import { loadConfig } from '../../shared/runtime/settings';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:bench';

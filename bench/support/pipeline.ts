@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { clearCache } from '@middy/util';
-import { createProvisionHandler } from '../../functions/provision/provision-handler';
+import { createProvisionHandler } from '../../functions/provision/create-handler';
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
-import { loadConfig } from '../../shared/config';
-import { createSqsClient } from '../../shared/sqs-client';
+import { loadConfig } from '../../shared/runtime/settings';
+import { createSqsClient } from '../../shared/aws/sqs-client';
 import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX } from './local-services';
 import { startServicesChild, type ServiceAddresses } from './services-child';
 

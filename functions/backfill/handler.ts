@@ -1,5 +1,5 @@
-import { loadBackfillConfig } from '../../shared/backfill/backfill-config';
-import { createBackfillHandler } from './backfill-handler';
+import { loadBackfillConfig } from './settings';
+import { createBackfillHandler } from './create-handler';
 
 /**
  * The backfill Lambda: invoked by an EventBridge Scheduler schedule (one per

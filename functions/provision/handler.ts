@@ -1,5 +1,5 @@
-import { loadConfig } from '../../shared/config';
-import { createProvisionHandler } from './provision-handler';
+import { loadConfig } from '../../shared/runtime/settings';
+import { createProvisionHandler } from './create-handler';
 
 /**
  * The provisioning Lambda: SQS batch in, Fivetran connections created,

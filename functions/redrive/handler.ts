@@ -1,5 +1,5 @@
-import { loadRedriveConfig } from '../../shared/redrive/redrive-config';
-import { createRedriveHandler } from './redrive-handler';
+import { loadRedriveConfig } from './settings';
+import { createRedriveHandler } from './create-handler';
 
 /**
  * The scheduled redrive Lambda: moves dead-lettered requests back to the

@@ -1,4 +1,4 @@
-import { HAND_BACK_LOG_MESSAGES } from '../../shared/record-log';
+import { HAND_BACK_LOG_MESSAGES } from '../../functions/provision/record-log';
 import { lineReader } from './line-reader';
 
 /** A record the handler gave back to SQS, as its log line tells it. */

@@ -2,13 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { loadConfig, type ProvisionerConfig } from '../../shared/config';
+import { loadConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
-import { createSqsClient } from '../../shared/sqs-client';
+import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
 import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
 import type { BatchReport } from '../sqs-poller';
-import { overrideEnv, type EnvOverrides } from './env-overrides';
+import { overrideEnv, type EnvOverrides } from '../../cli/env-overrides';
 import { createEventSink } from './event-sink';
 import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
 import { describeQueue, type ProvisioningQueues } from './queues';
@@ -23,7 +23,7 @@ import {
   localFunctionTimeoutMs,
 } from './settings';
 import { acquireRunLock } from './run-lock';
-import { removeStackFile, writeStackFile } from './stack-file';
+import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { lambdaVariables, startWorkerChild } from './worker-child';
 
 export interface LocalStackOptions {
@@ -49,7 +49,7 @@ export interface LocalStackOptions {
   port?: number;
   /** Where the events file, the handler log and stack.json go. Default .local-run */
   runDir?: string;
-  /** Worker variables (shared/config.ts) that win over the environment and the local defaults. */
+  /** Worker variables (shared/runtime/settings.ts) that win over the environment and the local defaults. */
   workerEnv?: Record<string, string>;
   onEvent?: (event: PublishedEvent) => void;
   /** Called once when an event could not be written to the events file (a full disk); the entry fails at PutEvents. */

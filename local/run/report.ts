@@ -1,4 +1,4 @@
-import { CONNECTION_PROVISIONED, type ConnectionProvisionedDetail, type ConnectionProvisioningFailedDetail } from '../../shared/event-schema';
+import { CONNECTION_PROVISIONED, type ConnectionProvisionedDetail, type ConnectionProvisioningFailedDetail } from '../../shared/contracts/events';
 import type { PublishedEvent } from '../aws/aws-stand-in';
 import type { HandBack } from './hand-backs';
 import { metExpectation, type ExampleRun } from './run-examples';

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { REQUEST_SCHEMA_VERSION } from '../../shared/request-schema';
+import { REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
 import { enqueue, REQUEST_SCHEMA_VERSION_ATTRIBUTE, validateRequest } from '../../shared/producer';
 import { faultRuleFor, type Example } from './examples';
 import type { LocalStack } from './local-stack';

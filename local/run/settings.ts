@@ -58,7 +58,7 @@ export const LOCAL_DLQ_NAME = 'fivetran-provisioner-requests-dlq';
 
 /**
  * The variables the deployed worker's configuration sets (infra/provisioner-stack.ts, checked by
- * test/local/deployed-settings.test.ts). The local worker process gets each one set in the
+ * test/infra/deployed-settings.test.ts). The local worker process gets each one set in the
  * environment, as if it were set in the Lambda's configuration.
  */
 export const WORKER_VARIABLES = [

@@ -1,5 +1,5 @@
 import { clearCache } from '@middy/util';
-import { createSqsClient } from '../../shared/sqs-client';
+import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startPoller, type BatchReport, type SqsBatchHandler } from '../sqs-poller';
 import type { StackMessage, WorkerMessage, WorkerStartOptions } from './worker-messages';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import '../zod-messages';
-import { ProvisioningError } from '../errors';
-import type { FivetranApiKey } from './fivetran-client';
+import '../runtime/zod-setup';
+import { ProvisioningError } from '../runtime/errors';
+import type { FivetranApiKey } from './client';
 
 const apiKeySecretSchema = z.object({ apiKey: z.string().check(z.minLength(1)), apiSecret: z.string().check(z.minLength(1)) });
 

@@ -1,5 +1,5 @@
-import { ProvisioningError } from '../errors';
-import { FivetranFault } from './fivetran-fault';
+import { ProvisioningError } from '../runtime/errors';
+import { FivetranFault } from './fault';
 
 /** Statuses below 500 after which the same call may well succeed; every status from 500 up is transient too. */
 const RETRYABLE_CLIENT_STATUSES = new Set([408]);

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
-import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../request-schema';
-import { backoffDelayMs, DEFAULT_BACKOFF } from '../retry-policy';
-import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../sqs-client';
+import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../contracts/request';
+import { backoffDelayMs, DEFAULT_BACKOFF } from '../runtime/retry';
+import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../aws/sqs-client';
 import { MAX_BATCH_BYTES, packBatches, type OutgoingEntry } from './batch-packing';
 import { isRetryableCallError, isRetryableEntryFailure } from './send-faults';
 import type { EnqueueOptions, EnqueueProgress, EnqueueResult } from './types';

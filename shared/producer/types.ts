@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { BackoffOptions } from '../retry-policy';
+import type { BackoffOptions } from '../runtime/retry';
 
 /**
  * Why a request was not put on the queue. Stable: callers branch on it.

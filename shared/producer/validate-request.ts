@@ -1,4 +1,4 @@
-import { parseProvisioningRequest } from '../request-parser';
+import { parseProvisioningRequest } from '../contracts/request-parser';
 
 export type RequestValidation =
   | { ok: true; requestId: string; body: string }

@@ -7,8 +7,8 @@ import { backfillEventSchema } from '../../infra/event-schemas';
 import { buildProvisionerApp, readProvisionerContext } from '../../infra/provisioner-app';
 import { ProvisionerStack, type ProvisionerStackProps } from '../../infra/provisioner-stack';
 import { ProvisionerPropsError } from '../../infra/validate-props';
-import { loadBackfillConfig } from '../../shared/backfill/backfill-config';
-import { loadRedriveConfig } from '../../shared/redrive/redrive-config';
+import { loadBackfillConfig } from '../../functions/backfill/settings';
+import { loadRedriveConfig } from '../../functions/redrive/settings';
 import { actionsOf, disposeTestApps, newTestApp, resourcesOf, type Statement } from './support';
 
 afterAll(disposeTestApps);

@@ -7,7 +7,7 @@ import {
   CONNECTION_PROVISIONING_FAILED,
   connectionProvisionedDetailSchema,
   connectionProvisioningFailedDetailSchema,
-} from '../../shared/event-schema';
+} from '../../shared/contracts/events';
 
 const SOURCE = 'fivetran.provisioner';
 const detailOf = (detailSchema: unknown, detailType = 'Thing Happened') =>

@@ -7,7 +7,7 @@ import { ESM_REQUIRE_BANNER, PROVISIONER_RUNTIME } from '../../infra/constructs/
 import { outcomeEventSchemas } from '../../infra/event-schemas';
 import { buildProvisionerApp } from '../../infra/provisioner-app';
 import type { ProvisionerStack } from '../../infra/provisioner-stack';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/runtime/settings';
 import { actionsOf, allowStatements, disposeTestApps, newTestApp, onlyLogicalId, resourcesOf, type Statement } from './support';
 
 // One synthesis (and one real esbuild bundle of the worker) for the whole file.
@@ -359,12 +359,12 @@ describe('template snapshot', () => {
   /**
    * The template with what changes for reasons outside infra/ masked: the
    * bundle's content hash (any change to the worker's code) and the schema
-   * documents (generated from shared/event-schema; checked above instead).
+   * documents (generated from shared/contracts/events; checked above instead).
    */
   function stableTemplate(): unknown {
     return JSON.parse(JSON.stringify(template.toJSON()), (key, value) => {
       if (key === 'S3Key' && typeof value === 'string') return value.replace(/^[0-9a-f]{64}/, '[bundle hash]');
-      if (key === 'Content' && typeof value === 'string' && value.includes('draft-04')) return '[draft-4 schema generated from shared/event-schema]';
+      if (key === 'Content' && typeof value === 'string' && value.includes('draft-04')) return '[draft-4 schema generated from shared/contracts/events]';
       return value;
     });
   }

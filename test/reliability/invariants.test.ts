@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import type { RecordedCall, StoredConnection } from '../../local/fivetran-sandbox/types';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/runtime/settings';
 import type { CampaignPlan } from './support/campaign';
 import { checkCampaign, type CampaignRun } from './support/invariants';
 import { createMarkers } from './support/markers';

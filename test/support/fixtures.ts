@@ -1,4 +1,4 @@
-import type { ProvisioningRequest } from '../../shared/request-schema';
+import type { ProvisioningRequest } from '../../shared/contracts/request';
 
 /**
  * Example requests and obviously fake credentials. Every secret value carries

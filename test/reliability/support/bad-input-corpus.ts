@@ -1,4 +1,4 @@
-import type { FailureCode } from '../../../shared/event-schema';
+import type { FailureCode } from '../../../shared/contracts/events';
 
 /**
  * Malformed provisioning requests, each with the error code it must get and

@@ -1,12 +1,12 @@
 import type { PublishedEvent } from '../../../local/aws/aws-stand-in';
 import type { RecordedCall, StoredConnection } from '../../../local/fivetran-sandbox/types';
-import type { ProvisionerConfig } from '../../../shared/config';
+import type { ProvisionerConfig } from '../../../shared/runtime/settings';
 import {
   CONNECTION_PROVISIONED,
   CONNECTION_PROVISIONING_FAILED,
   connectionProvisionedDetailSchema,
   connectionProvisioningFailedDetailSchema,
-} from '../../../shared/event-schema';
+} from '../../../shared/contracts/events';
 import { OUTAGE_GROUP, PERMANENT_FAILURE_OF, type CampaignPlan } from './campaign';
 import type { DeadLetter, Delivery } from './pipeline';
 

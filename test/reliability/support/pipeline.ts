@@ -11,14 +11,14 @@ import { clearCache } from '@middy/util';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { vi } from 'vitest';
-import { createProvisionHandler } from '../../../functions/provision/provision-handler';
+import { createProvisionHandler } from '../../../functions/provision/create-handler';
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../../../local/aws/aws-stand-in';
 import { seededRandom } from '../../../local/fivetran-sandbox/prng';
 import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../../local/fivetran-sandbox/server';
 import { pollOnce, startPoller, type BatchReport, type Poller } from '../../../local/sqs-poller';
-import { loadConfig, type ProvisionerConfig } from '../../../shared/config';
-import type { BackoffOptions } from '../../../shared/retry-policy';
-import { createSqsClient } from '../../../shared/sqs-client';
+import { loadConfig, type ProvisionerConfig } from '../../../shared/runtime/settings';
+import type { BackoffOptions } from '../../../shared/runtime/retry';
+import { createSqsClient } from '../../../shared/aws/sqs-client';
 import { startInterposer, type Interposer } from '../../support/interposer';
 
 /**
@@ -51,7 +51,7 @@ export interface PipelineOptions {
   visibilityTimeoutSeconds: number;
   /** Of the queue's redrive policy; also MAX_RECEIVE_COUNT. */
   maxReceiveCount: number;
-  /** Worker settings (shared/config.ts) besides those derived here. */
+  /** Worker settings (shared/runtime/settings.ts) besides those derived here. */
   workerEnv: Record<string, string>;
   /** Handed to the real handler through its overrides, to scale its waits down. */
   backoff: BackoffOptions;

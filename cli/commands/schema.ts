@@ -1,0 +1,24 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../../shared/contracts/backfill-events';
+import { eventDetailJsonSchemas } from '../../shared/contracts/events';
+import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
+import type { CliIo } from '../io';
+import { UsageError } from '../usage-error';
+
+const PARTS = ['request', 'events'] as const;
+
+/** `schema [request|events]`: prints the JSON Schemas of the request and of the events' `detail`. */
+export async function schemaCommand(args: string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
+  const part = positionals[0];
+  if (positionals.length > 1 || (part !== undefined && !PARTS.includes(part as (typeof PARTS)[number]))) {
+    throw new UsageError(`schema takes nothing, "request" or "events"`);
+  }
+  const request = z.toJSONSchema(provisioningRequestSchema);
+  const events = { ...eventDetailJsonSchemas(), [BACKFILL_COMPLETED]: backfillCompletedJsonSchema() };
+  // Alone, each is a plain JSON Schema a validator can load; together they carry the contract's version.
+  const printed = part === 'request' ? request : part === 'events' ? events : { requestSchemaVersion: REQUEST_SCHEMA_VERSION, request, events };
+  io.out(JSON.stringify(printed, null, 2));
+  return 0;
+}

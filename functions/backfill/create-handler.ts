@@ -1,0 +1,180 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { BackfillConfig } from './settings';
+import { startCursor, type BackfillCursor } from './cursor';
+import { BackfillError } from './errors';
+import type { BackfillCounts } from '../../shared/contracts/backfill-events';
+import { continuationPayload, readBackfillInput } from './input';
+import { continueBackfill } from './run';
+import { abortedBeforeStart, completedEvent } from './events';
+import { createGroupLister } from './group-listing';
+import { parseManifest } from './manifest-lines';
+import { readManifest } from './manifest-source';
+import type { GroupListing } from './reconcile-plan';
+import { readApiKey } from './read-api-key';
+import { createS3Client } from './s3-client';
+import { createEventPublisher } from '../../shared/aws/event-publisher';
+import { enqueue } from '../../shared/producer';
+import { deadlineAt, DEFAULT_BACKOFF } from '../../shared/runtime/retry';
+import { createSqsClient } from '../../shared/aws/sqs-client';
+import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
+
+export type BackfillHandlerOverrides = HandlerOverrides;
+
+/** What one invocation did; also logged. */
+export type BackfillInvocationResult =
+  | { status: 'completed'; runId: string; counts: BackfillCounts }
+  | { status: 'handed_off'; runId: string; nextLine: number; counts: BackfillCounts }
+  | { status: 'aborted'; runId: string; code: string; message: string };
+
+/** Time a group listing must leave for the enqueue and the final event once it is done. */
+const LISTING_RESERVE_MS = 5_000;
+
+/**
+ * Builds the backfill Lambda handler. A schedule starts a run; a run that
+ * runs short of time hands its cursor to a follow-up invocation of this same
+ * function (asynchronous Invoke) and the follow-up carries on from there.
+ *
+ * The handover is the invocation's last act and happens only between chunks,
+ * after the cursor has moved past every line enqueued (functions/backfill/cursor.ts).
+ * The stack turns off Lambda's automatic retries of asynchronous invocations
+ * for this function (MaximumRetryAttempts 0): a failed invocation is not run
+ * again with a cursor behind lines it already sent. What remains is Lambda's
+ * rare duplicate delivery of one event; a line sent twice that way is still
+ * never a duplicate connection, because the worker looks before it creates.
+ */
+export function createBackfillHandler(config: BackfillConfig, overrides: BackfillHandlerOverrides = {}) {
+  const now = overrides.now ?? Date.now;
+  const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = overrides.random ?? Math.random;
+  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-backfill' });
+  const s3 = createS3Client();
+  const sqs = createSqsClient();
+  const lambda = new LambdaClient({});
+  const secretsManager = new SecretsManagerClient({});
+  const publisher = createEventPublisher({
+    client: new EventBridgeClient({}),
+    eventBusName: config.eventBusName,
+    source: config.eventSource,
+    sleep,
+    random,
+  });
+
+  const handleInvocation = async (event: unknown, context: Context): Promise<BackfillInvocationResult> => {
+    const input = readBackfillInput(event);
+    const invokedAt = new Date(now());
+    const endsAt = now() + context.getRemainingTimeInMillis();
+    let cursor: BackfillCursor | undefined = input.kind === 'continue' ? input.cursor : undefined;
+    const runId = cursor?.runId ?? context.awsRequestId;
+    const backfill = input.kind === 'start' ? input.backfill : input.cursor.backfill;
+    logger.appendKeys({ backfill, runId });
+
+    try {
+      if (cursor !== undefined && cursor.invocations > config.maxInvocationsPerRun) {
+        throw new BackfillError(
+          'TOO_MANY_INVOCATIONS',
+          `The run needed more than ${config.maxInvocationsPerRun} invocations; raise the function timeout or the handover margin`,
+        );
+      }
+      const requested = input.kind === 'start' ? input.manifest : input.cursor.manifest;
+      const manifest = await readManifest(s3, requested);
+      cursor =
+        input.kind === 'continue'
+          ? input.cursor
+          : startCursor({
+              runId,
+              backfill,
+              mode: input.mode,
+              manifest: { bucket: requested.bucket, key: requested.key, etag: manifest.etag, versionId: manifest.versionId },
+              startedAt: invokedAt,
+            });
+      logger.info(cursor.invocations === 1 ? 'Backfill started' : 'Backfill continued', { nextLine: cursor.nextLine, mode: cursor.mode, manifest: cursor.manifest });
+
+      const listGroup =
+        cursor.mode === 'missing'
+          ? createGroupLister({
+              baseUrl: config.fivetranApiUrl,
+              apiKey: await readApiKey(secretsManager, config.fivetranApiSecretId),
+              timeoutMs: config.fivetranRequestTimeoutMs,
+              maxAttempts: config.maxListingAttempts,
+              backoff: overrides.backoff ?? DEFAULT_BACKOFF,
+              deadline: deadlineAt(endsAt - LISTING_RESERVE_MS, now),
+              sleep,
+              random,
+              now,
+              ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+              onRetry: ({ groupId, attempt, delayMs, error }) => logger.warn('Retrying a group listing', { groupId, attempt, delayMs, errorCode: error.code }),
+            })
+          : async (): Promise<GroupListing> => ({ ok: false, code: 'GROUP_LISTING_FAILED', reason: 'mode "all" lists no group' });
+
+      const step = await continueBackfill(cursor, parseManifest(manifest.text), {
+        listGroup,
+        enqueue: (requests) => enqueue(requests, { queueUrl: config.queueUrl, sqsClient: sqs, sleep, random }),
+        timeIsShort: () => endsAt - now() < config.handoffMarginMs,
+        chunkLines: config.chunkLines,
+        onChunkSettled: (settled) => {
+          cursor = settled;
+          logger.debug('Chunk settled', { nextLine: settled.nextLine, counts: settled.counts });
+        },
+      });
+      cursor = step.cursor;
+
+      if (step.kind === 'handoff') {
+        await handOver(context, step.cursor);
+        logger.info('Backfill handed over to a follow-up invocation', { nextLine: step.cursor.nextLine, counts: step.cursor.counts });
+        return { status: 'handed_off', runId, nextLine: step.cursor.nextLine, counts: step.cursor.counts };
+      }
+      const completed = completedEvent(step.cursor, { finishedAt: new Date(now()) });
+      await publisher.publish([completed]);
+      logger.info('Backfill completed', { counts: step.cursor.counts, durationMs: completed.detail.durationMs, invocations: step.cursor.invocations });
+      return { status: 'completed', runId, counts: step.cursor.counts };
+    } catch (error) {
+      const abort =
+        error instanceof BackfillError
+          ? error
+          : new BackfillError('INTERNAL_ERROR', `The run failed unexpectedly (${error instanceof Error ? error.name : 'UnknownError'})`, { cause: error });
+      logger.error('Backfill aborted', { errorCode: abort.code, message: abort.message, error: error as Error });
+      const end = { finishedAt: new Date(now()), error: { code: abort.code, message: abort.message } };
+      await publisher.publish([
+        cursor === undefined
+          ? abortedBeforeStart({
+              runId,
+              backfill,
+              mode: input.kind === 'start' ? input.mode : input.cursor.mode,
+              manifest: input.kind === 'start' ? input.manifest : input.cursor.manifest,
+              startedAt: invokedAt,
+              ...end,
+            })
+          : completedEvent(cursor, end),
+      ]);
+      // A fault nobody foresaw also fails the invocation, so it shows in the function's Errors metric.
+      if (!(error instanceof BackfillError)) throw error;
+      return { status: 'aborted', runId, code: abort.code, message: abort.message };
+    }
+  };
+
+  /** Starts the follow-up: the same function (as invoked), asynchronously, with the cursor. */
+  const handOver = async (context: Context, cursor: BackfillCursor): Promise<void> => {
+    try {
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: context.invokedFunctionArn,
+          InvocationType: 'Event',
+          Payload: Buffer.from(continuationPayload(cursor)),
+        }),
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'UnknownError';
+      throw new BackfillError('HANDOFF_FAILED', `Could not start the follow-up invocation (${name}); the run stopped at line ${cursor.nextLine}`, {
+        cause: error,
+      });
+    }
+  };
+
+  return middy<unknown, BackfillInvocationResult>(handleInvocation).use(injectLambdaContext(logger, { resetKeys: true }));
+}

@@ -1,0 +1,132 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
+import type { ProvisionerConfig } from '../../shared/runtime/settings';
+import { locationFromFunctionArn } from './credentials-reference';
+import { createCredentialsStore } from './credentials-store';
+import { createEventPublisher } from '../../shared/aws/event-publisher';
+import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/client';
+import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
+import { createRateGate } from './rate-gate';
+import { createKeyedLimiter } from './keyed-limiter';
+import { fivetranApiKey, type ContextWithApiKey } from './fivetran-api-key';
+import { createQueueVisibility } from './queue-visibility';
+import { processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from './process-record';
+import { createSqsClient } from '../../shared/aws/sqs-client';
+import { deadlineAt } from '../../shared/runtime/retry';
+import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
+
+export type ProvisionHandlerOverrides = HandlerOverrides;
+
+/**
+ * The share of SAFETY_MARGIN_MS kept back even from publishing and from SQS
+ * calls (at most 1 s): no call runs into it, and within it every record not
+ * done is handed back and the batch answers.
+ */
+const ANSWER_SHARE = 0.2;
+const MAX_ANSWER_RESERVE_MS = 1_000;
+
+/**
+ * Builds the provisioning Lambda handler: middy wiring around Powertools'
+ * batch processor, with every decision left to `processRecord`. Clients are
+ * created here, once per container, with no endpoint of their own so the SDK's
+ * `AWS_ENDPOINT_URL_*` settings apply.
+ */
+export function createProvisionHandler(config: ProvisionerConfig, overrides: ProvisionHandlerOverrides = {}) {
+  const now = overrides.now ?? Date.now;
+  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
+  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
+
+  let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
+  const deps: RecordProcessorDeps = {
+    config,
+    credentials: createCredentialsStore(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), config.secretsCacheTtlSeconds * 1000, now),
+    publisher: createEventPublisher({
+      client: new EventBridgeClient(AWS_CLIENT_TIMEOUTS),
+      eventBusName: config.eventBusName,
+      source: config.eventSource,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+      ...(overrides.random ? { random: overrides.random } : {}),
+    }),
+    visibility: createQueueVisibility(createSqsClient(AWS_CLIENT_TIMEOUTS)),
+    fivetranClientFor(apiKey) {
+      // A rotated key gets a new client; the same key keeps its connection pool.
+      if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
+        fivetran = {
+          apiKey,
+          client: createFivetranClient({ baseUrl: config.fivetranApiUrl, apiKey, now, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+        };
+      }
+      return fivetran.client;
+    },
+    now,
+    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: overrides.random ?? Math.random,
+    ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
+    rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
+    count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+  };
+
+  const handleBatch = async (event: SQSEvent, context: ContextWithApiKey): Promise<SQSBatchResponse> => {
+    const startedAt = now();
+    const remainingMs = context.getRemainingTimeInMillis();
+    const answerReserveMs = Math.min(MAX_ANSWER_RESERVE_MS, Math.ceil(config.safetyMarginMs * ANSWER_SHARE));
+    // Calls end at the settle deadline; half the reserve later the batch answers, so a record whose last call
+    // was just abandoned still logs why and hands itself back within this invocation.
+    const settleWithinMs = Math.max(0, remainingMs - answerReserveMs);
+    const answerWithinMs = Math.max(0, remainingMs - Math.floor(answerReserveMs / 2));
+    const scope: InvocationScope = {
+      deadline: deadlineAt(startedAt + remainingMs - config.safetyMarginMs, now),
+      settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
+      location: locationFromFunctionArn(context.invokedFunctionArn),
+      limiter: createKeyedLimiter(config.recordConcurrency),
+      snapshots: createGroupSnapshots(groupIdsOf(event.Records.map((record) => record.body))),
+      logger,
+      loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
+      ...(context.forgetFivetranApiKey ? { forgetApiKey: context.forgetFivetranApiKey } : {}),
+    };
+    // Whatever hangs, the batch answers in time: records not done by then go back to the queue, the rest are acknowledged.
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<'time up'>((resolve) => {
+      timer = setTimeout(() => resolve('time up'), answerWithinMs);
+    });
+    const unfinished: string[] = [];
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const first = await Promise.race([processRecord(record, deps, scope).then(() => 'done' as const), timeUp]);
+      if (first === 'time up') {
+        unfinished.push(record.messageId);
+        throw new RecordHandedBack('the invocation reached its deadline before the record was done');
+      }
+    };
+    try {
+      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS, { logger }), {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      clearTimeout(timer);
+      if (unfinished.length > 0) {
+        logger.warn('The invocation reached its deadline; unfinished records go back to the queue', { sqsMessageIds: unfinished });
+      }
+    }
+  };
+
+  return middy<SQSEvent, SQSBatchResponse, Error, ContextWithApiKey>(handleBatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(
+      fivetranApiKey({
+        secretId: config.fivetranApiSecretId,
+        cacheTtlMs: config.secretsCacheTtlSeconds * 1000,
+        now,
+        awsClientOptions: AWS_CLIENT_TIMEOUTS,
+      }),
+    );
+}

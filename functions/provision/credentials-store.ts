@@ -1,0 +1,63 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isTimeUp, untilDeadline } from '../../shared/aws/aws-calls';
+import { parseCredentialsSecret, type GitlabCredentials } from './credentials';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { Deadline } from '../../shared/runtime/retry';
+import { createTtlCache } from '../../shared/runtime/ttl-cache';
+
+/** Secrets Manager answers that mean the reference itself is wrong: fixing the request is the way out. */
+const REFERENCE_FAULTS = new Set(['ResourceNotFoundException', 'InvalidParameterException', 'InvalidRequestException']);
+
+export interface CredentialsStore {
+  /** The credentials; a read Secrets Manager has not answered by `deadline` is abandoned (SECRETS_UNAVAILABLE). */
+  get(secretId: string, options?: { deadline?: Deadline }): Promise<GitlabCredentials>;
+  clear(): void;
+}
+
+/**
+ * Reads GitLab credentials secrets, one Secrets Manager call per secret per
+ * cache period however many records name it.
+ */
+export function createCredentialsStore(
+  client: SecretsManagerClient,
+  ttlMs: number,
+  now: () => number = Date.now,
+): CredentialsStore {
+  const cache = createTtlCache<GitlabCredentials>(ttlMs, now);
+  const load = async (secretId: string, deadline: Deadline | undefined): Promise<GitlabCredentials> => {
+    let secretString: string | undefined;
+    try {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }), untilDeadline(deadline));
+      secretString = answer.SecretString;
+    } catch (error) {
+      throw secretsManagerFault(error, `credentials secret ${secretId}`);
+    }
+    return parseCredentialsSecret(secretId, secretString);
+  };
+  return {
+    get: (secretId, options) => cache.get(secretId, () => load(secretId, options?.deadline)),
+    clear: () => cache.clear(),
+  };
+}
+
+/**
+ * Turns a Secrets Manager error into a coded fault. A missing secret is the
+ * requester's to fix; throttling, outages and access or key problems are
+ * ours, so they are retried and never acknowledged.
+ */
+export function secretsManagerFault(error: unknown, what: string): ProvisioningError {
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  if (isTimeUp(error)) {
+    return new ProvisioningError('SECRETS_UNAVAILABLE', `Secrets Manager did not answer the read of the ${what} in time (${name}); will retry`, {
+      cause: error,
+    });
+  }
+  if (REFERENCE_FAULTS.has(name)) {
+    return new ProvisioningError(
+      'CREDENTIALS_NOT_FOUND',
+      `The ${what} was not found or cannot be read (${name}); create it, or fix credentialsSecretId`,
+      { cause: error },
+    );
+  }
+  return new ProvisioningError('SECRETS_UNAVAILABLE', `Could not read the ${what} (${name}); will retry`, { cause: error });
+}

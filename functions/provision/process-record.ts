@@ -1,0 +1,233 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSRecord } from 'aws-lambda';
+import type { ProvisionerConfig } from '../../shared/runtime/settings';
+import { settleBefore } from '../../shared/aws/aws-calls';
+import { buildCreateBody, secretValuesOf, type GitlabCredentials } from './credentials';
+import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
+import type { CredentialsStore } from './credentials-store';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { FailureCode } from '../../shared/contracts/events';
+import type { EventPublisher } from '../../shared/aws/event-publisher';
+import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
+import type { FivetranConnection } from '../../shared/fivetran/schemas';
+import type { GroupSnapshots } from './group-snapshots';
+import { provisionConnection } from './provision-connection';
+import type { RateGate } from './rate-gate';
+import type { KeyedLimiter } from './keyed-limiter';
+import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
+import type { QueueVisibility } from './queue-visibility';
+import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
+import { createRedactor, type Redactor } from '../../shared/runtime/redact';
+import { parseProvisioningRequest, type KnownRequestFields } from '../../shared/contracts/request-parser';
+import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
+import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
+
+/** Long-lived collaborators, created once per container. */
+export interface RecordProcessorDeps {
+  config: ProvisionerConfig;
+  credentials: CredentialsStore;
+  publisher: EventPublisher;
+  visibility: QueueVisibility;
+  fivetranClientFor(apiKey: FivetranApiKey): FivetranClient;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  backoff?: BackoffOptions;
+  /** Shared by every invocation of the container, so a 429 slows them all. */
+  rateGate?: RateGate;
+  /** Counts outcomes; a no-op when absent. */
+  count?(metric: RecordMetric): void;
+}
+
+export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' | 'RequestsFailed' | 'RecordsRetried';
+
+/** What one invocation shares between its records. */
+export interface InvocationScope {
+  /** No Secrets Manager read and no Fivetran call runs past this. */
+  deadline: Deadline;
+  /**
+   * Later than `deadline`, earlier than Lambda's: publishing an outcome and
+   * changing a record's visibility end by then, so the batch can still answer.
+   */
+  settleDeadline: Deadline;
+  location: FunctionLocation | undefined;
+  limiter: KeyedLimiter;
+  /** Group listings shared by the batch's records. */
+  snapshots?: GroupSnapshots;
+  logger: Logger;
+  loadApiKey(): Promise<FivetranApiKey>;
+  /** Drops the cached API key after Fivetran refused it. */
+  forgetApiKey?(): void;
+}
+
+/** Thrown to hand a record back to SQS; Powertools turns it into a batch item failure. */
+export class RecordHandedBack extends Error {
+  override readonly name = 'RecordHandedBack';
+}
+
+/**
+ * Provisions one SQS record end to end. Returns when the record is done for
+ * good (its outcome event published) and throws RecordHandedBack when SQS
+ * must deliver it again.
+ */
+export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+  // Every text about this record leaves through it: it learns each secret as the record meets it.
+  const redactor = createRedactor();
+  const parsed = parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
+  const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
+  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId }, redactor);
+  if (!parsed.ok) {
+    return settleFailure(record, parsed.error, known, 0, redactor, deps, scope, logger);
+  }
+  const { request } = parsed;
+  const key = `${request.connection.group_id}/${request.connection.config.schema}`;
+  await scope.limiter.run(key, async () => {
+    let attempts = 0;
+    try {
+      const reference = request.credentialsSecretId;
+      let credentials: GitlabCredentials = {};
+      if (reference !== undefined) {
+        const { credentialsSecretPrefix: prefix, credentialsScope } = deps.config;
+        const groupId = credentialsScope === 'group' ? request.connection.group_id : undefined;
+        assertCredentialsReferenceAllowed(reference, { prefix, ...(groupId === undefined ? {} : { groupId }) }, scope.location);
+        credentials = await deps.credentials.get(reference, { deadline: scope.deadline });
+        redactor.add(...secretValuesOf(credentials));
+      }
+      const body = buildCreateBody(request.connection, credentials, reference);
+      const apiKey = await loadApiKey(scope);
+      const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
+      redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
+      const result = await provisionConnection(body, {
+        client: deps.fivetranClientFor(apiKey),
+        requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
+        createTimeoutMs: deps.config.fivetranCreateTimeoutMs,
+        maxAttempts: deps.config.maxAttemptsPerDelivery,
+        backoff: deps.backoff ?? DEFAULT_BACKOFF,
+        deadline: scope.deadline,
+        ...(deps.rateGate ? { gate: deps.rateGate } : {}),
+        ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
+        sleep: deps.sleep,
+        random: deps.random,
+        onRetry: ({ attempt, delayMs, error }) => logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
+      });
+      attempts = result.attempts;
+      if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
+      if (!result.ok) throw result.error;
+      const event = provisionedEvent(
+        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId: record.messageId },
+        redactor,
+      );
+      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
+      deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
+      logger.info('Connection provisioned', {
+        outcome: result.outcome,
+        connectionId: result.connection.id,
+        setupState: result.connection.status?.setup_state,
+        attempts: result.attempts,
+      });
+    } catch (error) {
+      if (error instanceof RecordHandedBack) throw error;
+      const fault =
+        error instanceof ProvisioningError
+          ? error
+          : new ProvisioningError('INTERNAL_ERROR', 'An unexpected error occurred; will retry', { cause: error });
+      redactor.add(...fault.secretValues);
+      if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
+      await settleFailure(record, fault, known, attempts, redactor, deps, scope, logger);
+    }
+  });
+}
+
+/**
+ * The Fivetran API key, waited for no longer than the deadline: its read
+ * happens in a middleware, out of reach of an abort signal. A read that did
+ * not answer in time is forgotten, so the next invocation reads afresh.
+ */
+async function loadApiKey(scope: InvocationScope): Promise<FivetranApiKey> {
+  return settleBefore(scope.loadApiKey(), scope.deadline, () => {
+    scope.forgetApiKey?.();
+    return new ProvisioningError(
+      'API_KEY_UNAVAILABLE',
+      'Secrets Manager did not answer the read of the Fivetran API key before the invocation had to end; will retry',
+    );
+  });
+}
+
+/**
+ * Ends a failed record: a request fault is published and acknowledged; a
+ * transient fault goes back to the queue, with a RETRIES_EXHAUSTED event first
+ * when this was its last delivery.
+ */
+async function settleFailure(
+  record: SQSRecord,
+  fault: ProvisioningError,
+  known: KnownRequestFields,
+  attempts: number,
+  redactor: Redactor,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+  logger: RecordLog,
+): Promise<void> {
+  const deliveries = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
+    try {
+      const event = failedEvent(
+        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId },
+        redactor,
+      );
+      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
+    } catch (error) {
+      logger.error(HAND_BACK_LOG_MESSAGES.notPublished, { errorCode, error: describeError(error) });
+      throw new RecordHandedBack('failure event not published');
+    }
+  };
+
+  if (!fault.retryable) {
+    logger.warn('Provisioning failed', { errorCode: fault.code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
+    await publishFailure(fault.code as FailureCode, fault.message);
+    deps.count?.('RequestsFailed');
+    return;
+  }
+
+  deps.count?.('RecordsRetried');
+  if (deliveries >= deps.config.maxReceiveCount) {
+    logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
+    await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`);
+    throw new RecordHandedBack(fault.code);
+  }
+  if (fault.code === 'FIVETRAN_ROUTE_NOT_FOUND') {
+    // Every record meets the same 404 until an operator fixes the setting: say so loudly, and which value is in use.
+    logger.error('Fivetran answered 404 for a route it should know: check FIVETRAN_API_URL; the record goes back to the queue', {
+      errorCode: fault.code,
+      reason: fault.message,
+      deliveries,
+      fivetranApiUrl: deps.config.fivetranApiUrl,
+    });
+  } else {
+    logger.warn(HAND_BACK_LOG_MESSAGES.transient, { errorCode: fault.code, reason: fault.message, deliveries });
+  }
+  if (fault.retryAfterSeconds !== undefined) {
+    try {
+      await deps.visibility.hideFor(record, fault.retryAfterSeconds, { deadline: scope.settleDeadline });
+      logger.info('Record hidden until Fivetran accepts calls again', { retryAfterSeconds: fault.retryAfterSeconds });
+    } catch (error) {
+      // The queue's own visibility timeout still brings the record back; only the timing is off.
+      logger.warn('Could not change the record visibility', { error: describeError(error) });
+    }
+  }
+  throw new RecordHandedBack(fault.code);
+}
+
+function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {
+  return {
+    find: (list: () => Promise<FivetranConnection[]>) => snapshots.find(groupId, schema, list),
+    remember: (connection: FivetranConnection) => snapshots.remember(connection),
+  };
+}
+
+/** An error as a log attribute; the record log redacts it. */
+function describeError(error: unknown): { name: string; message: string } {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { name, message };
+}

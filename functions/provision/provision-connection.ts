@@ -1,0 +1,148 @@
+import type { CreateConnectionBody } from './credentials';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import { nextDelayMs, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
+import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from '../../shared/fivetran/fault-classification';
+import type { FivetranClient } from '../../shared/fivetran/client';
+import { FivetranFault } from '../../shared/fivetran/fault';
+import type { FivetranConnection } from '../../shared/fivetran/schemas';
+import type { CallKind, RateGate } from './rate-gate';
+
+export interface ProvisionOptions {
+  client: FivetranClient;
+  /** Lookups and Connect Cards. */
+  requestTimeoutMs: number;
+  /** Creates: they run setup tests, and Fivetran answers one only after up to 60 s. */
+  createTimeoutMs: number;
+  /** Tries within this delivery; the queue brings the record back for more. */
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  /** No call starts, and no wait begins, that would end past this. */
+  deadline: Deadline;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  /** Holds calls back while Fivetran rate-limits, shared by the records of a container. */
+  gate?: RateGate;
+  /** A listing of the group shared by the batch; used for the first look instead of a lookup call. */
+  snapshot?: {
+    find(list: () => Promise<FivetranConnection[]>): Promise<FivetranConnection[]>;
+    remember(connection: FivetranConnection): void;
+  };
+  onRetry?(retry: { attempt: number; delayMs: number; error: ProvisioningError }): void;
+}
+
+export type ProvisionOutcome =
+  | { ok: true; outcome: 'created' | 'already_exists'; connection: FivetranConnection; attempts: number }
+  | { ok: false; error: ProvisioningError; attempts: number };
+
+/** A call shorter than this is not worth starting: it would time out and leave a create ambiguous. */
+export const MIN_CALL_MS = 1_000;
+
+/**
+ * Creates the connection unless one with its schema exists in its group, and
+ * never creates two: it looks before the first create, after any create whose
+ * fate is unknown (no answer, 5xx), and after a 400/409 refusal. Transient
+ * faults are retried with jittered backoff while attempts and time remain.
+ * A connect-card request whose connection exists gets a fresh card for it.
+ */
+export async function provisionConnection(body: CreateConnectionBody, options: ProvisionOptions): Promise<ProvisionOutcome> {
+  const { client, deadline, gate, snapshot } = options;
+  const groupId = body.group_id;
+  const schema = body.config.schema;
+  let needsLookup = true;
+  let firstLook = true;
+  let attempts = 0;
+  /** The fault of the last try: when the time runs out after it, it is what the record failed of. */
+  let lastFault: ProvisioningError | undefined;
+
+  /** Runs one Fivetran call through the gate, with a timeout that ends before the deadline. */
+  const guarded = async <T>(kind: CallKind, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
+    const release = gate ? await gate.acquire(kind, deadline) : () => undefined;
+    try {
+      const remaining = deadline.remainingMs();
+      if (remaining < MIN_CALL_MS) {
+        throw lastFault ?? new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
+      }
+      return await call(Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining));
+    } catch (error) {
+      if (error instanceof FivetranFault && error.status === 429) gate?.rateLimited(error.retryAfterSeconds);
+      throw error;
+    } finally {
+      release();
+    }
+  };
+
+  const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
+    const fresh = (): Promise<FivetranConnection[]> =>
+      guarded('lookup', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs, deadline }));
+    let existing: FivetranConnection[];
+    try {
+      existing =
+        firstLook && snapshot
+          ? await snapshot.find(() => guarded('lookup', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs, deadline })))
+          : await fresh();
+    } catch (error) {
+      throw classifyFivetranFault(error, 'lookup');
+    }
+    firstLook = false;
+    const match = existing[0];
+    if (match === undefined) return undefined;
+    if (match.service !== 'gitlab') {
+      throw new ProvisioningError(
+        'SCHEMA_TAKEN',
+        `Schema "${schema}" in group ${groupId} belongs to a ${match.service} connection (${match.id}); choose another config.schema`,
+      );
+    }
+    snapshot?.remember(match);
+    return handOut(match);
+  };
+
+  /**
+   * An existing connection answers a connect-card request only with a card of its own: the one its create
+   * returned is lost with that answer (and lives one day), so Fivetran mints a fresh one.
+   */
+  const handOut = async (match: FivetranConnection): Promise<ProvisionOutcome> => {
+    const cardConfig = body.connect_card_config;
+    if (cardConfig === undefined) return { ok: true, outcome: 'already_exists', connection: match, attempts };
+    let uri: string;
+    try {
+      uri = await guarded('lookup', (timeoutMs) => client.createConnectCard(match.id, cardConfig, { timeoutMs }));
+    } catch (error) {
+      // Whatever failed, the next try looks again: the connection may be gone, or answer differently.
+      needsLookup = true;
+      throw classifyFivetranFault(error, 'connect-card');
+    }
+    return { ok: true, outcome: 'already_exists', connection: { ...match, connect_card: { ...match.connect_card, uri } }, attempts };
+  };
+
+  for (;;) {
+    attempts += 1;
+    try {
+      if (needsLookup) {
+        const existing = await lookUp();
+        needsLookup = false;
+        if (existing) return existing;
+      }
+      try {
+        const created = await guarded('create', (timeoutMs) => client.createConnection(body, { timeoutMs }));
+        snapshot?.remember(created);
+        return { ok: true, outcome: 'created', connection: created, attempts };
+      } catch (error) {
+        if (error instanceof ProvisioningError) throw error;
+        if (isAmbiguousCreateFault(error)) needsLookup = true;
+        if (!isRefusalWorthALookup(error)) throw classifyFivetranFault(error, 'create');
+        // A refusal may be Fivetran saying the schema is taken, possibly by our own earlier try.
+        const existing = await lookUp();
+        if (existing) return existing;
+        throw classifyFivetranFault(error, 'create');
+      }
+    } catch (error) {
+      const fault = error instanceof ProvisioningError ? error : classifyFivetranFault(error, 'create');
+      lastFault = fault;
+      if (!fault.retryable || attempts >= options.maxAttempts) return { ok: false, error: fault, attempts };
+      const delayMs = nextDelayMs(attempts, fault.retryAfterSeconds, options.backoff, options.random);
+      if (delayMs + MIN_CALL_MS > deadline.remainingMs()) return { ok: false, error: fault, attempts };
+      options.onRetry?.({ attempt: attempts, delayMs, error: fault });
+      await options.sleep(delayMs);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { Deadline } from '../../shared/runtime/retry';
+
+const defaults = {
+  /** After a 429, creates go one at a time until this long has passed without another. */
+  quietPeriodMs: 60_000,
+  /** A call needs at least this long before the deadline to be worth starting. */
+  minCallMs: 1_000,
+  /**
+   * The longest a 429 closes the gate: Fivetran's documented Retry-After is an
+   * hour, and its hourly limits are rolling. A longer one (a lying proxy, a
+   * date in the year 9999) must not close it for the container's life; after
+   * this the next call probes.
+   */
+  maxWaitMs: 3_600_000,
+  now: Date.now as () => number,
+  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+export type RateGateOptions = Partial<typeof defaults>;
+
+export type CallKind = 'lookup' | 'create';
+
+export interface RateGate {
+  /**
+   * Waits until a call may start and returns the function that ends it.
+   * Throws FIVETRAN_RATE_LIMITED (with the wait as `retryAfterSeconds`) when
+   * the call could not start before the deadline.
+   */
+  acquire(kind: CallKind, deadline: Deadline): Promise<() => void>;
+  /** Tells the gate Fivetran answered 429, and how long it asked to wait. */
+  rateLimited(retryAfterSeconds: number | undefined): void;
+}
+
+/**
+ * Coordinates the records of a container around Fivetran's rate limits.
+ * Without it, every record that meets a 429 retries on its own when the wait
+ * is over, and they all meet the next 429 together. With it, a 429 holds every
+ * call back until the wait is over, and then creates go one at a time (each
+ * answer tells whether the next may follow) until the limit has been quiet
+ * for a while.
+ *
+ * @example
+ * const release = await gate.acquire('create', deadline);
+ * try { await client.createConnection(body, options) } finally { release() }
+ */
+export function createRateGate(options: RateGateOptions = {}): RateGate {
+  const { quietPeriodMs, minCallMs, maxWaitMs, now, sleep } = { ...defaults, ...options };
+  let notBefore = 0;
+  let lastRateLimitedAt = Number.NEGATIVE_INFINITY;
+  let createInFlight: Promise<void> | undefined;
+
+  const refuse = (waitMs: number): never => {
+    throw new ProvisioningError('FIVETRAN_RATE_LIMITED', 'Fivetran asked to wait longer than this invocation has left', {
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+    });
+  };
+  const waitUntilAllowed = async (deadline: Deadline): Promise<void> => {
+    for (let waitMs = notBefore - now(); waitMs > 0; waitMs = notBefore - now()) {
+      if (waitMs + minCallMs > deadline.remainingMs()) refuse(waitMs);
+      await sleep(waitMs);
+    }
+  };
+
+  return {
+    async acquire(kind, deadline) {
+      await waitUntilAllowed(deadline);
+      const probing = kind === 'create' && now() - lastRateLimitedAt < quietPeriodMs;
+      if (!probing) return () => undefined;
+      while (createInFlight !== undefined) {
+        const remaining = deadline.remainingMs() - minCallMs;
+        if (remaining <= 0) refuse(notBefore - now());
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          createInFlight.then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), remaining))),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) refuse(notBefore - now());
+        await waitUntilAllowed(deadline);
+      }
+      let done!: () => void;
+      createInFlight = new Promise<void>((resolve) => (done = resolve));
+      return () => {
+        createInFlight = undefined;
+        done();
+      };
+    },
+    rateLimited(retryAfterSeconds) {
+      lastRateLimitedAt = now();
+      const waitMs = Math.min(maxWaitMs, Math.max(0, (retryAfterSeconds ?? 1) * 1000));
+      notBefore = Math.max(notBefore, now() + waitMs);
+    },
+  };
+}

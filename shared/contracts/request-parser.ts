@@ -1,0 +1,117 @@
+import type * as z from 'zod/mini';
+import { ProvisioningError } from '../runtime/errors';
+import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type ProvisioningRequest, type RequestContext } from './request';
+
+/** SQS accepts bodies up to 1 MiB; a provisioning request is a few KiB. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** What could be read of a request that failed validation, for its failure event. */
+export interface KnownRequestFields {
+  requestId: string | null;
+  groupId?: string;
+  schema?: string;
+  context?: RequestContext;
+}
+
+export type ParsedRequest =
+  | { ok: true; request: ProvisioningRequest }
+  | { ok: false; error: ProvisioningError; known: KnownRequestFields };
+
+const MAX_ISSUES_IN_MESSAGE = 10;
+
+/**
+ * Reads an SQS message body as a provisioning request. Never throws: a body
+ * that is not a valid request is a request fault, reported with every field
+ * that is wrong and the parts that could be read. A `schemaVersion` (from the
+ * message attribute) other than the one this worker reads is refused.
+ */
+export function parseProvisioningRequest(body: string, schemaVersion?: string): ParsedRequest {
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_REQUEST_BYTES) {
+    return invalid(`the request is ${bytes} bytes; at most ${MAX_REQUEST_BYTES} are accepted`, { requestId: null });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return invalid('the message body is not JSON', { requestId: null });
+  }
+  if (schemaVersion !== undefined && schemaVersion !== REQUEST_SCHEMA_VERSION) {
+    return invalid(
+      `request schema version ${JSON.stringify(schemaVersion)} is not supported; this worker reads version ${REQUEST_SCHEMA_VERSION}`,
+      readKnownFields(json),
+    );
+  }
+  const parsed = provisioningRequestSchema.safeParse(json);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  return invalid(describeIssues(parsed.error.issues, json), readKnownFields(json));
+}
+
+function invalid(message: string, known: KnownRequestFields): ParsedRequest {
+  return { ok: false, error: new ProvisioningError('INVALID_REQUEST', `Invalid request: ${message}`), known };
+}
+
+/** Names a message repeats as they are: what a field name looks like. */
+const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,39}$/;
+
+/**
+ * An unknown field's name as a message may repeat it. Anything that does not
+ * look like a field name (a token pasted as a key, say) is given by its
+ * length only: it would be published, and logged, with the message.
+ *
+ * @example shownFieldName('colour') // 'colour'; shownFieldName('glpat-…') // '<unknown field name of 26 characters>'
+ */
+export function shownFieldName(key: string): string {
+  return FIELD_NAME.test(key) ? key : `<unknown field name of ${key.length} characters>`;
+}
+
+/** "connection.sync_frequency: must be one of …; connection.config.foo: unknown field" */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
+  const described = issues.flatMap((issue) => {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${[...base, shownFieldName(key)].join('.')}: unknown field`);
+    }
+    const where = base.length > 0 ? base.join('.') : 'body';
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+    const message = missing ? 'is required' : issue.message;
+    return [`${where}: ${message}`];
+  });
+  const shown = described.slice(0, MAX_ISSUES_IN_MESSAGE);
+  const more = described.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
+/**
+ * Picks out the identifying fields of an invalid request, only where each is
+ * itself valid, so a failure event can still be routed to the team that sent it.
+ */
+function readKnownFields(json: unknown): KnownRequestFields {
+  const shape = provisioningRequestSchema.def.shape;
+  const record = isObject(json) ? json : {};
+  const connection = isObject(record.connection) ? record.connection : {};
+  const config = isObject(connection.config) ? connection.config : {};
+  const requestId = shape.requestId.safeParse(record.requestId);
+  const groupId = shape.connection.def.shape.group_id.safeParse(connection.group_id);
+  const schema = shape.connection.def.shape.config.def.shape.schema.safeParse(config.schema);
+  const context = shape.context.safeParse(record.context);
+  return {
+    requestId: requestId.success ? requestId.data : null,
+    ...(groupId.success ? { groupId: groupId.data } : {}),
+    ...(schema.success ? { schema: schema.data } : {}),
+    ...(context.success && context.data !== undefined ? { context: context.data } : {}),
+  };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,238 @@
+import type * as z from 'zod/mini';
+import type { CreateConnectionBody } from '../contracts/credentials-secret';
+import { parseRetryAfter, type Deadline } from '../runtime/retry';
+import { FivetranFault } from './fault';
+import {
+  connectCardAnswerSchema,
+  createConnectionAnswerSchema,
+  errorAnswerSchema,
+  listConnectionsAnswerSchema,
+  type FivetranConnection,
+} from './schemas';
+import { USER_AGENT } from './user-agent';
+
+export interface FivetranApiKey {
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface FivetranClientOptions {
+  baseUrl: string;
+  apiKey: FivetranApiKey;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface CallOptions {
+  /** Timeout of each HTTP request (of each page, for a listing). */
+  timeoutMs: number;
+  /** No page of a listing starts after this, and none runs past it. */
+  deadline?: Deadline;
+}
+
+export interface FivetranClient {
+  /** `POST /v1/connections`. */
+  createConnection(body: CreateConnectionBody, options: CallOptions): Promise<FivetranConnection>;
+  /** Every connection of a group whose schema is exactly `schema`, following `next_cursor`. */
+  findConnectionsBySchema(groupId: string, schema: string, options: CallOptions): Promise<FivetranConnection[]>;
+  /** Every connection of a group, following `next_cursor` in pages of 1000 (or `pageSize`). */
+  listGroupConnections(groupId: string, options: CallOptions & { pageSize?: number }): Promise<FivetranConnection[]>;
+  /** `POST /v1/connections/{id}/connect-card`: the URI of a fresh Connect Card (valid one day) for an existing connection. */
+  createConnectCard(connectionId: string, config: ConnectCardConfig, options: CallOptions): Promise<string>;
+}
+
+export type ConnectCardConfig = NonNullable<CreateConnectionBody['connect_card_config']>;
+
+/** Stops a cursor that never ends from looping forever. */
+const MAX_PAGES = 100;
+/** One schema matches at most one connection; a small page is plenty. */
+const SCHEMA_PAGE_SIZE = 100;
+/** Fivetran's largest page: a group of a few thousand connections is a handful of calls. */
+const GROUP_PAGE_SIZE = 1000;
+/** No answer of Fivetran's is near this; a larger one is a fault, not read further. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * A small client for the Fivetran calls the provisioner makes. Each call
+ * either returns the parsed answer or throws a FivetranFault saying what
+ * happened; it never retries by itself.
+ */
+export function createFivetranClient(options: FivetranClientOptions): FivetranClient {
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const authorization = `Basic ${Buffer.from(`${options.apiKey.apiKey}:${options.apiKey.apiSecret}`).toString('base64')}`;
+
+  async function call<S extends z.ZodMiniType>(
+    method: 'GET' | 'POST',
+    path: string,
+    answerSchema: S,
+    callOptions: CallOptions,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${options.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: authorization,
+          Accept: 'application/json;version=2',
+          'User-Agent': USER_AGENT,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect would re-send the body, credentials included, wherever it points.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(callOptions.timeoutMs),
+      });
+      text = await readCapped(response, `${method} ${pathWithoutQuery(path)}`);
+    } catch (error) {
+      if (error instanceof FivetranFault) throw error;
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const detail = timedOut ? `no answer within ${callOptions.timeoutMs} ms` : describeNetworkError(error);
+      throw new FivetranFault('no-answer', `${method} ${pathWithoutQuery(path)}: ${detail}`, undefined, undefined, undefined, undefined, {
+        cause: error,
+      });
+    }
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed, and its Location never repeated: it may point anywhere.
+      throw new FivetranFault(
+        'redirect',
+        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}, a redirect; redirects are never followed, so check FIVETRAN_API_URL`,
+        response.status,
+      );
+    }
+    const json = safeJson(text);
+    if (!response.ok) {
+      const answer = errorAnswerSchema.safeParse(json);
+      const code = answer.success ? answer.data.code : undefined;
+      // Whole: it is redacted, and only then cut, where it leaves the function.
+      const message = answer.success ? answer.data.message : undefined;
+      throw new FivetranFault(
+        'http',
+        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`,
+        response.status,
+        code,
+        message,
+        parseRetryAfter(response.headers.get('retry-after'), now()),
+      );
+    }
+    const parsed = answerSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new FivetranFault(
+        'bad-answer',
+        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status} with an unexpected body`,
+        response.status,
+      );
+    }
+    return parsed.data;
+  }
+
+  return {
+    async createConnection(body, callOptions) {
+      const answer = await call('POST', '/v1/connections', createConnectionAnswerSchema, callOptions, body);
+      return answer.data;
+    },
+    async findConnectionsBySchema(groupId, schema, callOptions) {
+      const items = await listGroup(groupId, { schema, limit: String(SCHEMA_PAGE_SIZE) }, callOptions);
+      // The filter is documented as exact; check anyway, a wrong match would skip a creation.
+      return items.filter((item) => item.schema === schema);
+    },
+    listGroupConnections(groupId, callOptions) {
+      return listGroup(groupId, { limit: String(callOptions.pageSize ?? GROUP_PAGE_SIZE) }, callOptions);
+    },
+    async createConnectCard(connectionId, config, callOptions) {
+      const path = `/v1/connections/${encodeURIComponent(connectionId)}/connect-card`;
+      const answer = await call('POST', path, connectCardAnswerSchema, callOptions, { connect_card_config: config });
+      // A card for another connection would hand the end user someone else's connection.
+      if (answer.data.connector_id !== connectionId) {
+        throw new FivetranFault('bad-answer', `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`, 200);
+      }
+      return answer.data.connect_card.uri;
+    },
+  };
+
+  async function listGroup(groupId: string, filter: Record<string, string>, callOptions: CallOptions): Promise<FivetranConnection[]> {
+    const found: FivetranConnection[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const query = new URLSearchParams(filter);
+      if (cursor !== undefined) query.set('cursor', cursor);
+      const path = `/v1/groups/${encodeURIComponent(groupId)}/connections?${query.toString()}`;
+      const answer = await call('GET', path, listConnectionsAnswerSchema, pageOptions(callOptions, pathWithoutQuery(path)));
+      found.push(...answer.data.items);
+      cursor = answer.data.next_cursor ?? undefined;
+      if (!cursor) return found;
+    }
+    throw new FivetranFault('bad-answer', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages`);
+  }
+}
+
+/**
+ * The answer's body, read up to MAX_ANSWER_BYTES. A larger one is cancelled
+ * and becomes a fault: the body is not trusted, and a few such answers would
+ * exhaust the function's memory.
+ */
+async function readCapped(response: Response, call: string): Promise<string> {
+  const tooLarge = () =>
+    new FivetranFault('bad-answer', `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`, response.status);
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each page gets its own timeout, never past the deadline: a long listing cannot outlive the invocation. */
+function pageOptions(callOptions: CallOptions, path: string): CallOptions {
+  if (callOptions.deadline === undefined) return callOptions;
+  const remaining = Math.floor(callOptions.deadline.remainingMs());
+  if (remaining <= 0) throw new FivetranFault('no-answer', `GET ${path}: no time left in this invocation for the next page`);
+  return { timeoutMs: Math.min(callOptions.timeoutMs, remaining) };
+}
+
+function pathWithoutQuery(path: string): string {
+  return path.split('?')[0]!;
+}
+
+/** What a person reads for the usual network codes; an operator acts differently on a refusal than on a reset. */
+const NETWORK_FAULTS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  if (cause?.code) return `${NETWORK_FAULTS[cause.code] ?? 'connection failed'} (${cause.code})`;
+  return 'connection failed';
+}

@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../cli/cli';
+import type { CliIo } from '../../cli/io';
+import { createSqsClient } from '../../shared/aws/sqs-client';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin/fivetran-provisioner.js');
+const MORE_REQUESTS = join(ROOT, 'examples/more-requests.jsonl');
+
+function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin }, out, err };
+}
+
+/** Children this file started; any still running when a test ends is ended here, by its own pid. */
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  vi.unstubAllEnvs();
+});
+
+/** Runs the CLI as `npm run cli` does, with the AWS endpoints of this test process left out. */
+function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const env = { ...process.env };
+  for (const name of ['AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_EVENTBRIDGE']) delete env[name];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('fivetran-provisioner CLI', () => {
+  it('validate names every invalid line with its field paths and exits 1', async () => {
+    const { io, out, err } = captureIo('{"requestId":"ok"}\n\nnot json\n');
+    const code = await runCli(['validate', '-'], io);
+    expect(code).toBe(1);
+    expect(err).toEqual(['line 1: connection: is required', expect.stringMatching(/^line 3: not JSON/)]);
+    expect(out).toEqual(['0 of 2 request(s) valid, 2 invalid']);
+  });
+
+  it('validate accepts a .json example file and exits 0', async () => {
+    const { io, out } = captureIo();
+    expect(await runCli(['validate', join(ROOT, 'examples/oauth-client-access.json')], io)).toBe(0);
+    expect(out).toEqual(['1 of 1 request(s) valid']);
+  });
+
+  it('schema prints the request and event JSON Schemas', async () => {
+    const { io, out } = captureIo();
+    expect(await runCli(['schema'], io)).toBe(0);
+    const printed = JSON.parse(out.join('\n'));
+    expect(printed.requestSchemaVersion).toBe('1');
+    expect(printed.request.required).toEqual(expect.arrayContaining(['requestId', 'connection']));
+    expect(Object.keys(printed.events)).toEqual(['Connection Provisioned', 'Connection Provisioning Failed', 'Backfill Completed']);
+  });
+
+  it('redrive --help prints the redrive options, not the general help', async () => {
+    const { io, out } = captureIo();
+    expect(await runCli(['redrive', '--help'], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/^Usage: npm run cli -- redrive --dlq/);
+  });
+
+  it('refuses an unknown command or option with exit code 2', async () => {
+    const unknown = captureIo();
+    expect(await runCli(['provision'], unknown.io)).toBe(2);
+    expect(unknown.err[0]).toMatch(/^Unknown command "provision"/);
+    const badOption = captureIo();
+    expect(await runCli(['start', '--visibility-timeout', 'soon'], badOption.io)).toBe(2);
+    expect(badOption.err[0]).toMatch(/--visibility-timeout must be a whole number/);
+  });
+
+  it('enqueue reports the invalid line, sends the valid ones to the queue and exits 1', async () => {
+    // given a queue and a file of four requests, the fourth invalid
+    const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+    try {
+      vi.stubEnv('AWS_ENDPOINT_URL_SQS', fauxqs.address);
+      const { queueUrl } = fauxqs.createQueue('cli-enqueue');
+      const { io, out, err } = captureIo();
+      // when they are enqueued
+      const code = await runCli(['enqueue', MORE_REQUESTS, '--queue-url', queueUrl], io);
+      // then the invalid line is named, the other three are on the queue, and the exit code says not all went
+      expect(code).toBe(1);
+      expect(err[0]).toBe('line 4: connection.config.schema: must be lowercase letters, digits and _, not starting with a digit');
+      expect(out[0]).toBe(`Sent 3 of 4 request(s) to ${queueUrl}`);
+      const sqs = createSqsClient();
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      sqs.destroy();
+      expect(received.Messages?.map((message) => JSON.parse(message.Body!).requestId).sort()).toEqual(['more-1', 'more-2', 'more-3']);
+    } finally {
+      await fauxqs.stop();
+    }
+  });
+
+  it('start runs the examples to their outcomes, prints the summary and the events file, and exits on its own', async () => {
+    // given a fresh run directory
+    const runDir = mkdtempSync(join(tmpdir(), 'cli-start-'));
+    // when start runs as npm start runs it
+    const run = spawnCli(['start', '--run-dir', runDir, '--wait-time', '1']);
+    const code = await run.exit;
+    // then it ended by itself (nothing left holding the process), with every example as expected
+    expect(code).toBe(0);
+    const output = run.output();
+    expect(output).toMatch(/example-transient-fault\s+already_exists\s+\S+\s+2\s+yes \(already_exists\)/);
+    expect(output).toMatch(/example-invalid-request\s+failed\s+INVALID_REQUEST/);
+    expect(output).toContain('All 6 examples reached their expected outcome');
+    expect(output).toContain(`Events (JSON Lines): ${join(runDir, 'events.jsonl')}`);
+    expect(output).not.toContain('ExperimentalWarning');
+    expect(readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+    // and the handler's JSON logs went to the log file, not the console
+    expect(output).not.toContain('"level":"INFO"');
+    expect(readFileSync(join(runDir, 'handler.log'), 'utf8')).toContain('"message":"Connection provisioned"');
+  });
+
+  it('start --watch takes requests enqueued from elsewhere and shuts down cleanly on Ctrl-C', async () => {
+    // given a watching run
+    const runDir = mkdtempSync(join(tmpdir(), 'cli-watch-'));
+    const run = spawnCli(['start', '--watch', '--no-examples', '--run-dir', runDir, '--wait-time', '1']);
+    await waitFor(() => run.output().includes('Ctrl-C stops everything.'), 'the run to start watching');
+    // when requests are enqueued from "another terminal", found through the run's stack file
+    const { io, out } = captureIo();
+    expect(await runCli(['enqueue', MORE_REQUESTS, '--run-dir', runDir], io)).toBe(1);
+    expect(out[0]).toMatch(/^Sent 3 of 4 request\(s\) to .* \(the local run, pid \d+;/);
+    // then the run processes them
+    await waitFor(() => /more-1\s+created/.test(run.output()) && /more-3\s+CREDENTIALS_NOT_ALLOWED/.test(run.output()), 'their events');
+    // and on Ctrl-C it stops everything and exits 0 by itself
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.output()).toContain('Stopped: queues, sandbox and stand-ins closed.');
+  });
+});

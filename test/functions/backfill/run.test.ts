@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_REPORTED_LINES, startCursor, type BackfillCursor } from '../../../functions/backfill/cursor';
+import { continueBackfill, type BackfillRunDeps } from '../../../functions/backfill/run';
+import { parseManifest } from '../../../functions/backfill/manifest-lines';
+import type { GroupListing } from '../../../functions/backfill/reconcile-plan';
+import type { EnqueueResult } from '../../../shared/producer';
+import type { ProvisioningRequest } from '../../../shared/contracts/request';
+import { patRequest } from '../../support/fixtures';
+
+const cursorFor = (mode: 'missing' | 'all' = 'missing'): BackfillCursor =>
+  startCursor({ runId: 'run-1', backfill: 'nightly', mode, manifest: { bucket: 'b', key: 'k', etag: '"e"' }, startedAt: new Date('2025-01-01T00:00:00Z') });
+const manifestOf = (count: number, groupOf: (n: number) => string = () => 'g') =>
+  parseManifest(Array.from({ length: count }, (_, i) => JSON.stringify(patRequest({ schema: `gitlab_${i + 1}`, groupId: groupOf(i + 1) }))).join('\n'));
+
+/** Fakes that record what the run did, in order. */
+function recordingDeps(overrides: Partial<BackfillRunDeps> = {}) {
+  const log: string[] = [];
+  const sent: string[] = [];
+  const deps: BackfillRunDeps = {
+    chunkLines: 2,
+    timeIsShort: () => false,
+    listGroup: async (groupId): Promise<GroupListing> => {
+      log.push(`list ${groupId}`);
+      return { ok: true, schemas: new Map() };
+    },
+    enqueue: async (requests: ProvisioningRequest[]): Promise<EnqueueResult[]> => {
+      log.push(`enqueue ${requests.map((request) => request.requestId).join(',')}`);
+      sent.push(...requests.map((request) => request.requestId));
+      return requests.map((request, index) => ({ index, status: 'sent', requestId: request.requestId, messageId: `m-${request.requestId}`, attempts: 1 }));
+    },
+    onChunkSettled: (cursor) => log.push(`settled next=${cursor.nextLine}`),
+    ...overrides,
+  };
+  return { deps, log, sent };
+}
+
+describe('running through a manifest', () => {
+  it('moves the cursor past a chunk only after that chunk\'s enqueue returned', async () => {
+    const { deps, log } = recordingDeps();
+    const step = await continueBackfill(cursorFor(), manifestOf(5), deps);
+    expect(step).toMatchObject({ kind: 'finished', cursor: { nextLine: 6, counts: { lines: 5, enqueued: 5 } } });
+    expect(log).toEqual([
+      'list g',
+      'enqueue req-gitlab_1,req-gitlab_2',
+      'settled next=3',
+      'enqueue req-gitlab_3,req-gitlab_4',
+      'settled next=5',
+      'enqueue req-gitlab_5',
+      'settled next=6',
+    ]);
+  });
+
+  it('hands over between chunks when time is short, but always does the first chunk', async () => {
+    // given an invocation that is short of time from the start
+    const { deps, sent } = recordingDeps({ timeIsShort: () => true });
+
+    // when it runs
+    const step = await continueBackfill(cursorFor(), manifestOf(5), deps);
+
+    // then it did one chunk and hands over at the next line
+    expect(step).toMatchObject({ kind: 'handoff', cursor: { nextLine: 3, counts: { lines: 2, enqueued: 2 } } });
+    expect(sent).toEqual(['req-gitlab_1', 'req-gitlab_2']);
+  });
+
+  it('continues from the cursor without touching the lines before it', async () => {
+    const { deps, sent } = recordingDeps();
+    const halfway = { ...cursorFor(), nextLine: 4, counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, enqueued: 3, failedToEnqueue: 0 } };
+    const step = await continueBackfill(halfway, manifestOf(5), deps);
+    expect(sent).toEqual(['req-gitlab_4', 'req-gitlab_5']);
+    expect(step.cursor.counts).toMatchObject({ lines: 5, enqueued: 5 });
+  });
+
+  it('lists a group once per invocation however many chunks name it, and stops before listing a new group when time is short', async () => {
+    // given lines alternating between two groups, and time that runs short after the second chunk
+    let checks = 0;
+    const { deps, log } = recordingDeps({ timeIsShort: () => (checks += 1) > 1 });
+    const lines = manifestOf(6, (n) => (n <= 4 ? 'g' : 'h'));
+
+    // when it runs
+    const step = await continueBackfill(cursorFor(), lines, deps);
+
+    // then group g was listed once, and h never: the run handed over before it
+    expect(log.filter((entry) => entry.startsWith('list'))).toEqual(['list g']);
+    expect(step).toMatchObject({ kind: 'handoff', cursor: { nextLine: 5 } });
+  });
+
+  it('reports a refused enqueue per line with the producer\'s code, and caps the reported lines', async () => {
+    const { deps } = recordingDeps({
+      chunkLines: 100,
+      enqueue: async (requests) =>
+        requests.map((request, index) => ({ index, status: 'refused', requestId: request.requestId, code: 'SQS_UNAVAILABLE', reason: 'ServiceUnavailable', attempts: 5 })),
+    });
+    const step = await continueBackfill(cursorFor(), manifestOf(30), deps);
+    expect(step.cursor.counts).toMatchObject({ lines: 30, failedToEnqueue: 30, enqueued: 0 });
+    expect(step.cursor.failedLines).toHaveLength(MAX_REPORTED_LINES);
+    expect(step.cursor.failedLinesOmitted).toBe(30 - MAX_REPORTED_LINES);
+    expect(step.cursor.failedLines[0]).toEqual({ line: 1, requestId: 'req-gitlab_1', groupId: 'g', code: 'SQS_UNAVAILABLE', reason: 'ServiceUnavailable' });
+  });
+});

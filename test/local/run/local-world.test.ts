@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SANDBOX_GROUP } from '../../../local/run/local-servers';
+import { loadSecretsFile } from '../../../local/run/secrets-file';
+import { LOCAL_REQUEST_FILE, LOCAL_WORKER_ENV } from '../../../local/run/settings';
+import { ENQUEUE_USAGE, EVENTS_USAGE, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from '../../../cli/usage';
+import { REDRIVE_USAGE } from '../../../cli/commands/redrive';
+import { validateRequest } from '../../../shared/producer';
+import { ROOT } from '../../support/cli-process';
+
+/**
+ * The README describes the local world and the commands in one place each; these tests hold that text to
+ * the code, so that a change to the local secrets, groups or options shows up here until the README follows.
+ */
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const SECRETS = loadSecretsFile(join(ROOT, 'local/secrets.example.json'));
+const PREFIX = LOCAL_WORKER_ENV.CREDENTIALS_SECRET_PREFIX!;
+const API_KEY_SECRET = LOCAL_WORKER_ENV.FIVETRAN_API_SECRET_ID!;
+
+function section(heading: string): string {
+  const start = README.indexOf(`${heading}\n`);
+  if (start < 0) throw new Error(`README has no "${heading}"`);
+  const next = README.slice(start + heading.length).search(/\n#{2,3} /);
+  return README.slice(start, next < 0 ? undefined : start + heading.length + next);
+}
+
+describe('the local world, as the README tells it', () => {
+  it('names the sandbox group, the API key secret, the credentials prefix and every credentials secret the run serves', () => {
+    const text = section('### The local world');
+    const credentials = Object.keys(SECRETS).filter((name) => name.startsWith(PREFIX));
+    expect(credentials.length).toBeGreaterThan(0);
+    for (const name of [DEFAULT_SANDBOX_GROUP, API_KEY_SECRET, PREFIX, ...credentials]) expect(text).toContain(`\`${name}\``);
+    expect(Object.keys(SECRETS).sort()).toEqual([API_KEY_SECRET, ...credentials].sort());
+  });
+
+  it('shows as the request contract\'s example the request file that is valid in it', () => {
+    // given the README's example request and examples/request.json
+    const block = /```json\n([\s\S]*?)```/.exec(section('## The request (SQS message body)'))![1]!;
+    const request = JSON.parse(readFileSync(LOCAL_REQUEST_FILE, 'utf8')) as { connection: { group_id: string }; credentialsSecretId: string };
+    // then they are the same request, valid by contract, for the sandbox's group and a credentials secret the run serves
+    expect(JSON.parse(block)).toEqual(request);
+    expect(validateRequest(request).ok).toBe(true);
+    expect(request.connection.group_id).toBe(DEFAULT_SANDBOX_GROUP);
+    expect(request.credentialsSecretId.startsWith(PREFIX)).toBe(true);
+    expect(Object.keys(SECRETS)).toContain(request.credentialsSecretId);
+  });
+});
+
+describe('the commands the README shows', () => {
+  const usages: Record<string, string> = {
+    start: START_USAGE,
+    enqueue: ENQUEUE_USAGE,
+    validate: VALIDATE_USAGE,
+    events: EVENTS_USAGE,
+    schema: SCHEMA_USAGE,
+    redrive: REDRIVE_USAGE,
+  };
+  /** Every `npm run cli -- …` and `npm start -- …` in the README, as command and options. */
+  const commandLines = [...README.matchAll(/npm (?:run (?:-s )?cli --|start --) ?([^`\n#]*)/g)].map((match) => match[0]);
+
+  it('names only commands the CLI has, and options each one takes', () => {
+    expect(commandLines.length).toBeGreaterThan(10);
+    for (const line of commandLines) {
+      const words = line.replace(/^npm (run (-s )?cli --|start --)/, (prefix) => (prefix.startsWith('npm start') ? 'start' : '')).trim().split(/\s+/);
+      const [command, ...rest] = words;
+      if (command === undefined || command === '' || command.startsWith('-') || command === '<command>') continue;
+      expect(Object.keys(usages), line).toContain(command);
+      // --help and --version every command takes.
+      for (const option of rest.filter((word) => /^--[a-z]/.test(word) && word !== '--help' && word !== '--version')) expect(usages[command], `${line}: ${option}`).toContain(option.replace(/=.*$/, ''));
+    }
+    expect(USAGE).toContain('--version');
+  });
+});
