@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../shared/runtime/zod-setup';
 import type { EnqueueResult } from '../../shared/producer';
 import {
   BACKFILL_MODES,
@@ -43,20 +44,20 @@ export const MAX_REPORT_BYTES = 192 * 1024;
 
 export const backfillCursorSchema = z.strictObject({
   version: z.literal(1),
-  runId: z.string().min(1),
-  backfill: z.string().min(1),
+  runId: z.string().check(z.minLength(1)),
+  backfill: z.string().check(z.minLength(1)),
   mode: z.enum(BACKFILL_MODES),
-  manifest: z.strictObject({ bucket: z.string().min(1), key: z.string().min(1), etag: z.string().min(1), versionId: z.string().optional() }),
+  manifest: z.strictObject({ bucket: z.string().check(z.minLength(1)), key: z.string().check(z.minLength(1)), etag: z.string().check(z.minLength(1)), versionId: z.optional(z.string()) }),
   /** 1-based number of the first line not yet handled. */
-  nextLine: z.int().min(1),
+  nextLine: z.int().check(z.minimum(1)),
   counts: backfillCountsSchema,
-  invalidLines: z.array(invalidLineSchema).max(MAX_REPORTED_LINES),
-  invalidLinesOmitted: z.int().min(0),
-  failedLines: z.array(failedLineSchema).max(MAX_REPORTED_LINES),
-  failedLinesOmitted: z.int().min(0),
+  invalidLines: z.array(invalidLineSchema).check(z.maxLength(MAX_REPORTED_LINES)),
+  invalidLinesOmitted: z.int().check(z.minimum(0)),
+  failedLines: z.array(failedLineSchema).check(z.maxLength(MAX_REPORTED_LINES)),
+  failedLinesOmitted: z.int().check(z.minimum(0)),
   startedAt: z.iso.datetime(),
   /** Invocations so far, this one included. */
-  invocations: z.int().min(1),
+  invocations: z.int().check(z.minimum(1)),
 });
 export type BackfillCursor = z.infer<typeof backfillCursorSchema>;
 

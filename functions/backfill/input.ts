@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../shared/runtime/zod-setup';
 import { backfillCursorSchema, withinBytes, type BackfillCursor } from './cursor';
 import { BACKFILL_MODES, type BackfillMode } from '../../shared/contracts/backfill-events';
 import { InvalidBackfillEventError } from './errors';
@@ -8,9 +9,9 @@ import { InvalidBackfillEventError } from './errors';
  * writes one per backfill) to start a run, or a follow-up's continuation.
  */
 export const scheduleInputSchema = z.strictObject({
-  backfill: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 of A-Za-z0-9_-' }),
-  manifest: z.strictObject({ bucket: z.string().min(3).max(63), key: z.string().min(1).max(1024) }),
-  mode: z.enum(BACKFILL_MODES).default('missing'),
+  backfill: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 of A-Za-z0-9_-' })),
+  manifest: z.strictObject({ bucket: z.string().check(z.minLength(3), z.maxLength(63)), key: z.string().check(z.minLength(1), z.maxLength(1024)) }),
+  mode: z._default(z.enum(BACKFILL_MODES), 'missing'),
 });
 
 export const continuationSchema = z.strictObject({ continuation: backfillCursorSchema });

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../runtime/zod-setup';
 
 /**
  * The event a backfill run publishes when it ends, on the bus and with the
@@ -40,33 +41,33 @@ export const manifestReferenceSchema = z.object({
   bucket: z.string(),
   key: z.string(),
   /** The object read: every invocation of the run reads this ETag (and version, in a versioned bucket). */
-  etag: z.string().optional(),
-  versionId: z.string().optional(),
+  etag: z.optional(z.string()),
+  versionId: z.optional(z.string()),
 });
 
 /** Every non-blank line ends in exactly one of the other counts. */
 export const backfillCountsSchema = z.object({
-  lines: z.int().min(0),
-  invalid: z.int().min(0),
+  lines: z.int().check(z.minimum(0)),
+  invalid: z.int().check(z.minimum(0)),
   /** Same group and schema as an earlier line of the manifest (mode "missing" only). */
-  duplicate: z.int().min(0),
-  alreadyProvisioned: z.int().min(0),
-  enqueued: z.int().min(0),
-  failedToEnqueue: z.int().min(0),
+  duplicate: z.int().check(z.minimum(0)),
+  alreadyProvisioned: z.int().check(z.minimum(0)),
+  enqueued: z.int().check(z.minimum(0)),
+  failedToEnqueue: z.int().check(z.minimum(0)),
 });
 
 export const lineIssueSchema = z.object({ path: z.string(), reason: z.string() });
 
 export const invalidLineSchema = z.object({
-  line: z.int().min(1),
-  requestId: z.string().nullable(),
+  line: z.int().check(z.minimum(1)),
+  requestId: z.nullable(z.string()),
   /** The line's first issues; `issuesOmitted` counts the rest. */
   issues: z.array(lineIssueSchema),
-  issuesOmitted: z.int().min(0).optional(),
+  issuesOmitted: z.optional(z.int().check(z.minimum(0))),
 });
 
 export const failedLineSchema = z.object({
-  line: z.int().min(1),
+  line: z.int().check(z.minimum(1)),
   requestId: z.string(),
   groupId: z.string(),
   code: z.enum(NOT_ENQUEUED_CODES),
@@ -83,18 +84,18 @@ export const backfillCompletedDetailSchema = z.object({
   counts: backfillCountsSchema,
   /** The first invalid lines, in manifest order; `invalidLinesOmitted` counts the rest. */
   invalidLines: z.array(invalidLineSchema),
-  invalidLinesOmitted: z.int().min(0),
+  invalidLinesOmitted: z.int().check(z.minimum(0)),
   /** The first valid lines that were not enqueued, in manifest order; `failedLinesOmitted` counts the rest. */
   failedLines: z.array(failedLineSchema),
-  failedLinesOmitted: z.int().min(0),
+  failedLinesOmitted: z.int().check(z.minimum(0)),
   startedAt: z.string(),
   finishedAt: z.string(),
-  durationMs: z.int().min(0),
+  durationMs: z.int().check(z.minimum(0)),
   /** Lambda invocations the run took (1 unless it handed over to follow-ups). */
-  invocations: z.int().min(1),
+  invocations: z.int().check(z.minimum(1)),
   /** Aborted runs only: why, and the first line that was not handled. */
-  error: z.object({ code: z.enum(BACKFILL_ABORT_CODES), message: z.string() }).optional(),
-  stoppedAtLine: z.int().min(1).optional(),
+  error: z.optional(z.object({ code: z.enum(BACKFILL_ABORT_CODES), message: z.string() })),
+  stoppedAtLine: z.optional(z.int().check(z.minimum(1))),
 });
 
 export type ManifestReference = z.infer<typeof manifestReferenceSchema>;
