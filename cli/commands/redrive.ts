@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_MOVE_RATE } from '../../shared/aws/sqs-move-task';
 import { redrive, type RedriveReport } from '../redrive/redrive';
-import { RedriveError } from '../../shared/runtime/redrive-errors';
+import { RedriveError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { isQueueArn } from '../redrive/queue-reference';
 import { LOCAL_ACCOUNT_ID } from '../../local/aws/aws-stand-in';

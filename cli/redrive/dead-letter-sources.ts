@@ -7,7 +7,7 @@ import {
 import { isMissingOperation } from './missing-operation';
 import type { QueueReference } from './queue-reference';
 import { describeSqsError } from '../../shared/aws/sqs-client';
-import { RedriveError } from '../../shared/runtime/redrive-errors';
+import { RedriveError } from '../../shared/runtime/errors';
 
 /**
  * URLs of the queues whose redrive policy names `deadLetterQueue`: where its

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describeSqsError, isClientConfigurationError } from '../../shared/aws/sqs-client';
-import { RedriveError } from '../../shared/runtime/redrive-errors';
+import { RedriveError } from '../../shared/runtime/errors';
 
 /** A queue known by both names: move tasks take ARNs, message operations take URLs. */
 export interface QueueReference {

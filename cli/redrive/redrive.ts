@@ -4,7 +4,7 @@ import { singleSourceQueue } from './dead-letter-sources';
 import { isMissingOperation } from './missing-operation';
 import { startMoveTask, waitForMoveTask, type MoveTaskStatus } from '../../shared/aws/sqs-move-task';
 import { resolveQueue, type QueueReference } from './queue-reference';
-import { RedriveError } from '../../shared/runtime/redrive-errors';
+import { RedriveError } from '../../shared/runtime/errors';
 
 export interface RedriveOptions {
   sqs: SQSClient;

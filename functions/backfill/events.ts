@@ -1,11 +1,11 @@
 import type { PublishableEvent } from '../../shared/aws/event-publisher';
 import {
   BACKFILL_COMPLETED,
-  type BackfillAbortCode,
   type BackfillCompletedDetail,
   type BackfillMode,
   type ManifestReference,
 } from '../../shared/contracts/backfill-events';
+import type { BackfillAbortCode } from '../../shared/contracts/error-codes';
 import { noProgress, withinBytes, type BackfillCursor } from './cursor';
 
 export interface RunEnd {

@@ -1,11 +1,9 @@
-import { describeIssues, MAX_REQUEST_BYTES, parseProvisioningRequest, shownFieldName } from '../../shared/contracts/request-parser';
-import { provisioningRequestSchema, type ProvisioningRequest } from '../../shared/contracts/request';
+import { parseProvisioningRequest } from '../../shared/contracts/request-parser';
+import type { ProvisioningRequest } from '../../shared/contracts/request';
+import type { RequestIssue } from '../../shared/runtime/errors';
 
 /** One thing wrong with a manifest line: where in the request (dot path, '' for the whole line) and why. */
-export interface LineIssue {
-  path: string;
-  reason: string;
-}
+export type LineIssue = RequestIssue;
 
 /** A manifest line, numbered as an editor numbers it (1-based, blank lines counted). */
 export type ManifestLine =
@@ -41,7 +39,8 @@ export function parseManifest(text: string): ManifestLine[] {
 export function parseManifestLine(line: number, content: string): ManifestLine {
   const parsed = parseProvisioningRequest(content);
   if (parsed.ok) return { line, ok: true, request: parsed.request };
-  const issues = issuesOf(content, parsed.error.message);
+  // The parser's issues, in its own words; only "not JSON" is said of a line rather than of a message body.
+  const issues = parsed.failedCheck === 'json' ? [{ path: '', reason: 'the line is not JSON' }] : parsed.error.issues;
   return {
     line,
     ok: false,
@@ -49,30 +48,4 @@ export function parseManifestLine(line: number, content: string): ManifestLine {
     issues: issues.slice(0, MAX_ISSUES_PER_LINE),
     issuesOmitted: Math.max(0, issues.length - MAX_ISSUES_PER_LINE),
   };
-}
-
-/**
- * The parser's verdict is authoritative; this only splits its reasons by
- * path, in the parser's own words (`describeIssues`), for a structured report.
- */
-function issuesOf(content: string, parserMessage: string): LineIssue[] {
-  const whole = (reason: string): LineIssue[] => [{ path: '', reason }];
-  if (Buffer.byteLength(content, 'utf8') > MAX_REQUEST_BYTES) return whole(parserMessage.replace(/^Invalid request: /, ''));
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch {
-    return whole('the line is not JSON');
-  }
-  const checked = provisioningRequestSchema.safeParse(json);
-  if (checked.success) return whole(parserMessage.replace(/^Invalid request: /, ''));
-  return checked.error.issues.flatMap((issue) => {
-    const base = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...base, shownFieldName(key)].join('.'), reason: 'unknown field' }));
-    }
-    const where = base.length > 0 ? base.join('.') : 'body';
-    const described = describeIssues([issue], json);
-    return [{ path: base.join('.'), reason: described.slice(`${where}: `.length) }];
-  });
 }

@@ -1,5 +1,6 @@
 import type { ProvisioningRequest } from '../../shared/contracts/request';
-import type { BackfillMode, NotEnqueuedCode } from '../../shared/contracts/backfill-events';
+import type { BackfillMode } from '../../shared/contracts/backfill-events';
+import type { NotEnqueuedCode } from '../../shared/contracts/error-codes';
 import type { LineIssue, ManifestLine } from './manifest-lines';
 
 /** What listing a group's connections found: the schemas in use (schema → service), or why it failed. */

@@ -18,7 +18,7 @@ import { createRateGate } from './rate-gate';
 import { createKeyedLimiter } from './keyed-limiter';
 import { fivetranApiKey, type ContextWithApiKey } from './fivetran-api-key';
 import { createQueueVisibility } from './queue-visibility';
-import { processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from './process-record';
+import { parseRecord, processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from './process-record';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { deadlineAt } from '../../shared/runtime/retry';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
@@ -76,6 +76,8 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
 
   const handleBatch = async (event: SQSEvent, context: ContextWithApiKey): Promise<SQSBatchResponse> => {
     const startedAt = now();
+    // Each body is read once: the group snapshots and the record's processing share the result.
+    const parsedRecords = new Map(event.Records.map((record) => [record, parseRecord(record)]));
     const remainingMs = context.getRemainingTimeInMillis();
     const answerReserveMs = Math.min(MAX_ANSWER_RESERVE_MS, Math.ceil(config.safetyMarginMs * ANSWER_SHARE));
     // Calls end at the settle deadline; half the reserve later the batch answers, so a record whose last call
@@ -87,7 +89,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
       limiter: createKeyedLimiter(config.recordConcurrency),
-      snapshots: createGroupSnapshots(groupIdsOf(event.Records.map((record) => record.body))),
+      snapshots: createGroupSnapshots(groupIdsOf(parsedRecords.values())),
       logger,
       loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
       ...(context.forgetFivetranApiKey ? { forgetApiKey: context.forgetFivetranApiKey } : {}),
@@ -99,10 +101,11 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     });
     const unfinished: string[] = [];
     const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const first = await Promise.race([processRecord(record, deps, scope).then(() => 'done' as const), timeUp]);
+      const parsed = parsedRecords.get(record) ?? parseRecord(record);
+      const first = await Promise.race([processRecord(record, parsed, deps, scope).then(() => 'done' as const), timeUp]);
       if (first === 'time up') {
         unfinished.push(record.messageId);
-        throw new RecordHandedBack('the invocation reached its deadline before the record was done');
+        throw new RecordHandedBack('DEADLINE_REACHED', 'the invocation reached its deadline before the record was done');
       }
     };
     try {

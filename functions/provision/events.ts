@@ -2,10 +2,10 @@ import {
   CONNECTION_PROVISIONED,
   CONNECTION_PROVISIONING_FAILED,
   type ConnectionProvisioningFailedDetail,
-  type FailureCode,
   type FivetranAnswer,
   type OutcomeEvent,
 } from '../../shared/contracts/events';
+import type { FailureCode } from '../../shared/contracts/error-codes';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import { cut, type Redactor } from '../../shared/runtime/redact';
 import type { KnownRequestFields } from '../../shared/contracts/request-parser';

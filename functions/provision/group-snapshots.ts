@@ -1,4 +1,5 @@
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
+import type { ParsedRequest } from '../../shared/contracts/request-parser';
 
 /**
  * One listing of a group's connections, shared by the records of a batch that
@@ -44,14 +45,7 @@ export function createGroupSnapshots(groupIdsOfRecords: readonly string[], minRe
   };
 }
 
-/** The group ids of a batch's bodies, read leniently: an unreadable body simply names no group. */
-export function groupIdsOf(bodies: readonly string[]): string[] {
-  return bodies.flatMap((body) => {
-    try {
-      const groupId = (JSON.parse(body) as { connection?: { group_id?: unknown } })?.connection?.group_id;
-      return typeof groupId === 'string' ? [groupId] : [];
-    } catch {
-      return [];
-    }
-  });
+/** The group ids of a batch's valid requests; an invalid one reaches no group, so it needs no listing. */
+export function groupIdsOf(parsedRecords: Iterable<ParsedRequest>): string[] {
+  return [...parsedRecords].flatMap((parsed) => (parsed.ok ? [parsed.request.connection.group_id] : []));
 }

@@ -5,8 +5,8 @@ import { settleBefore } from '../../shared/aws/aws-calls';
 import { buildCreateBody, secretValuesOf, type GitlabCredentials } from './credentials';
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
-import { ProvisioningError } from '../../shared/runtime/errors';
-import type { FailureCode } from '../../shared/contracts/events';
+import { CodedError, ProvisioningError } from '../../shared/runtime/errors';
+import { isTransientCode, type FailureCode, type TransientCode } from '../../shared/contracts/error-codes';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
@@ -18,7 +18,7 @@ import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
 import type { QueueVisibility } from './queue-visibility';
 import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
 import { createRedactor, type Redactor } from '../../shared/runtime/redact';
-import { parseProvisioningRequest, type KnownRequestFields } from '../../shared/contracts/request-parser';
+import { parseProvisioningRequest, type KnownRequestFields, type ParsedRequest } from '../../shared/contracts/request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
 import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
 
@@ -60,20 +60,32 @@ export interface InvocationScope {
   forgetApiKey?(): void;
 }
 
-/** Thrown to hand a record back to SQS; Powertools turns it into a batch item failure. */
-export class RecordHandedBack extends Error {
+/**
+ * Thrown to hand a record back to SQS; Powertools turns it into a batch item
+ * failure. Its code is the transient fault that sent it back; its message
+ * names only the code, since the record's log already said why, redacted.
+ */
+export class RecordHandedBack extends CodedError<TransientCode> {
   override readonly name = 'RecordHandedBack';
+
+  constructor(code: TransientCode, message = `the record goes back to the queue (${code})`) {
+    super(code, message);
+  }
+}
+
+/** Reads a record's body as a provisioning request: once per record and invocation, before any record is processed. */
+export function parseRecord(record: SQSRecord): ParsedRequest {
+  return parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
 }
 
 /**
- * Provisions one SQS record end to end. Returns when the record is done for
- * good (its outcome event published) and throws RecordHandedBack when SQS
- * must deliver it again.
+ * Provisions one SQS record end to end, given its body as `parseRecord` read
+ * it. Returns when the record is done for good (its outcome event published)
+ * and throws RecordHandedBack when SQS must deliver it again.
  */
-export async function processRecord(record: SQSRecord, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+export async function processRecord(record: SQSRecord, parsed: ParsedRequest, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
   // Every text about this record leaves through it: it learns each secret as the record meets it.
   const redactor = createRedactor();
-  const parsed = parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
   const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId }, redactor);
   if (!parsed.ok) {
@@ -178,13 +190,14 @@ async function settleFailure(
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
     } catch (error) {
       logger.error(HAND_BACK_LOG_MESSAGES.notPublished, { errorCode, error: describeError(error) });
-      throw new RecordHandedBack('failure event not published');
+      throw new RecordHandedBack('EVENT_PUBLISH_FAILED', 'the failure event was not published; the record goes back to the queue');
     }
   };
 
-  if (!fault.retryable) {
-    logger.warn('Provisioning failed', { errorCode: fault.code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
-    await publishFailure(fault.code as FailureCode, fault.message);
+  const code = fault.code;
+  if (!isTransientCode(code)) {
+    logger.warn('Provisioning failed', { errorCode: code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
+    await publishFailure(code, fault.message);
     deps.count?.('RequestsFailed');
     return;
   }
@@ -193,9 +206,9 @@ async function settleFailure(
   if (deliveries >= deps.config.maxReceiveCount) {
     logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
     await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`);
-    throw new RecordHandedBack(fault.code);
+    throw new RecordHandedBack(code);
   }
-  if (fault.code === 'FIVETRAN_ROUTE_NOT_FOUND') {
+  if (code === 'FIVETRAN_ROUTE_NOT_FOUND') {
     // Every record meets the same 404 until an operator fixes the setting: say so loudly, and which value is in use.
     logger.error('Fivetran answered 404 for a route it should know: check FIVETRAN_API_URL; the record goes back to the queue', {
       errorCode: fault.code,
@@ -215,7 +228,7 @@ async function settleFailure(
       logger.warn('Could not change the record visibility', { error: describeError(error) });
     }
   }
-  throw new RecordHandedBack(fault.code);
+  throw new RecordHandedBack(code);
 }
 
 function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { startMoveTask } from '../../shared/aws/sqs-move-task';
 import type { RedriveConfig } from './settings';
-import { RedriveError } from '../../shared/runtime/redrive-errors';
+import { RedriveError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 
 export type ScheduledRedriveResult =

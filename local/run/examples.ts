@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FAILURE_CODES } from '../../shared/contracts/events';
+import { FAILURE_CODES } from '../../shared/contracts/error-codes';
 import type { FaultRule } from '../fivetran-sandbox/types';
 import { fileErrorReason } from './file-error';
 

@@ -4,7 +4,7 @@ import {
   type ListMessageMoveTasksResultEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { RedriveError } from '../runtime/redrive-errors';
+import { RedriveError } from '../runtime/errors';
 
 /** SQS's ceiling for MaxNumberOfMessagesPerSecond. */
 export const MAX_MOVE_RATE = 500;

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../runtime/zod-setup';
+import { BACKFILL_ABORT_CODES, NOT_ENQUEUED_CODES } from './error-codes';
 
 /**
  * The event a backfill run publishes when it ends, on the bus and with the
@@ -10,32 +11,6 @@ export const BACKFILL_COMPLETED = 'Backfill Completed';
 
 export const BACKFILL_MODES = ['missing', 'all'] as const;
 export type BackfillMode = (typeof BACKFILL_MODES)[number];
-
-/** Codes of a run that stopped before its last line. Stable: subscribers branch on them. */
-export const BACKFILL_ABORT_CODES = [
-  'MANIFEST_UNREADABLE',
-  'MANIFEST_CHANGED',
-  'MANIFEST_TOO_LARGE',
-  'API_KEY_UNAVAILABLE',
-  'HANDOFF_FAILED',
-  'TOO_MANY_INVOCATIONS',
-  'INTERNAL_ERROR',
-] as const;
-export type BackfillAbortCode = (typeof BACKFILL_ABORT_CODES)[number];
-
-/** Why a valid line was not put on the queue. */
-export const NOT_ENQUEUED_CODES = [
-  /** The line's group does not exist in Fivetran. */
-  'GROUP_NOT_FOUND',
-  /** The schema is used by a connection of another service: the worker would refuse the request too. */
-  'SCHEMA_TAKEN',
-  /** The group's connections could not be listed (Fivetran down, rate limited, API key refused). */
-  'GROUP_LISTING_FAILED',
-  /** SQS refused the message, or kept failing until the re-sends ran out (the producer's SQS_* codes). */
-  'SQS_REJECTED',
-  'SQS_UNAVAILABLE',
-] as const;
-export type NotEnqueuedCode = (typeof NOT_ENQUEUED_CODES)[number];
 
 export const manifestReferenceSchema = z.object({
   bucket: z.string(),

@@ -1,4 +1,5 @@
 import { requestContextSchema } from './request';
+import { FAILURE_CODES } from './error-codes';
 import * as z from 'zod/mini';
 import '../runtime/zod-setup';
 
@@ -9,20 +10,6 @@ import '../runtime/zod-setup';
 
 export const CONNECTION_PROVISIONED = 'Connection Provisioned';
 export const CONNECTION_PROVISIONING_FAILED = 'Connection Provisioning Failed';
-
-/** Error codes a failure event can carry. Stable: subscribers branch on them. */
-export const FAILURE_CODES = [
-  'INVALID_REQUEST',
-  'CREDENTIALS_NOT_ALLOWED',
-  'CREDENTIALS_NOT_FOUND',
-  'CREDENTIALS_INVALID',
-  'GROUP_NOT_FOUND',
-  'SCHEMA_TAKEN',
-  'PERMISSION_DENIED',
-  'FIVETRAN_REJECTED',
-  'RETRIES_EXHAUSTED',
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
 
 export const setupTestSchema = z.object({
   title: z.string(),

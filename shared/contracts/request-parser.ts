@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { ProvisioningError } from '../runtime/errors';
+import { ProvisioningError, type RequestIssue } from '../runtime/errors';
 import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type ProvisioningRequest, type RequestContext } from './request';
 
 /** SQS accepts bodies up to 1 MiB; a provisioning request is a few KiB. */
@@ -13,9 +13,18 @@ export interface KnownRequestFields {
   context?: RequestContext;
 }
 
+/** The check a refused request failed: the body's size, its JSON, the schema version attribute, or the contract's fields. */
+export type FailedCheck = 'size' | 'json' | 'version' | 'contract';
+
+/**
+ * INVALID_REQUEST with its findings by path (`issues`) and the message
+ * without its lead (`reason`), so no caller reads them back out of the message.
+ */
+export type RequestRefusal = ProvisioningError & { readonly issues: readonly RequestIssue[]; readonly reason: string };
+
 export type ParsedRequest =
   | { ok: true; request: ProvisioningRequest }
-  | { ok: false; error: ProvisioningError; known: KnownRequestFields };
+  | { ok: false; error: RequestRefusal; known: KnownRequestFields; failedCheck: FailedCheck };
 
 const MAX_ISSUES_IN_MESSAGE = 10;
 
@@ -28,27 +37,35 @@ const MAX_ISSUES_IN_MESSAGE = 10;
 export function parseProvisioningRequest(body: string, schemaVersion?: string): ParsedRequest {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_REQUEST_BYTES) {
-    return invalid(`the request is ${bytes} bytes; at most ${MAX_REQUEST_BYTES} are accepted`, { requestId: null });
+    return refusedWhole('size', `the request is ${bytes} bytes; at most ${MAX_REQUEST_BYTES} are accepted`, { requestId: null });
   }
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    return invalid('the message body is not JSON', { requestId: null });
+    return refusedWhole('json', 'the message body is not JSON', { requestId: null });
   }
   if (schemaVersion !== undefined && schemaVersion !== REQUEST_SCHEMA_VERSION) {
-    return invalid(
+    return refusedWhole(
+      'version',
       `request schema version ${JSON.stringify(schemaVersion)} is not supported; this worker reads version ${REQUEST_SCHEMA_VERSION}`,
       readKnownFields(json),
     );
   }
   const parsed = provisioningRequestSchema.safeParse(json);
   if (parsed.success) return { ok: true, request: parsed.data };
-  return invalid(describeIssues(parsed.error.issues, json), readKnownFields(json));
+  const issues = issuesOf(parsed.error.issues, json);
+  return refused('contract', issues, describeIssues(issues), readKnownFields(json));
 }
 
-function invalid(message: string, known: KnownRequestFields): ParsedRequest {
-  return { ok: false, error: new ProvisioningError('INVALID_REQUEST', `Invalid request: ${message}`), known };
+/** A refusal of the body as a whole: one issue at path ''. */
+function refusedWhole(failedCheck: FailedCheck, reason: string, known: KnownRequestFields): ParsedRequest {
+  return refused(failedCheck, [{ path: '', reason }], reason, known);
+}
+
+function refused(failedCheck: FailedCheck, issues: readonly RequestIssue[], reason: string, known: KnownRequestFields): ParsedRequest {
+  const error = new ProvisioningError('INVALID_REQUEST', `Invalid request: ${reason}`, { issues, reason });
+  return { ok: false, error: error as RequestRefusal, known, failedCheck };
 }
 
 /** Names a message repeats as they are: what a field name looks like. */
@@ -65,18 +82,21 @@ export function shownFieldName(key: string): string {
   return FIELD_NAME.test(key) ? key : `<unknown field name of ${key.length} characters>`;
 }
 
-/** "connection.sync_frequency: must be one of …; connection.config.foo: unknown field" */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
-  const described = issues.flatMap((issue) => {
+/** zod's findings as issues by path; an unknown field is one issue per field, its name shown only if it looks like one. */
+function issuesOf(issues: readonly z.core.$ZodIssue[], input: unknown): RequestIssue[] {
+  return issues.flatMap((issue) => {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${[...base, shownFieldName(key)].join('.')}: unknown field`);
+      return issue.keys.map((key) => ({ path: [...base, shownFieldName(key)].join('.'), reason: 'unknown field' }));
     }
-    const where = base.length > 0 ? base.join('.') : 'body';
     const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
-    const message = missing ? 'is required' : issue.message;
-    return [`${where}: ${message}`];
+    return [{ path: base.join('.'), reason: missing ? 'is required' : issue.message }];
   });
+}
+
+/** "connection.sync_frequency: must be one of …; connection.config.foo: unknown field" */
+function describeIssues(issues: readonly RequestIssue[]): string {
+  const described = issues.map((issue) => `${issue.path === '' ? 'body' : issue.path}: ${issue.reason}`);
   const shown = described.slice(0, MAX_ISSUES_IN_MESSAGE);
   const more = described.length - shown.length;
   return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');

@@ -90,16 +90,14 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       if (error instanceof FivetranFault) throw error;
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       const detail = timedOut ? `no answer within ${callOptions.timeoutMs} ms` : describeNetworkError(error);
-      throw new FivetranFault('no-answer', `${method} ${pathWithoutQuery(path)}: ${detail}`, undefined, undefined, undefined, undefined, {
-        cause: error,
-      });
+      throw new FivetranFault('FIVETRAN_NO_ANSWER', `${method} ${pathWithoutQuery(path)}: ${detail}`, { cause: error });
     }
     if (response.status >= 300 && response.status < 400) {
       // Never followed, and its Location never repeated: it may point anywhere.
       throw new FivetranFault(
-        'redirect',
+        'FIVETRAN_REDIRECT',
         `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}, a redirect; redirects are never followed, so check FIVETRAN_API_URL`,
-        response.status,
+        { status: response.status },
       );
     }
     const json = safeJson(text);
@@ -108,21 +106,20 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       const code = answer.success ? answer.data.code : undefined;
       // Whole: it is redacted, and only then cut, where it leaves the function.
       const message = answer.success ? answer.data.message : undefined;
-      throw new FivetranFault(
-        'http',
-        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`,
-        response.status,
-        code,
-        message,
-        parseRetryAfter(response.headers.get('retry-after'), now()),
-      );
+      const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), now());
+      throw new FivetranFault('FIVETRAN_HTTP_ERROR', `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`, {
+        status: response.status,
+        ...(code === undefined ? {} : { fivetranCode: code }),
+        ...(message === undefined ? {} : { fivetranMessage: message }),
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
     }
     const parsed = answerSchema.safeParse(json);
     if (!parsed.success) {
       throw new FivetranFault(
-        'bad-answer',
+        'FIVETRAN_BAD_ANSWER',
         `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status} with an unexpected body`,
-        response.status,
+        { status: response.status },
       );
     }
     return parsed.data;
@@ -146,7 +143,9 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       const answer = await call('POST', path, connectCardAnswerSchema, callOptions, { connect_card_config: config });
       // A card for another connection would hand the end user someone else's connection.
       if (answer.data.connector_id !== connectionId) {
-        throw new FivetranFault('bad-answer', `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`, 200);
+        throw new FivetranFault('FIVETRAN_BAD_ANSWER', `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`, {
+          status: 200,
+        });
       }
       return answer.data.connect_card.uri;
     },
@@ -164,7 +163,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       cursor = answer.data.next_cursor ?? undefined;
       if (!cursor) return found;
     }
-    throw new FivetranFault('bad-answer', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages`);
+    throw new FivetranFault('FIVETRAN_BAD_ANSWER', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages`);
   }
 }
 
@@ -175,7 +174,9 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
  */
 async function readCapped(response: Response, call: string): Promise<string> {
   const tooLarge = () =>
-    new FivetranFault('bad-answer', `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`, response.status);
+    new FivetranFault('FIVETRAN_BAD_ANSWER', `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`, {
+      status: response.status,
+    });
   const declared = Number(response.headers.get('content-length'));
   if (declared > MAX_ANSWER_BYTES) {
     await response.body?.cancel().catch(() => undefined);
@@ -210,7 +211,7 @@ function safeJson(text: string): unknown {
 function pageOptions(callOptions: CallOptions, path: string): CallOptions {
   if (callOptions.deadline === undefined) return callOptions;
   const remaining = Math.floor(callOptions.deadline.remainingMs());
-  if (remaining <= 0) throw new FivetranFault('no-answer', `GET ${path}: no time left in this invocation for the next page`);
+  if (remaining <= 0) throw new FivetranFault('FIVETRAN_NO_ANSWER', `GET ${path}: no time left in this invocation for the next page`);
   return { timeoutMs: Math.min(callOptions.timeoutMs, remaining) };
 }
 

@@ -29,7 +29,7 @@ export function classifyFivetranFault(error: unknown, operation: FivetranOperati
         };
   const withAnswer = { cause: error, ...(fivetran ? { fivetran } : {}) };
   const status = error.status ?? 0;
-  if (error.kind !== 'http' || status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) {
+  if (error.code !== 'FIVETRAN_HTTP_ERROR' || status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) {
     return new ProvisioningError('FIVETRAN_UNAVAILABLE', `${error.message}; will retry`, withAnswer);
   }
   switch (status) {
@@ -108,10 +108,10 @@ function describe(operation: FivetranOperation): string {
 /** A create whose fate is unknown: Fivetran may have applied it, so look before creating again. */
 export function isAmbiguousCreateFault(error: unknown): boolean {
   if (!(error instanceof FivetranFault)) return false;
-  return error.kind !== 'http' || (error.status !== undefined && error.status >= 500);
+  return error.code !== 'FIVETRAN_HTTP_ERROR' || (error.status !== undefined && error.status >= 500);
 }
 
 /** A create Fivetran refused in a way that may mean "that schema exists already". */
 export function isRefusalWorthALookup(error: unknown): boolean {
-  return error instanceof FivetranFault && error.kind === 'http' && (error.status === 400 || error.status === 409);
+  return error instanceof FivetranFault && error.code === 'FIVETRAN_HTTP_ERROR' && (error.status === 400 || error.status === 409);
 }

@@ -1,29 +1,40 @@
+import type { FivetranFaultCode } from '../contracts/error-codes';
+import { CodedError } from '../runtime/errors';
+
+export interface FivetranFaultDetails {
+  /** The HTTP status, when Fivetran answered. */
+  status?: number;
+  /** The `code` of Fivetran's error body (`NotFound_Group`, …). */
+  fivetranCode?: string;
+  /** The `message` of Fivetran's error body: whole, so it is redacted before it is cut where it leaves the function. */
+  fivetranMessage?: string;
+  /** A 429's Retry-After, in seconds. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
 /**
  * What went wrong on one call to Fivetran, as facts: whether an answer came
- * back and what it said. Whether to retry, look up or give up is decided by
- * the caller, which knows what the call was for.
+ * back and what it said (the code: FIVETRAN_NO_ANSWER, FIVETRAN_HTTP_ERROR,
+ * FIVETRAN_BAD_ANSWER, FIVETRAN_REDIRECT). Whether to retry, look up or give
+ * up is decided by the caller, which knows what the call was for
+ * (fault-classification.ts), so `retryable` is false here: the classified
+ * ProvisioningError carries the verdict.
+ *
+ * @example new FivetranFault('FIVETRAN_HTTP_ERROR', 'POST /v1/connections: Fivetran answered 409', { status: 409 })
  */
-export type FivetranFaultKind =
-  /** No answer: the connection failed, was reset, or timed out. The request may or may not have been applied. */
-  | 'no-answer'
-  /** Fivetran answered with a status outside 2xx. */
-  | 'http'
-  /** A 2xx answer whose body is not what the API promises, or any answer too large to read. */
-  | 'bad-answer'
-  /** A 3xx: never followed, since it would send the request (and its credentials) elsewhere. Worth another try, not a refusal. */
-  | 'redirect';
-
-export class FivetranFault extends Error {
+export class FivetranFault extends CodedError<FivetranFaultCode> {
   override readonly name = 'FivetranFault';
-  constructor(
-    readonly kind: FivetranFaultKind,
-    message: string,
-    readonly status?: number,
-    readonly fivetranCode?: string,
-    readonly fivetranMessage?: string,
-    readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly status?: number;
+  readonly fivetranCode?: string;
+  readonly fivetranMessage?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: FivetranFaultCode, message: string, details: FivetranFaultDetails = {}) {
+    super(code, message, details);
+    if (details.status !== undefined) this.status = details.status;
+    if (details.fivetranCode !== undefined) this.fivetranCode = details.fivetranCode;
+    if (details.fivetranMessage !== undefined) this.fivetranMessage = details.fivetranMessage;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
   }
 }

@@ -5,4 +5,5 @@
 export { enqueue, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './enqueue';
 export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './batch-packing';
 export { validateRequest, type RequestValidation } from './validate-request';
-export { REFUSAL_CODES, type EnqueueOptions, type EnqueueProgress, type EnqueueResult, type RefusalCode } from './types';
+export type { EnqueueOptions, EnqueueProgress, EnqueueResult } from './types';
+export { REFUSAL_CODES, type RefusalCode } from '../contracts/error-codes';

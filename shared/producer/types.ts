@@ -1,15 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { BackoffOptions } from '../runtime/retry';
-
-/**
- * Why a request was not put on the queue. Stable: callers branch on it.
- * - INVALID_REQUEST: the worker would refuse it too, so it is never sent.
- * - SQS_REJECTED: SQS refused the entry for good (a sender fault such as a bad character).
- * - SQS_UNAVAILABLE: SQS kept failing with a retryable error until the re-sends ran out.
- * - CLIENT_NOT_CONFIGURED: the SQS client has no region or no credentials; nothing was sent, and re-sending would not help.
- */
-export const REFUSAL_CODES = ['INVALID_REQUEST', 'SQS_REJECTED', 'SQS_UNAVAILABLE', 'CLIENT_NOT_CONFIGURED'] as const;
-export type RefusalCode = (typeof REFUSAL_CODES)[number];
+import type { RefusalCode } from '../contracts/error-codes';
 
 export type EnqueueResult =
   | {

@@ -23,7 +23,7 @@ export function validateRequest(request: unknown): RequestValidation {
   if (body === undefined) return { ok: false, requestId: null, reason: 'the request is not a JSON value' };
   const parsed = parseProvisioningRequest(body);
   if (parsed.ok) return { ok: true, requestId: parsed.request.requestId, body };
-  return { ok: false, requestId: parsed.known.requestId, reason: parsed.error.message.replace(/^Invalid request: /, '') };
+  return { ok: false, requestId: parsed.known.requestId, reason: parsed.error.reason };
 }
 
 /** The request's requestId when it can be read without running its code; null otherwise. */

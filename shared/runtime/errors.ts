@@ -1,31 +1,36 @@
-import type { FailureCode, FivetranAnswer } from '../contracts/events';
+import type { FivetranAnswer } from '../contracts/events';
+import {
+  isTransientCode,
+  type ConfigurationCode,
+  type ErrorCode,
+  type FailureCode,
+  type RedriveErrorCode,
+  type TransientCode,
+} from '../contracts/error-codes';
 
 /**
- * Codes of faults that are worth another try: the record goes back to the
- * queue (and finally to the dead-letter queue) instead of being acknowledged.
- * They never appear in a failure event on their own; on the last delivery the
- * event says `RETRIES_EXHAUSTED` and its message names the last of them.
+ * The base of every error the functions raise on purpose: a stable machine
+ * code (shared/contracts/error-codes.ts) and a message a person can act on.
+ * The code, not the message, decides what happens next; no caller reads
+ * structure back out of a message.
  */
-export const TRANSIENT_CODES = [
-  'FIVETRAN_UNAVAILABLE',
-  'FIVETRAN_RATE_LIMITED',
-  'FIVETRAN_AUTH_FAILED',
-  /** A 404 naming no resource: a wrong FIVETRAN_API_URL or an outage, never the request's fault. */
-  'FIVETRAN_ROUTE_NOT_FOUND',
-  'API_KEY_UNAVAILABLE',
-  'SECRETS_UNAVAILABLE',
-  'EVENT_PUBLISH_FAILED',
-  /** A fault nobody foresaw: kept, not dropped, so it reaches the dead-letter queue. */
-  'INTERNAL_ERROR',
-] as const;
-export type TransientCode = (typeof TRANSIENT_CODES)[number];
+export abstract class CodedError<C extends ErrorCode = ErrorCode> extends Error {
+  abstract override readonly name: string;
+  readonly code: C;
+  /** Whether another try may succeed: decided by the code alone (isTransientCode). */
+  readonly retryable: boolean;
 
-export type ErrorCode = FailureCode | TransientCode;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = isTransientCode(code);
+  }
+}
 
-const TRANSIENT = new Set<string>(TRANSIENT_CODES);
-
-export function isTransientCode(code: ErrorCode): code is TransientCode {
-  return TRANSIENT.has(code);
+/** One thing wrong with a request: where (dot path, '' for the whole body) and why, in words that are safe to publish. */
+export interface RequestIssue {
+  path: string;
+  reason: string;
 }
 
 export interface ProvisioningErrorOptions {
@@ -40,27 +45,30 @@ export interface ProvisioningErrorOptions {
    * redactor removes them too. Never part of the message, never serialized.
    */
   secretValues?: readonly string[];
+  /** INVALID_REQUEST: every finding of the request parser, by path (the message shows the first few). */
+  issues?: readonly RequestIssue[];
+  /** INVALID_REQUEST: what is wrong, without the message's "Invalid request: " lead. */
+  reason?: string;
 }
 
 /**
- * A fault with a stable machine code. The code, not the message, decides
- * whether a record is retried. Messages must be safe to publish: they say what
- * to fix and never carry a secret value.
+ * A fault of provisioning one request. Messages must be safe to publish: they
+ * say what to fix and never carry a secret value.
  */
-export class ProvisioningError extends Error {
+export class ProvisioningError extends CodedError<FailureCode | TransientCode> {
   override readonly name = 'ProvisioningError';
-  readonly code: ErrorCode;
-  readonly retryable: boolean;
   readonly fivetran?: FivetranAnswer;
   readonly retryAfterSeconds?: number;
+  readonly issues?: readonly RequestIssue[];
+  readonly reason?: string;
   readonly #secretValues: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options: ProvisioningErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retryable = isTransientCode(code);
+  constructor(code: FailureCode | TransientCode, message: string, options: ProvisioningErrorOptions = {}) {
+    super(code, message, options);
     if (options.fivetran !== undefined) this.fivetran = options.fivetran;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.issues !== undefined) this.issues = options.issues;
+    if (options.reason !== undefined) this.reason = options.reason;
     this.#secretValues = options.secretValues ?? [];
   }
 
@@ -71,6 +79,15 @@ export class ProvisioningError extends Error {
 }
 
 /** Raised at cold start when an environment variable is missing or malformed. */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends CodedError<ConfigurationCode> {
   override readonly name = 'ConfigurationError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIGURATION_INVALID', message, options);
+  }
+}
+
+/** A redrive fault with a stable code and a message that says what to do. */
+export class RedriveError extends CodedError<RedriveErrorCode> {
+  override readonly name = 'RedriveError';
 }

@@ -52,7 +52,7 @@ describe('listing a group\'s connections', () => {
   });
 
   it('throws the fault Fivetran answered, as the worker\'s client does', async () => {
-    await expect(listGroupSchemas('ghost', options())).rejects.toMatchObject({ name: 'FivetranFault', kind: 'http', status: 404 });
+    await expect(listGroupSchemas('ghost', options())).rejects.toMatchObject({ name: 'FivetranFault', code: 'FIVETRAN_HTTP_ERROR', status: 404 });
     await expect(listGroupSchemas('ghost', options())).rejects.toBeInstanceOf(FivetranFault);
   });
 });

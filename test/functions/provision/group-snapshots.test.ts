@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import { createGroupSnapshots, groupIdsOf } from '../../../functions/provision/group-snapshots';
+import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
+import { patRequest } from '../../support/fixtures';
 
 const connection = (group_id: string, schema: string, service = 'gitlab'): FivetranConnection => ({
   id: `${group_id}-${schema}`,
@@ -43,7 +45,12 @@ describe('group snapshots', () => {
     await expect(snapshots.find('a', 'one', list)).resolves.toHaveLength(1);
   });
 
-  it('reads group ids leniently from raw bodies', () => {
-    expect(groupIdsOf(['{"connection":{"group_id":"a"}}', 'not json', '{"connection":{"group_id":7}}', 'null'])).toEqual(['a']);
+  it('takes the group ids of the valid requests only: an invalid one reaches no group', () => {
+    // given a batch read once: one valid request, a body that is not JSON, and one whose group_id is not a string
+    const bodies = [JSON.stringify(patRequest({ groupId: 'a' })), 'not json', '{"connection":{"group_id":7}}'];
+    // when the group ids are taken from the parse results
+    const groupIds = groupIdsOf(bodies.map((body) => parseProvisioningRequest(body)));
+    // then only the valid request names a group
+    expect(groupIds).toEqual(['a']);
   });
 });

@@ -1,4 +1,4 @@
-import type { FailureCode } from '../../../shared/contracts/events';
+import type { FailureCode } from '../../../shared/contracts/error-codes';
 
 /**
  * Malformed provisioning requests, each with the error code it must get and

@@ -1,5 +1,5 @@
 import { seededRandom, type SeededRandom } from '../../../local/fivetran-sandbox/prng';
-import type { FailureCode } from '../../../shared/contracts/events';
+import type { FailureCode } from '../../../shared/contracts/error-codes';
 import { CREDENTIALS_PREFIX, REGION, type SentMessage } from './pipeline';
 import type { Markers } from './markers';
 

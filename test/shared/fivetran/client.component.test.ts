@@ -76,6 +76,6 @@ describe('Fivetran client', () => {
 
     await expect(
       client.createConnectCard('placid_anchor', { redirect_uri: 'https://portal.example.com/done' }, { timeoutMs: 2_000 }),
-    ).rejects.toMatchObject({ name: 'FivetranFault', kind: 'bad-answer' });
+    ).rejects.toMatchObject({ name: 'FivetranFault', code: 'FIVETRAN_BAD_ANSWER' });
   });
 });
