@@ -1,4 +1,3 @@
-import { clearCache } from '@middy/util';
 import { inFlightCountingFetch } from '../test/support/in-flight-fetch';
 import { benchHandler } from './support/invoke';
 import { BENCH_CREDENTIALS, benchRequest, startLocalServices } from './support/local-services';
@@ -57,7 +56,6 @@ export async function batchConcurrency(): Promise<BenchmarkResult> {
       ],
     };
   } finally {
-    clearCache();
     await services.close();
   }
 }

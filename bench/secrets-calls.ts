@@ -1,4 +1,3 @@
-import { clearCache } from '@middy/util';
 import { benchHandler } from './support/invoke';
 import { BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';
@@ -61,7 +60,6 @@ export async function secretsCalls(): Promise<BenchmarkResult> {
       ],
     };
   } finally {
-    clearCache();
     await services.close();
   }
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
 import { loadConfig } from '../../shared/runtime/settings';
@@ -98,7 +97,6 @@ export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: 
   return {
     async stop() {
       await poller.stop();
-      clearCache();
     },
   };
 }

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { BackfillConfig } from './settings';
@@ -16,11 +17,14 @@ import { createGroupLister } from './group-listing';
 import { parseManifest } from './manifest-lines';
 import { readManifest } from './manifest-source';
 import type { GroupListing } from './reconcile-plan';
-import { readApiKey } from './read-api-key';
 import { createS3Client } from './s3-client';
 import { createEventPublisher } from '../../shared/aws/event-publisher';
 import { enqueue } from '../../shared/producer';
-import { deadlineAt, DEFAULT_BACKOFF } from '../../shared/runtime/retry';
+import { deadlineAt, DEFAULT_BACKOFF, type Deadline } from '../../shared/runtime/retry';
+import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
+import { parseApiKeySecret } from '../../shared/fivetran/api-key';
+import type { FivetranApiKey } from '../../shared/fivetran/client';
+import { ProvisioningError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 
@@ -56,7 +60,8 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
   const s3 = createS3Client();
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});
-  const secretsManager = new SecretsManagerClient({});
+  // TTL 0: the key is read once per invocation that lists groups, so a rotated key is picked up by the next one.
+  const secrets = overrides.secrets ?? createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: 0, now });
   const publisher = createEventPublisher({
     client: new EventBridgeClient({}),
     eventBusName: config.eventBusName,
@@ -95,15 +100,16 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
             });
       logger.info(cursor.invocations === 1 ? 'Backfill started' : 'Backfill continued', { nextLine: cursor.nextLine, mode: cursor.mode, manifest: cursor.manifest });
 
+      const listingDeadline = deadlineAt(endsAt - LISTING_RESERVE_MS, now);
       const listGroup =
         cursor.mode === 'missing'
           ? createGroupLister({
               baseUrl: config.fivetranApiUrl,
-              apiKey: await readApiKey(secretsManager, config.fivetranApiSecretId),
+              apiKey: await readApiKey(secrets, config.fivetranApiSecretId, listingDeadline),
               timeoutMs: config.fivetranRequestTimeoutMs,
               maxAttempts: config.maxListingAttempts,
               backoff: overrides.backoff ?? DEFAULT_BACKOFF,
-              deadline: deadlineAt(endsAt - LISTING_RESERVE_MS, now),
+              deadline: listingDeadline,
               sleep,
               random,
               now,
@@ -177,4 +183,23 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
   };
 
   return middy<unknown, BackfillInvocationResult>(handleInvocation).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/**
+ * The worker's Fivetran API key secret (`{"apiKey","apiSecret"}`), for a run
+ * that lists groups. Any fault stops the run (API_KEY_UNAVAILABLE): without
+ * the key no group can be listed, and reporting every line as failed would
+ * bury the one cause.
+ */
+async function readApiKey(secrets: SecretCache, secretId: string, deadline: Deadline): Promise<FivetranApiKey> {
+  try {
+    return await secrets.read(secretId, (secretString) => parseApiKeySecret(secretId, secretString), { deadline });
+  } catch (error) {
+    // The worker's message says records are retried; a backfill is not, so it gets its own words.
+    const message =
+      error instanceof ProvisioningError
+        ? `The Fivetran API key secret ${secretId} must hold JSON {"apiKey": "...", "apiSecret": "..."}`
+        : `Could not read the Fivetran API key secret ${secretId} (${error instanceof Error ? error.name : 'UnknownError'})`;
+    throw new BackfillError('API_KEY_UNAVAILABLE', message, { cause: error });
+  }
 }

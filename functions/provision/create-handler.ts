@@ -6,7 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
@@ -16,11 +16,13 @@ import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
 import { createRateGate } from './rate-gate';
 import { createKeyedLimiter } from './keyed-limiter';
-import { fivetranApiKey, type ContextWithApiKey } from './fivetran-api-key';
 import { createQueueVisibility } from './queue-visibility';
 import { parseRecord, processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from './process-record';
 import { createSqsClient } from '../../shared/aws/sqs-client';
-import { deadlineAt } from '../../shared/runtime/retry';
+import { deadlineAt, type Deadline } from '../../shared/runtime/retry';
+import { createSecretCache } from '../../shared/runtime/secret-cache';
+import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { ProvisioningError } from '../../shared/runtime/errors';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 
 export type ProvisionHandlerOverrides = HandlerOverrides;
@@ -44,10 +46,24 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
   const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
 
+  // The API key and the credentials share one cache, made here: per container, nothing kept at module level.
+  const secrets =
+    overrides.secrets ??
+    createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: config.secretsCacheTtlSeconds * 1000, now });
+  const apiKeySecretId = config.fivetranApiSecretId;
+  // Awaited only by records that reach Fivetran: a failed read is a per-record transient fault, and invalid records are still settled.
+  const loadApiKey = async (deadline: Deadline): Promise<FivetranApiKey> => {
+    try {
+      return await secrets.read(apiKeySecretId, (secretString) => parseApiKeySecret(apiKeySecretId, secretString), { deadline });
+    } catch (error) {
+      throw error instanceof ProvisioningError ? error : apiKeyUnavailable(apiKeySecretId, error);
+    }
+  };
+
   let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
   const deps: RecordProcessorDeps = {
     config,
-    credentials: createCredentialsStore(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), config.secretsCacheTtlSeconds * 1000, now),
+    credentials: createCredentialsStore(secrets),
     publisher: createEventPublisher({
       client: new EventBridgeClient(AWS_CLIENT_TIMEOUTS),
       eventBusName: config.eventBusName,
@@ -74,7 +90,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
   };
 
-  const handleBatch = async (event: SQSEvent, context: ContextWithApiKey): Promise<SQSBatchResponse> => {
+  const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const startedAt = now();
     // Each body is read once: the group snapshots and the record's processing share the result.
     const parsedRecords = new Map(event.Records.map((record) => [record, parseRecord(record)]));
@@ -84,15 +100,17 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     // was just abandoned still logs why and hands itself back within this invocation.
     const settleWithinMs = Math.max(0, remainingMs - answerReserveMs);
     const answerWithinMs = Math.max(0, remainingMs - Math.floor(answerReserveMs / 2));
+    const deadline = deadlineAt(startedAt + remainingMs - config.safetyMarginMs, now);
     const scope: InvocationScope = {
-      deadline: deadlineAt(startedAt + remainingMs - config.safetyMarginMs, now),
+      deadline,
       settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
       limiter: createKeyedLimiter(config.recordConcurrency),
       snapshots: createGroupSnapshots(groupIdsOf(parsedRecords.values())),
       logger,
-      loadApiKey: context.loadFivetranApiKey ?? (() => Promise.reject(new Error('API key loader missing'))),
-      ...(context.forgetFivetranApiKey ? { forgetApiKey: context.forgetFivetranApiKey } : {}),
+      loadApiKey: () => loadApiKey(deadline),
+      // A key Fivetran refuses is probably being rotated: read it again at the next read, not after the TTL.
+      forgetApiKey: () => secrets.forget(apiKeySecretId),
     };
     // Whatever hangs, the batch answers in time: records not done by then go back to the queue, the rest are acknowledged.
     let timer: NodeJS.Timeout | undefined;
@@ -121,15 +139,5 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     }
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, ContextWithApiKey>(handleBatch)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(
-      fivetranApiKey({
-        secretId: config.fivetranApiSecretId,
-        cacheTtlMs: config.secretsCacheTtlSeconds * 1000,
-        now,
-        awsClientOptions: AWS_CLIENT_TIMEOUTS,
-      }),
-    );
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>(handleBatch).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
 }

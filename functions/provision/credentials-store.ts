@@ -1,9 +1,8 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { isTimeUp, untilDeadline } from '../../shared/aws/aws-calls';
+import { isTimeUp } from '../../shared/aws/aws-calls';
 import { parseCredentialsSecret, type GitlabCredentials } from './credentials';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
-import { createTtlCache } from '../../shared/runtime/ttl-cache';
+import type { SecretCache } from '../../shared/runtime/secret-cache';
 
 /** Secrets Manager answers that mean the reference itself is wrong: fixing the request is the way out. */
 const REFERENCE_FAULTS = new Set(['ResourceNotFoundException', 'InvalidParameterException', 'InvalidRequestException']);
@@ -11,32 +10,23 @@ const REFERENCE_FAULTS = new Set(['ResourceNotFoundException', 'InvalidParameter
 export interface CredentialsStore {
   /** The credentials; a read Secrets Manager has not answered by `deadline` is abandoned (SECRETS_UNAVAILABLE). */
   get(secretId: string, options?: { deadline?: Deadline }): Promise<GitlabCredentials>;
-  clear(): void;
 }
 
 /**
- * Reads GitLab credentials secrets, one Secrets Manager call per secret per
- * cache period however many records name it.
+ * Reads GitLab credentials secrets through the function's secret cache: one
+ * Secrets Manager call per secret per cache period however many records name it.
  */
-export function createCredentialsStore(
-  client: SecretsManagerClient,
-  ttlMs: number,
-  now: () => number = Date.now,
-): CredentialsStore {
-  const cache = createTtlCache<GitlabCredentials>(ttlMs, now);
-  const load = async (secretId: string, deadline: Deadline | undefined): Promise<GitlabCredentials> => {
-    let secretString: string | undefined;
-    try {
-      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }), untilDeadline(deadline));
-      secretString = answer.SecretString;
-    } catch (error) {
-      throw secretsManagerFault(error, `credentials secret ${secretId}`);
-    }
-    return parseCredentialsSecret(secretId, secretString);
-  };
+export function createCredentialsStore(secrets: SecretCache): CredentialsStore {
   return {
-    get: (secretId, options) => cache.get(secretId, () => load(secretId, options?.deadline)),
-    clear: () => cache.clear(),
+    async get(secretId, options = {}) {
+      try {
+        return await secrets.read(secretId, (secretString) => parseCredentialsSecret(secretId, secretString), options);
+      } catch (error) {
+        // A secret that was read but is not valid credentials is already coded (CREDENTIALS_INVALID).
+        if (error instanceof ProvisioningError) throw error;
+        throw secretsManagerFault(error, `credentials secret ${secretId}`);
+      }
+    },
   };
 }
 

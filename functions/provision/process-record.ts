@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
-import { settleBefore } from '../../shared/aws/aws-calls';
 import { buildCreateBody, secretValuesOf, type GitlabCredentials } from './credentials';
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
@@ -55,8 +54,9 @@ export interface InvocationScope {
   /** Group listings shared by the batch's records. */
   snapshots?: GroupSnapshots;
   logger: Logger;
+  /** The Fivetran API key, through the function's secret cache, waited for no longer than `deadline` (API_KEY_UNAVAILABLE). */
   loadApiKey(): Promise<FivetranApiKey>;
-  /** Drops the cached API key after Fivetran refused it. */
+  /** Drops the cached API key after Fivetran refused it, so the next read calls Secrets Manager. */
   forgetApiKey?(): void;
 }
 
@@ -106,7 +106,7 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
         redactor.add(...secretValuesOf(credentials));
       }
       const body = buildCreateBody(request.connection, credentials, reference);
-      const apiKey = await loadApiKey(scope);
+      const apiKey = await scope.loadApiKey();
       const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
       redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
       const result = await provisionConnection(body, {
@@ -147,21 +147,6 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
       if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
       await settleFailure(record, fault, known, attempts, redactor, deps, scope, logger);
     }
-  });
-}
-
-/**
- * The Fivetran API key, waited for no longer than the deadline: its read
- * happens in a middleware, out of reach of an abort signal. A read that did
- * not answer in time is forgotten, so the next invocation reads afresh.
- */
-async function loadApiKey(scope: InvocationScope): Promise<FivetranApiKey> {
-  return settleBefore(scope.loadApiKey(), scope.deadline, () => {
-    scope.forgetApiKey?.();
-    return new ProvisioningError(
-      'API_KEY_UNAVAILABLE',
-      'Secrets Manager did not answer the read of the Fivetran API key before the invocation had to end; will retry',
-    );
   });
 }
 

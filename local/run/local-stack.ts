@@ -283,7 +283,7 @@ async function startSandbox(
     const value = secrets[apiKeySecretId];
     if (value === undefined) throw new SecretsFileError(`The secrets file has no "${apiKeySecretId}" entry for the Fivetran API key`);
     try {
-      apiKey = parseApiKeySecret(apiKeySecretId, JSON.parse(value));
+      apiKey = parseApiKeySecret(apiKeySecretId, value);
     } catch {
       throw new SecretsFileError(`The "${apiKeySecretId}" secret must be {"apiKey": "...", "apiSecret": "..."}`);
     }

@@ -1,4 +1,3 @@
-import { clearCache } from '@middy/util';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startPoller, type BatchReport, type SqsBatchHandler } from '../sqs-poller';
 import type { StackMessage, WorkerMessage, WorkerStartOptions } from './worker-messages';
@@ -62,11 +61,10 @@ const poller = startPoller({
 });
 
 let stopping: Promise<void> | undefined;
-/** Finishes the batch in progress, leaves middy's module-level cache empty, and exits. */
+/** Finishes the batch in progress and exits. */
 const stop = () =>
   (stopping ??= (async () => {
     await poller.stop();
-    clearCache();
     sqs.destroy();
     await Promise.all(pending);
     process.exit(0);

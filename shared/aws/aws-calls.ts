@@ -42,11 +42,11 @@ export function isTimeUp(error: unknown): boolean {
 }
 
 /**
- * Waits for `work`, but no longer than `deadline`: for calls that take no
- * abort signal (a read made inside a middleware). The work itself goes on;
- * only the wait ends.
+ * Waits for `work`, but no longer than `deadline`: for work this caller did
+ * not start and so cannot abort (a secret read another record started, under
+ * its own deadline). The work itself goes on; only the wait ends.
  *
- * @example await settleBefore(loadApiKey(), deadline, () => new Error('no answer in time'))
+ * @example await settleBefore(sharedRead, deadline, () => new DeadlineReached('no answer in time'))
  */
 export async function settleBefore<T>(work: Promise<T>, deadline: Deadline, timedOut: () => Error): Promise<T> {
   const remaining = Math.floor(deadline.remainingMs());

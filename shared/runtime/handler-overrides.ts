@@ -1,10 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BackoffOptions } from './retry';
+import type { SecretCache } from './secret-cache';
 
 /**
  * What tests and benchmarks may swap in a function's handler: time, chance,
- * where logs go and the HTTP client. The deployed functions and the local run
- * pass none of them.
+ * where logs go, the HTTP client and the secret cache. The deployed functions
+ * and the local run pass none of them.
  */
 export interface HandlerOverrides {
   now?: () => number;
@@ -13,4 +14,6 @@ export interface HandlerOverrides {
   backoff?: BackoffOptions;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** A secret cache the caller holds, to empty it between cases; by default the handler makes its own. */
+  secrets?: SecretCache;
 }

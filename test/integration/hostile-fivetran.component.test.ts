@@ -1,5 +1,4 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import { seededRandom } from '../../local/fivetran-sandbox/prng';
@@ -37,7 +36,6 @@ let fivetran: Interposer;
 let elsewhere: Interposer;
 
 beforeAll(async () => {
-  clearCache();
   pipeline = await startPipeline({
     groups: [GROUP],
     apiKey,

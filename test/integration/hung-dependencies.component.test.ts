@@ -1,5 +1,4 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../reliability/support/pipeline';
@@ -58,7 +57,6 @@ const logEntries = (pipeline: Pipeline) =>
 describe('dependencies that hang or lie, before the last delivery', () => {
   let pipeline: Pipeline;
   beforeAll(async () => {
-    clearCache();
     pipeline = await startPipeline(settings(3));
   });
   afterAll(async () => {
@@ -88,7 +86,7 @@ describe('dependencies that hang or lie, before the last delivery', () => {
 
   it('answers the batch when the API key read hangs, still settles an invalid record, and reads the key afresh next time', async () => {
     // given no API key cached, and its next read held open
-    clearCache();
+    pipeline.forgetSecrets();
     pipeline.aws.hangNext('GetSecretValue', 1, (input) => input.SecretId === API_KEY_SECRET_ID);
     const [waiting, invalid] = await pipeline.send([{ body: request('team-ok') }, { body: '{"requestId": "not-a-request"}' }]);
     // when the handler gets the batch
@@ -148,7 +146,6 @@ describe('dependencies that hang or lie, before the last delivery', () => {
 describe('dependencies that hang, on the last delivery', () => {
   let pipeline: Pipeline;
   beforeAll(async () => {
-    clearCache();
     pipeline = await startPipeline(settings(1));
   });
   afterAll(async () => {
@@ -171,8 +168,8 @@ describe('dependencies that hang, on the last delivery', () => {
   });
 
   it('answers a batch in which everything outside hangs: Secrets Manager, Fivetran, EventBridge and SQS', async () => {
-    // given every dependency holding its calls open
-    clearCache();
+    // given every dependency holding its calls open, and no secret cached
+    pipeline.forgetSecrets();
     pipeline.aws.hangNext('GetSecretValue', 10);
     pipeline.aws.hangNext('PutEvents', 10);
     pipeline.interposers!.fivetran.use(() => 'hang');

@@ -1,5 +1,4 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
@@ -75,7 +74,6 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
-  clearCache();
   sqs?.destroy();
   await Promise.all([fauxqs?.stop(), aws?.close(), sandbox?.close()]);
 });

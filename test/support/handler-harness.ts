@@ -1,7 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
@@ -156,7 +155,6 @@ export async function startHarness(options: HarnessOptions = {}) {
     },
     async close() {
       for (const spy of writeSpies) spy.mockRestore();
-      clearCache();
       secretsManager.restore();
       eventBridge.restore();
       sqs.restore();

@@ -3,10 +3,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialsStore } from '../../../functions/provision/credentials-store';
 import { ProvisioningError } from '../../../shared/runtime/errors';
+import { createSecretCache } from '../../../shared/runtime/secret-cache';
 import { FAKE_PAT } from '../../support/fixtures';
 
 const secretsManager = mockClient(SecretsManagerClient);
 afterEach(() => secretsManager.reset());
+
+const storeWith = (ttlMs: number, now?: () => number) =>
+  createCredentialsStore(createSecretCache({ client: new SecretsManagerClient({}), ttlMs, ...(now ? { now } : {}) }));
 
 function awsError(name: string): Error {
   return Object.assign(new Error(`${name} from the service`), { name });
@@ -17,7 +21,7 @@ describe('credentials store', () => {
     // given a store with a five-minute cache and a clock we control
     let clock = 0;
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(FAKE_PAT) });
-    const store = createCredentialsStore(new SecretsManagerClient({}), 300_000, () => clock);
+    const store = storeWith(300_000, () => clock);
     // when ten records name the same secret at once, and another names a second secret
     const values = await Promise.all([...Array.from({ length: 10 }, () => store.get('fivetran/gitlab/a')), store.get('fivetran/gitlab/b')]);
     // then each secret was read once
@@ -41,7 +45,7 @@ describe('credentials store', () => {
     ['DecryptionFailure', 'SECRETS_UNAVAILABLE', true],
   ])('maps %s to %s', async (name, code, retryable) => {
     secretsManager.on(GetSecretValueCommand).rejects(awsError(name));
-    const store = createCredentialsStore(new SecretsManagerClient({}), 300_000);
+    const store = storeWith(300_000);
     const error = await store.get('fivetran/gitlab/a').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisioningError);
     expect(error).toMatchObject({ code, retryable });
@@ -52,7 +56,7 @@ describe('credentials store', () => {
       .on(GetSecretValueCommand)
       .rejectsOnce(awsError('ThrottlingException'))
       .resolves({ SecretString: JSON.stringify(FAKE_PAT) });
-    const store = createCredentialsStore(new SecretsManagerClient({}), 300_000);
+    const store = storeWith(300_000);
     await expect(store.get('fivetran/gitlab/a')).rejects.toMatchObject({ code: 'SECRETS_UNAVAILABLE' });
     await expect(store.get('fivetran/gitlab/a')).resolves.toEqual(FAKE_PAT);
   });

@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -7,7 +8,6 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { vi } from 'vitest';
@@ -19,6 +19,8 @@ import { pollOnce, startPoller, type BatchReport, type Poller } from '../../../l
 import { loadConfig, type ProvisionerConfig } from '../../../shared/runtime/settings';
 import type { BackoffOptions } from '../../../shared/runtime/retry';
 import { createSqsClient } from '../../../shared/aws/sqs-client';
+import { AWS_CLIENT_TIMEOUTS } from '../../../shared/aws/aws-calls';
+import { createSecretCache, type SecretCache } from '../../../shared/runtime/secret-cache';
 import { startInterposer, type Interposer } from '../../support/interposer';
 
 /**
@@ -109,6 +111,8 @@ export interface Pipeline {
   /** Receives every message of the dead-letter queue once (hiding each for the rest of the test). */
   readDeadLetters(): Promise<DeadLetter[]>;
   events(): readonly PublishedEvent[];
+  /** Empties every handler's secret cache, so the next read of each secret is a Secrets Manager call. */
+  forgetSecrets(): void;
   /** Stops the pollers, restores stdout/stderr and the environment, closes every server. */
   stop(): Promise<void>;
 }
@@ -182,8 +186,11 @@ async function assemble(
   const batchErrors: unknown[] = [];
   const overlappingDeliveries: string[] = [];
   const inProgress = new Set<string>();
+  const secretCaches: SecretCache[] = [];
   const handlers = Array.from({ length: options.pollers }, (_, index) => {
-    const handler = createProvisionHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next });
+    const secrets = createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: config.secretsCacheTtlSeconds * 1000 });
+    secretCaches.push(secrets);
+    const handler = createProvisionHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets });
     return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
       const ids = event.Records.map((record) => record.messageId);
       for (const record of event.Records) {
@@ -309,13 +316,15 @@ async function assemble(
       return letters;
     },
     events: () => aws.events,
+    forgetSecrets: () => {
+      for (const secrets of secretCaches) secrets.clear();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all(pollers.map((poller) => poller.stop()));
       for (const spy of spies) spy.mockRestore();
       vi.unstubAllEnvs();
-      clearCache();
       sqs.destroy();
       await Promise.all([fauxqs.stop(), aws.close(), sandbox.close(), interposers?.sqs.close(), interposers?.fivetran.close()]);
     },
