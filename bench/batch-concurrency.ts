@@ -1,5 +1,5 @@
 import { clearCache } from '@middy/util';
-import { inFlightCountingFetch } from '../test/support/in-flight-fetch';
+import { inFlightCountingFetch } from '../local/world/in-flight-fetch';
 import { benchHandler } from './support/invoke';
 import { BENCH_CREDENTIALS, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';

@@ -1,8 +1,8 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
-import { clearCache } from '@middy/util';
+import { forgetCachedSecrets } from '../../local/world/settings';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../reliability/support/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../../local/world/pipeline';
 
 /**
  * The handler through the real AWS SDK over HTTP, with dependencies that hang
@@ -58,7 +58,7 @@ const logEntries = (pipeline: Pipeline) =>
 describe('dependencies that hang or lie, before the last delivery', () => {
   let pipeline: Pipeline;
   beforeAll(async () => {
-    clearCache();
+    forgetCachedSecrets();
     pipeline = await startPipeline(settings(3));
   });
   afterAll(async () => {
@@ -88,7 +88,7 @@ describe('dependencies that hang or lie, before the last delivery', () => {
 
   it('answers the batch when the API key read hangs, still settles an invalid record, and reads the key afresh next time', async () => {
     // given no API key cached, and its next read held open
-    clearCache();
+    forgetCachedSecrets();
     pipeline.aws.hangNext('GetSecretValue', 1, (input) => input.SecretId === API_KEY_SECRET_ID);
     const [waiting, invalid] = await pipeline.send([{ body: request('team-ok') }, { body: '{"requestId": "not-a-request"}' }]);
     // when the handler gets the batch
@@ -148,7 +148,7 @@ describe('dependencies that hang or lie, before the last delivery', () => {
 describe('dependencies that hang, on the last delivery', () => {
   let pipeline: Pipeline;
   beforeAll(async () => {
-    clearCache();
+    forgetCachedSecrets();
     pipeline = await startPipeline(settings(1));
   });
   afterAll(async () => {
@@ -172,7 +172,7 @@ describe('dependencies that hang, on the last delivery', () => {
 
   it('answers a batch in which everything outside hangs: Secrets Manager, Fivetran, EventBridge and SQS', async () => {
     // given every dependency holding its calls open
-    clearCache();
+    forgetCachedSecrets();
     pipeline.aws.hangNext('GetSecretValue', 10);
     pipeline.aws.hangNext('PutEvents', 10);
     pipeline.interposers!.fivetran.use(() => 'hang');

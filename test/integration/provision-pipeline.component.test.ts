@@ -8,7 +8,7 @@ import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran
 import { pollOnce, type PollerOptions } from '../../local/sqs-poller';
 import { loadConfig } from '../../shared/runtime/settings';
 import { createSqsClient } from '../../shared/aws/sqs-client';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../../local/world/fixtures';
 
 /**
  * The handler through the real AWS SDK over HTTP: SQS is fauxqs, Secrets

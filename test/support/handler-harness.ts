@@ -8,8 +8,8 @@ import { vi } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import { loadConfig } from '../../shared/runtime/settings';
 import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../local/fivetran-sandbox/server';
-import { inFlightCountingFetch } from './in-flight-fetch';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from './fixtures';
+import { inFlightCountingFetch } from '../../local/world/in-flight-fetch';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from '../../local/world/fixtures';
 
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/provisioning';
 

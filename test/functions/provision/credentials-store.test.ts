@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialsStore } from '../../../functions/provision/credentials-store';
 import { ProvisioningError } from '../../../shared/runtime/errors';
-import { FAKE_PAT } from '../../support/fixtures';
+import { FAKE_PAT } from '../../../local/world/fixtures';
 
 const secretsManager = mockClient(SecretsManagerClient);
 afterEach(() => secretsManager.reset());

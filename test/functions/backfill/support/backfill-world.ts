@@ -11,7 +11,7 @@ import { loadBackfillConfig } from '../../../../functions/backfill/settings';
 import { BACKFILL_COMPLETED, backfillCompletedDetailSchema, type BackfillCompletedDetail } from '../../../../shared/contracts/backfill-events';
 import { createS3Client } from '../../../../functions/backfill/s3-client';
 import { createSqsClient } from '../../../../shared/aws/sqs-client';
-import { API_KEY_SECRET_ID, FAKE_API_KEY } from '../../../support/fixtures';
+import { API_KEY_SECRET_ID, FAKE_API_KEY } from '../../../../local/world/fixtures';
 import { startLambdaStandIn, type LambdaStandIn } from '../../../../local/aws/lambda-stand-in';
 
 export const BACKFILL_FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:000000000000:function:backfill';

@@ -74,7 +74,9 @@ export async function describeQueue(sqs: SQSClient, queueUrl: string): Promise<P
   return { queueUrl, queueArn, dlqUrl, maxReceiveCount, visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30) };
 }
 
-async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
+
+/** The ARN of a queue (from its attributes). */
+export async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
   const answer = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const arn = answer.Attributes?.QueueArn;
   if (arn === undefined) throw new QueueSetupError(`The queue ${queueUrl} reported no QueueArn`);
