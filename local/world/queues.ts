@@ -25,6 +25,7 @@ export async function createProvisioningQueues(
   sqs: SQSClient,
   names: { queue: string; deadLetterQueue: string },
   settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+  queueAttributes: Record<string, string> = {},
 ): Promise<ProvisioningQueues> {
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }));
   const dlqArn = await queueArnOf(sqs, dlq.QueueUrl!);
@@ -35,6 +36,7 @@ export async function createProvisioningQueues(
         VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(4 * 86_400),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+        ...queueAttributes,
       },
     }),
   );

@@ -100,7 +100,7 @@ async function assemble(
   cleanups: Array<() => unknown>,
 ): Promise<Omit<World, 'stop'>> {
   const awsOptions = typeof options.aws === 'object' ? options.aws : {};
-  const fauxqs = options.sqs || awsOptions.s3 ? await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }) : undefined;
+  const fauxqs = options.sqs || awsOptions.s3 ? await startFauxqs({ port: 0, logger: false }) : undefined;
   if (fauxqs) cleanups.push(() => fauxqs.stop());
   const moveTasks = fauxqs && typeof options.sqs === 'object' && options.sqs.moveTasks ? await startSqsWithMoveTasks(fauxqs.address, region) : undefined;
   if (moveTasks) cleanups.push(() => moveTasks.close());
