@@ -119,15 +119,14 @@ async function assemble(
     options.interpose && fauxqs && sandbox ? { sqs: await startInterposer(fauxqs.address), fivetran: await startInterposer(sandbox.url) } : undefined;
   if (interposers) cleanups.push(() => Promise.all([interposers.sqs.close(), interposers.fivetran.close()]));
 
-  const env = awsEnv(
-    {
-      ...(fauxqs && options.sqs ? { sqs: interposers?.sqs.url ?? fauxqs.address } : {}),
-      ...(fauxqs && awsOptions.s3 ? { s3: fauxqs.address } : {}),
-      ...(aws ? { aws: aws.url } : {}),
-      ...(lambda ? { lambda: lambda.url } : {}),
-    },
-    region,
-  );
+  const endpoints = {
+    ...(fauxqs && options.sqs ? { sqs: interposers?.sqs.url ?? fauxqs.address } : {}),
+    ...(fauxqs && awsOptions.s3 ? { s3: fauxqs.address } : {}),
+    ...(aws ? { aws: aws.url } : {}),
+    ...(lambda ? { lambda: lambda.url } : {}),
+  };
+  // A world without AWS servers leaves the AWS variables as they are.
+  const env = Object.keys(endpoints).length === 0 ? {} : awsEnv(endpoints, region);
   Object.assign(env, options.variables);
   // Secrets a handler cached belong to the world that served them.
   cleanups.push(forgetCachedSecrets);
