@@ -1,4 +1,4 @@
-import { inFlightCountingFetch } from '../test/support/in-flight-fetch';
+import { inFlightCountingFetch } from '../local/world/in-flight-fetch';
 import { benchHandler } from './support/invoke';
 import { BENCH_CREDENTIALS, benchRequest, startLocalServices } from './support/local-services';
 import type { BenchmarkResult } from './support/report';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 /** One asynchronous Invoke the stand-in accepted. */
 export interface CapturedInvocation {
@@ -56,10 +56,9 @@ export async function startLambdaStandIn(): Promise<LambdaStandIn> {
       answer(response, 202);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     pending,
     invocations,
     failNext(errorType, status = 403) {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -153,11 +153,10 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     operations,
     startRequests,
     seedRunningTask(sourceArn, progress = { moved: 3, toMove: 10 }) {

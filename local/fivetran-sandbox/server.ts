@@ -7,7 +7,7 @@
  * `contractViolations`, so a test that looks at it fails.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../aws/loopback';
 import { errorResponse, FivetranApi, type ApiResponse, type ResponseContract } from './api';
 import { MASKED_SECRET, secretValuesOf } from './connection-data';
 import {
@@ -205,18 +205,10 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listenOnLoopback(server, options.port, options.host);
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     get calls() {
       return calls;
     },

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createProvisioningQueues } from './queues';
+import { createProvisioningQueues } from '../world/queues';
 import { LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME } from './settings';
 
 /** The one group the sandbox has unless told of more. */

@@ -11,7 +11,7 @@ import type { BatchReport } from '../sqs-poller';
 import { overrideEnv, type EnvOverrides } from '../../cli/env-overrides';
 import { createEventSink } from './event-sink';
 import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
-import { describeQueue, type ProvisioningQueues } from './queues';
+import { describeQueue, type ProvisioningQueues } from '../world/queues';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
   DEFAULT_RUN_DIR,

@@ -11,7 +11,7 @@ import {
 } from '../reliability/support/bad-input-corpus';
 import { findFragments, needlesFor, type SecretNeedle } from '../support/secret-fragments';
 import { findLeaks } from '../reliability/support/markers';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../reliability/support/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../../local/world/pipeline';
 import { runCampaign, type CampaignOutcome, type CampaignSettings } from '../reliability/support/run-campaign';
 import { faultCampaignSettings } from '../reliability/support/settings';
 

@@ -2,8 +2,8 @@ import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import { seededRandom } from '../../local/fivetran-sandbox/prng';
-import { CREDENTIALS_PREFIX, startPipeline, type Pipeline } from '../reliability/support/pipeline';
-import { startInterposer, type Interposer } from '../support/interposer';
+import { CREDENTIALS_PREFIX, startPipeline, type Pipeline } from '../../local/world/pipeline';
+import { startInterposer, type Interposer } from '../../local/world/interposer';
 import { findFragments, needlesFor, randomPrivateKey, randomSecret } from '../support/secret-fragments';
 
 /**

@@ -1,7 +1,7 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../reliability/support/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../../local/world/pipeline';
 
 /**
  * The handler through the real AWS SDK over HTTP, with dependencies that hang

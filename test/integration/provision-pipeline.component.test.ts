@@ -1,81 +1,49 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
-import { startAwsStandIn, type AwsStandIn } from '../../local/aws/aws-stand-in';
-import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran-sandbox/server';
+import type { AwsStandIn } from '../../local/aws/aws-stand-in';
+import type { FivetranSandbox } from '../../local/fivetran-sandbox/types';
 import { pollOnce, type PollerOptions } from '../../local/sqs-poller';
-import { loadConfig } from '../../shared/runtime/settings';
-import { createSqsClient } from '../../shared/aws/sqs-client';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../support/fixtures';
+import { API_KEY_SECRET_ID, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../../local/world/fixtures';
+import { provisionSettings } from '../../local/world/settings';
+import { startWorld, type World } from '../../local/world/world';
 
 /**
  * The handler through the real AWS SDK over HTTP: SQS is fauxqs, Secrets
  * Manager and EventBridge are the loopback stand-in, Fivetran is the sandbox.
  * Nothing is mocked at the SDK.
  */
-let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+let world: World;
 let aws: AwsStandIn;
 let sandbox: FivetranSandbox;
 let sqs: SQSClient;
 let poller: PollerOptions;
-const logLines: string[] = [];
+let logLines: string[];
 
 beforeAll(async () => {
-  fauxqs = await startFauxqs({ port: 0, logger: false });
-  aws = await startAwsStandIn({
-    region: 'eu-west-1',
-    secrets: { [API_KEY_SECRET_ID]: JSON.stringify(FAKE_API_KEY), [`${GROUP_CREDENTIALS}team-a`]: JSON.stringify(FAKE_PAT) },
+  world = await startWorld({
+    sqs: true,
+    queues: { visibilityTimeoutSeconds: 30, maxReceiveCount: 3 },
+    aws: true,
+    secrets: { [`${GROUP_CREDENTIALS}team-a`]: FAKE_PAT },
+    fivetran: { groups: ['sandbox_group'] },
+    logs: 'capture',
   });
-  sandbox = await startFivetranSandbox({ apiKey: FAKE_API_KEY.apiKey, apiSecret: FAKE_API_KEY.apiSecret, groups: ['sandbox_group'] });
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('AWS_ENDPOINT_URL_SQS', fauxqs.address);
-  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', aws.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', aws.url);
-  const capture = (chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  };
-  // Powertools writes INFO to stdout and WARN/ERROR to stderr: capture both.
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-
-  sqs = createSqsClient();
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'provisioning-dlq' }));
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: 'provisioning',
-      Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '3' }) },
-    }),
-  );
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!
-    .QueueArn!;
-  const config = loadConfig({
-    ...process.env,
-    FIVETRAN_API_URL: sandbox.url,
-    FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
-    CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,
-    EVENT_BUS_NAME: 'provisioner-bus',
-    MAX_RECEIVE_COUNT: '3',
-  });
+  ({ aws, sandbox, sqs } = world as Required<World>);
+  logLines = world.logLines;
+  const { queueUrl, queueArn } = world.queues!;
   poller = {
     sqs,
-    queueUrl: queue.QueueUrl!,
+    queueUrl,
     queueArn,
-    handler: createProvisionHandler(config),
+    handler: createProvisionHandler(provisionSettings(sandbox.url)),
     waitTimeSeconds: 0,
     functionArn: `arn:aws:lambda:eu-west-1:${queueArn.split(':')[4]}:function:provisioner`,
   };
 });
 
 afterAll(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  sqs?.destroy();
-  await Promise.all([fauxqs?.stop(), aws?.close(), sandbox?.close()]);
+  await world?.stop();
 });
 
 const send = (body: unknown) => sqs.send(new SendMessageCommand({ QueueUrl: poller.queueUrl, MessageBody: JSON.stringify(body) }));

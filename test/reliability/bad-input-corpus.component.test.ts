@@ -1,7 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FUNCTION_ARN } from '../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FUNCTION_ARN } from '../../local/world/fixtures';
 import { startHarness, type Harness } from '../support/handler-harness';
 import {
   acceptedUnusualInputs,

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
-import { startSqsWithMoveTasks, type SqsWithMoveTasks } from '../../../local/aws/sqs-move-tasks';
+import type { SqsWithMoveTasks } from '../../../local/aws/sqs-move-tasks';
+import { createProvisioningQueues } from '../../../local/world/queues';
+import { startWorld, type Fauxqs } from '../../../local/world/world';
 
 export const REGION = 'eu-west-1';
 
 /**
- * Two SQS servers on loopback: fauxqs as it is (no move tasks: the local
- * case) and the same fauxqs behind a stand-in that adds move tasks (the AWS
- * case). Tests point AWS_ENDPOINT_URL_SQS at one or the other.
+ * Two SQS servers on loopback, from the world: fauxqs as it is (no move
+ * tasks: the local case) and the same fauxqs behind the stand-in that adds
+ * move tasks (the AWS case). Tests point AWS_ENDPOINT_URL_SQS at one or the other.
  */
 export interface RedriveWorld {
-  fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+  fauxqs: Fauxqs;
   withMoveTasks: SqsWithMoveTasks;
   /** A client straight to fauxqs, for setting up and inspecting queues. */
   admin: SQSClient;
@@ -22,23 +23,18 @@ export interface RedriveWorld {
 }
 
 export async function startRedriveWorld(): Promise<RedriveWorld> {
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const withMoveTasks = await startSqsWithMoveTasks(fauxqs.address, REGION);
-  vi.stubEnv('AWS_REGION', REGION);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  const admin = new SQSClient({ endpoint: fauxqs.address, region: REGION, useQueueUrlAsEndpoint: false });
+  const world = await startWorld({ sqs: { moveTasks: true }, region: REGION });
+  const fauxqs = world.fauxqs!;
+  const withMoveTasks = world.moveTasks!;
   return {
     fauxqs,
     withMoveTasks,
-    admin,
+    admin: world.sqs!,
     useLocalSqs: () => vi.stubEnv('AWS_ENDPOINT_URL_SQS', fauxqs.address),
     useSqsWithMoveTasks: () => vi.stubEnv('AWS_ENDPOINT_URL_SQS', withMoveTasks.url),
     async close() {
       vi.unstubAllEnvs();
-      admin.destroy();
-      await withMoveTasks.close();
-      await fauxqs.stop();
+      await world.stop();
     },
   };
 }
@@ -51,17 +47,10 @@ export interface QueuePair {
 /** A provisioning queue and its dead-letter queue, wired as the stack wires them; names unique per call. */
 export async function createQueuePair(world: RedriveWorld, queueAttributes: Record<string, string> = {}): Promise<QueuePair> {
   const prefix = `redrive-${randomUUID().slice(0, 8)}`;
-  const create = async (name: string, attributes: Record<string, string>) => {
-    const url = (await world.admin.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
-    const arn = (await world.admin.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    return { name, url, arn };
-  };
-  const dlq = await create(`${prefix}-dlq`, {});
-  const queue = await create(`${prefix}-queue`, {
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }),
-    ...queueAttributes,
-  });
-  return { queue, dlq };
+  const names = { queue: `${prefix}-queue`, deadLetterQueue: `${prefix}-dlq` };
+  const queues = await createProvisioningQueues(world.admin, names, { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 }, queueAttributes);
+  const dlqArn = queues.queueArn.replace(/[^:]+$/, names.deadLetterQueue);
+  return { queue: { name: names.queue, url: queues.queueUrl, arn: queues.queueArn }, dlq: { name: names.deadLetterQueue, url: queues.dlqUrl!, arn: dlqArn } };
 }
 
 /** Puts dead letters straight into a queue, each with the request contract's version attribute. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { API_KEY_SECRET_ID, patRequest, SECRET_MARKER } from '../../support/fixtures';
+import { API_KEY_SECRET_ID, patRequest, SECRET_MARKER } from '../../../local/world/fixtures';
 import {
   AMPLE_BUDGET_MS,
   BACKFILL_FUNCTION_ARN,

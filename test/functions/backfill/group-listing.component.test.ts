@@ -3,7 +3,7 @@ import { startFivetranSandbox, type FivetranSandbox } from '../../../local/fivet
 import { createGroupLister } from '../../../functions/backfill/group-listing';
 import { listGroupSchemas } from '../../../functions/backfill/list-group-schemas';
 import { FivetranFault } from '../../../shared/fivetran/fault';
-import { FAKE_API_KEY } from '../../support/fixtures';
+import { FAKE_API_KEY } from '../../../local/world/fixtures';
 
 let sandbox: FivetranSandbox;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ISSUES_PER_LINE, parseManifest } from '../../../functions/backfill/manifest-lines';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 describe('reading a JSON Lines manifest', () => {
   it('numbers lines as an editor does, skipping blank lines and tolerating CRLF and a byte-order mark', () => {

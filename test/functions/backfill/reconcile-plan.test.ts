@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../functions/backfill/manifest-lines';
 import { findDuplicates, groupsToList, planLines, type GroupListing } from '../../../functions/backfill/reconcile-plan';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 const manifest = (...requests: unknown[]) => parseManifest(requests.map((request) => JSON.stringify(request)).join('\n'));
 const listed = (schemas: Record<string, string>): GroupListing => ({ ok: true, schemas: new Map(Object.entries(schemas)) });

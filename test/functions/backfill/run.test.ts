@@ -5,7 +5,7 @@ import { parseManifest } from '../../../functions/backfill/manifest-lines';
 import type { GroupListing } from '../../../functions/backfill/reconcile-plan';
 import type { EnqueueResult } from '../../../shared/producer';
 import type { ProvisioningRequest } from '../../../shared/contracts/request';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 const cursorFor = (mode: 'missing' | 'all' = 'missing'): BackfillCursor =>
   startCursor({ runId: 'run-1', backfill: 'nightly', mode, manifest: { bucket: 'b', key: 'k', etag: '"e"' }, startedAt: new Date('2025-01-01T00:00:00Z') });

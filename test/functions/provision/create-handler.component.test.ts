@@ -4,7 +4,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
 import { validateCreateRequest } from '../../../local/fivetran-sandbox/contract';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, GROUP_CREDENTIALS, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, GROUP_CREDENTIALS, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../../../local/world/fixtures';
 import { QUEUE_URL, startHarness, type Harness } from '../../support/handler-harness';
 
 let h: Harness;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialsStore } from '../../../functions/provision/credentials-store';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { createSecretCache } from '../../../shared/runtime/secret-cache';
-import { FAKE_PAT } from '../../support/fixtures';
+import { FAKE_PAT } from '../../../local/world/fixtures';
 
 const secretsManager = mockClient(SecretsManagerClient);
 afterEach(() => secretsManager.reset());

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreateBody, parseCredentialsSecret } from '../../../functions/provision/credentials';
 import { assertCredentialsReferenceAllowed, locationFromFunctionArn } from '../../../functions/provision/credentials-reference';
 import { ProvisioningError } from '../../../shared/runtime/errors';
-import { CREDENTIALS_PREFIX, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, FUNCTION_ARN, patRequest } from '../../support/fixtures';
+import { CREDENTIALS_PREFIX, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, FUNCTION_ARN, patRequest } from '../../../local/world/fixtures';
 
 function codeOf(action: () => unknown): string {
   try {

@@ -6,7 +6,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../support/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
 import { startHarness, type Harness, type HarnessOptions } from '../../support/handler-harness';
 
 let h: Harness;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import { createGroupSnapshots, groupIdsOf } from '../../../functions/provision/group-snapshots';
 import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 const connection = (group_id: string, schema: string, service = 'gitlab'): FivetranConnection => ({
   id: `${group_id}-${schema}`,

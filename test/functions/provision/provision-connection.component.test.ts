@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreateBody } from '../../../functions/provision/credentials';
 import { createFivetranClient } from '../../../shared/fivetran/client';
 import { MIN_CALL_MS, provisionConnection } from '../../../functions/provision/provision-connection';
-import { FAKE_API_KEY, FAKE_PAT, patRequest } from '../../support/fixtures';
+import { FAKE_API_KEY, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
 
 /** A loopback port nothing listens on: a server took it and closed again. */
 async function closedPort(): Promise<number> {

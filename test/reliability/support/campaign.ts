@@ -1,6 +1,6 @@
 import { seededRandom, type SeededRandom } from '../../../local/fivetran-sandbox/prng';
 import type { FailureCode } from '../../../shared/contracts/error-codes';
-import { CREDENTIALS_PREFIX, REGION, type SentMessage } from './pipeline';
+import { CREDENTIALS_PREFIX, REGION, type SentMessage } from '../../../local/world/pipeline';
 import type { Markers } from './markers';
 
 /**

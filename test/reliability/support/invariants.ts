@@ -8,7 +8,7 @@ import {
   connectionProvisioningFailedDetailSchema,
 } from '../../../shared/contracts/events';
 import { OUTAGE_GROUP, PERMANENT_FAILURE_OF, type CampaignPlan } from './campaign';
-import type { DeadLetter, Delivery } from './pipeline';
+import type { DeadLetter, Delivery } from '../../../local/world/pipeline';
 
 /**
  * Checks the invariants of a finished campaign and lays them out as a table.

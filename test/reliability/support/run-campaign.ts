@@ -2,7 +2,7 @@ import type { RandomFaultConfig } from '../../../local/fivetran-sandbox/types';
 import { CAMPAIGN_GROUPS, markedApiKey, OUTAGE_GROUP, planCampaign, type CampaignPlan } from './campaign';
 import type { CampaignRun } from './invariants';
 import { createMarkers, type Markers } from './markers';
-import { startPipeline, type DeadLetter, type Pipeline, type PipelineOptions, type SentMessage } from './pipeline';
+import { startPipeline, type DeadLetter, type Pipeline, type PipelineOptions, type SentMessage } from '../../../local/world/pipeline';
 
 export interface CampaignSettings {
   seed: number;

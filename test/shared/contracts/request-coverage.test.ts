@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { gitlabContract } from '../../../local/fivetran-sandbox/contract';
 import { gitlabConnectionSchema, provisioningRequestSchema } from '../../../shared/contracts/request';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 type JsonSchema = { [keyword: string]: unknown };
 

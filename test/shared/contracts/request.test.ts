@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
-import { patRequest } from '../../support/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 
 const parse = (value: unknown) => parseProvisioningRequest(typeof value === 'string' ? value : JSON.stringify(value));
 

@@ -9,7 +9,7 @@ import type { CreateConnectionBody } from '../../../shared/contracts/credentials
 import { createFivetranClient } from '../../../shared/fivetran/client';
 import { provisionedEvent } from '../../../functions/provision/events';
 import { createRedactor } from '../../../shared/runtime/redact';
-import { FAKE_API_KEY, patRequest } from '../../support/fixtures';
+import { FAKE_API_KEY, patRequest } from '../../../local/world/fixtures';
 
 let server: Server | undefined;
 afterEach(async () => {

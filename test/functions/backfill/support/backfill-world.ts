@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { startFauxqs } from 'fauxqs';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { createBackfillHandler, type BackfillInvocationResult } from '../../../../functions/backfill/create-handler';
-import { startAwsStandIn, type AwsStandIn } from '../../../../local/aws/aws-stand-in';
-import { startFivetranSandbox, type FivetranSandbox } from '../../../../local/fivetran-sandbox/server';
-import { loadBackfillConfig } from '../../../../functions/backfill/settings';
+import { lambdaContext as worldLambdaContext } from '../../../../local/world/lambda-context';
+import { backfillSettings } from '../../../../local/world/settings';
+import { startWorld, type World } from '../../../../local/world/world';
 import { BACKFILL_COMPLETED, backfillCompletedDetailSchema, type BackfillCompletedDetail } from '../../../../shared/contracts/backfill-events';
-import { createS3Client } from '../../../../functions/backfill/s3-client';
-import { createSqsClient } from '../../../../shared/aws/sqs-client';
-import { API_KEY_SECRET_ID, FAKE_API_KEY } from '../../../support/fixtures';
-import { startLambdaStandIn, type LambdaStandIn } from '../../../../local/aws/lambda-stand-in';
 
 export const BACKFILL_FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:000000000000:function:backfill';
 export const MANIFEST_BUCKET = 'manifests';
@@ -24,63 +19,17 @@ export const TINY_BUDGET_MS = 20_000;
 export const AMPLE_BUDGET_MS = 900_000;
 
 /**
- * Everything a backfill run talks to, over the real AWS SDK and HTTP: SQS
- * and S3 are fauxqs, Secrets Manager and EventBridge the loopback stand-in,
- * Lambda's Invoke a stand-in that keeps follow-ups for the test to run, and
- * Fivetran the sandbox.
+ * Everything a backfill run talks to, from the world, over the real AWS SDK
+ * and HTTP: SQS and S3 are fauxqs, Secrets Manager and EventBridge the
+ * loopback stand-in, Lambda's Invoke a stand-in that keeps follow-ups for the
+ * test to run, and Fivetran the sandbox.
  */
-export interface BackfillWorld {
-  fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
-  aws: AwsStandIn;
-  sandbox: FivetranSandbox;
-  lambda: LambdaStandIn;
-  sqs: SQSClient;
-  s3: S3Client;
-  logLines: string[];
-  close(): Promise<void>;
-}
+export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 'lambda' | 'sqs' | 's3'>> & { logLines: string[]; close(): Promise<void> };
 
 export async function startBackfillWorld(): Promise<BackfillWorld> {
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const aws = await startAwsStandIn({ region: 'eu-west-1', secrets: { [API_KEY_SECRET_ID]: JSON.stringify(FAKE_API_KEY) } });
-  const sandbox = await startFivetranSandbox({ apiKey: FAKE_API_KEY.apiKey, apiSecret: FAKE_API_KEY.apiSecret, groups: [...GROUPS] });
-  const lambda = await startLambdaStandIn();
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('AWS_ENDPOINT_URL_SQS', fauxqs.address);
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', fauxqs.address);
-  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', aws.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', aws.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_LAMBDA', lambda.url);
-  const logLines: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  };
-  // Powertools writes INFO to stdout and WARN/ERROR to stderr: keep both out of the test report.
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-
-  const sqs = createSqsClient();
-  const s3 = createS3Client();
-  await s3.send(new CreateBucketCommand({ Bucket: MANIFEST_BUCKET }));
-  return {
-    fauxqs,
-    aws,
-    sandbox,
-    lambda,
-    sqs,
-    s3,
-    logLines,
-    async close() {
-      vi.restoreAllMocks();
-      vi.unstubAllEnvs();
-      sqs.destroy();
-      s3.destroy();
-      await Promise.all([fauxqs.stop(), aws.close(), sandbox.close(), lambda.close()]);
-    },
-  };
+  const world = await startWorld({ sqs: true, aws: { lambda: true, s3: true }, fivetran: { groups: [...GROUPS] }, logs: 'capture' });
+  await world.s3!.send(new CreateBucketCommand({ Bucket: MANIFEST_BUCKET }));
+  return { ...(world as Required<World>), close: world.stop };
 }
 
 /** A fresh provisioning queue and a handler that sends to it (`chunkLines` lines a chunk). */
@@ -88,14 +37,7 @@ export async function newBackfill(world: BackfillWorld, options: { chunkLines?: 
   const queueName = `provisioning-${randomUUID().slice(0, 8)}`;
   const queueUrl = (await world.sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl!;
   const handler = createBackfillHandler(
-    loadBackfillConfig({
-      FIVETRAN_API_URL: world.sandbox.url,
-      FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
-      PROVISIONING_QUEUE_URL: queueUrl,
-      EVENT_BUS_NAME: 'provisioner-bus',
-      FIVETRAN_REQUEST_TIMEOUT_MS: '2000',
-      BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100),
-    }),
+    backfillSettings(world.sandbox.url, queueUrl, { BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100) }),
     { sleep: async () => undefined },
   );
   const invoke = (event: unknown, remainingMs: number) => handler(event, lambdaContext(remainingMs)) as Promise<BackfillInvocationResult>;
@@ -148,18 +90,5 @@ export function groupListings(world: BackfillWorld): string[] {
 }
 
 export function lambdaContext(remainingMs: number): Context {
-  return {
-    awsRequestId: randomUUID(),
-    invokedFunctionArn: BACKFILL_FUNCTION_ARN,
-    functionName: 'backfill',
-    functionVersion: '$LATEST',
-    memoryLimitInMB: '512',
-    logGroupName: '/aws/lambda/backfill',
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return worldLambdaContext(BACKFILL_FUNCTION_ARN, () => remainingMs);
 }

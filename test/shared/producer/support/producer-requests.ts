@@ -1,4 +1,4 @@
-import { patRequest } from '../../../support/fixtures';
+import { patRequest } from '../../../../local/world/fixtures';
 
 /** Valid requests with distinct ids and schemas, for producer tests. */
 export const validRequests = (count: number, prefix = 'batch') =>

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../aws/loopback';
 
 /**
  * A loopback HTTP server in front of a real one (fauxqs, the Fivetran
@@ -84,11 +84,10 @@ export async function startInterposer(targetUrl: string): Promise<Interposer> {
       response.end(decision.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     get hung() {
       return hung;

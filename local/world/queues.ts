@@ -25,6 +25,7 @@ export async function createProvisioningQueues(
   sqs: SQSClient,
   names: { queue: string; deadLetterQueue: string },
   settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
+  queueAttributes: Record<string, string> = {},
 ): Promise<ProvisioningQueues> {
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }));
   const dlqArn = await queueArnOf(sqs, dlq.QueueUrl!);
@@ -35,6 +36,7 @@ export async function createProvisioningQueues(
         VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(4 * 86_400),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+        ...queueAttributes,
       },
     }),
   );
@@ -74,7 +76,9 @@ export async function describeQueue(sqs: SQSClient, queueUrl: string): Promise<P
   return { queueUrl, queueArn, dlqUrl, maxReceiveCount, visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30) };
 }
 
-async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
+
+/** The ARN of a queue (from its attributes). */
+export async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
   const answer = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const arn = answer.Attributes?.QueueArn;
   if (arn === undefined) throw new QueueSetupError(`The queue ${queueUrl} reported no QueueArn`);

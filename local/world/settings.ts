@@ -1,0 +1,33 @@
+import { loadBackfillConfig, type BackfillConfig } from '../../functions/backfill/settings';
+import { loadConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX } from './fixtures';
+
+/**
+ * The one place the test world takes the functions' settings from: what a
+ * Lambda configuration would hold in the world, before a test's own
+ * variables. When the settings table lands, these read their defaults from it.
+ */
+export const WORLD_REGION = 'eu-west-1';
+export const WORLD_EVENT_BUS = 'provisioner-bus';
+
+export function provisionSettings(fivetranUrl: string, env: Record<string, string> = {}): ProvisionerConfig {
+  return loadConfig({
+    FIVETRAN_API_URL: fivetranUrl,
+    FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
+    CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,
+    EVENT_BUS_NAME: WORLD_EVENT_BUS,
+    MAX_RECEIVE_COUNT: '3',
+    ...env,
+  });
+}
+
+export function backfillSettings(fivetranUrl: string, queueUrl: string, env: Record<string, string> = {}): BackfillConfig {
+  return loadBackfillConfig({
+    FIVETRAN_API_URL: fivetranUrl,
+    FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
+    PROVISIONING_QUEUE_URL: queueUrl,
+    EVENT_BUS_NAME: WORLD_EVENT_BUS,
+    FIVETRAN_REQUEST_TIMEOUT_MS: '2000',
+    ...env,
+  });
+}
