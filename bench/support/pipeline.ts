@@ -3,7 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import { clearCache } from '@middy/util';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX } from './local-services';
 import { startServicesChild, type ServiceAddresses } from './services-child';
@@ -77,7 +77,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly
 
 /** The real handler fed by the local poller, configured like the deployed stack. */
 export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: { queueUrl: string; queueArn: string }) {
-  const config = loadConfig({
+  const config = readSettings('provision', {
     FIVETRAN_API_URL: addresses.fivetran,
     FIVETRAN_API_SECRET_ID: BENCH_API_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: BENCH_PREFIX,

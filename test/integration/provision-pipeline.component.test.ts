@@ -6,7 +6,7 @@ import { createProvisionHandler } from '../../functions/provision/create-handler
 import { startAwsStandIn, type AwsStandIn } from '../../local/aws/aws-stand-in';
 import { startFivetranSandbox, type FivetranSandbox } from '../../local/fivetran-sandbox/server';
 import { pollOnce, type PollerOptions } from '../../local/sqs-poller';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../support/fixtures';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!
     .QueueArn!;
-  const config = loadConfig({
+  const config = readSettings('provision', {
     ...process.env,
     FIVETRAN_API_URL: sandbox.url,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,

@@ -6,7 +6,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../local/fivetran-sandbox/server';
 import { inFlightCountingFetch } from './in-flight-fetch';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from './fixtures';
@@ -59,7 +59,7 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   let clock = 1_700_000_000_000;
   const sleeps: number[] = [];
-  const config = loadConfig({
+  const config = readSettings('provision', {
     FIVETRAN_API_URL: sandbox.url,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,

@@ -16,7 +16,7 @@ import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../../../
 import { seededRandom } from '../../../local/fivetran-sandbox/prng';
 import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../../local/fivetran-sandbox/server';
 import { pollOnce, startPoller, type BatchReport, type Poller } from '../../../local/sqs-poller';
-import { loadConfig, type ProvisionerConfig } from '../../../shared/runtime/settings';
+import { readSettings, type ProvisionerConfig } from '../../../shared/runtime/settings';
 import type { BackoffOptions } from '../../../shared/runtime/retry';
 import { createSqsClient } from '../../../shared/aws/sqs-client';
 import { startInterposer, type Interposer } from '../../support/interposer';
@@ -161,7 +161,7 @@ async function assemble(
   const queueArn = await queueArnOf(sqs, queueUrl);
   const accountId = queueArn.split(':')[4]!;
 
-  const config = loadConfig({
+  const config = readSettings('provision', {
     FIVETRAN_API_URL: interposers?.fivetran.url ?? sandbox.url,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,

@@ -7,7 +7,7 @@ import { expect, vi } from 'vitest';
 import { createBackfillHandler, type BackfillInvocationResult } from '../../../../functions/backfill/create-handler';
 import { startAwsStandIn, type AwsStandIn } from '../../../../local/aws/aws-stand-in';
 import { startFivetranSandbox, type FivetranSandbox } from '../../../../local/fivetran-sandbox/server';
-import { loadBackfillConfig } from '../../../../functions/backfill/settings';
+import { readSettings } from '../../../../shared/runtime/settings';
 import { BACKFILL_COMPLETED, backfillCompletedDetailSchema, type BackfillCompletedDetail } from '../../../../shared/contracts/backfill-events';
 import { createS3Client } from '../../../../functions/backfill/s3-client';
 import { createSqsClient } from '../../../../shared/aws/sqs-client';
@@ -63,7 +63,7 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
   vi.spyOn(process.stderr, 'write').mockImplementation(capture);
 
   const sqs = createSqsClient();
-  const s3 = createS3Client();
+  const s3 = createS3Client(true);
   await s3.send(new CreateBucketCommand({ Bucket: MANIFEST_BUCKET }));
   return {
     fauxqs,
@@ -88,13 +88,16 @@ export async function newBackfill(world: BackfillWorld, options: { chunkLines?: 
   const queueName = `provisioning-${randomUUID().slice(0, 8)}`;
   const queueUrl = (await world.sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl!;
   const handler = createBackfillHandler(
-    loadBackfillConfig({
+    readSettings('backfill', {
       FIVETRAN_API_URL: world.sandbox.url,
       FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
       PROVISIONING_QUEUE_URL: queueUrl,
       EVENT_BUS_NAME: 'provisioner-bus',
       FIVETRAN_REQUEST_TIMEOUT_MS: '2000',
       BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100),
+      // The function reads the endpoints through its settings; the world set them for the SDK.
+      AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL,
+      AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3,
     }),
     { sleep: async () => undefined },
   );
