@@ -11,7 +11,7 @@ import './zod-setup';
 export type RuleOf<T> = z.ZodMiniType<T, unknown>;
 export type Rule<T> =
   | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly range: string; readonly rule: RuleOf<T> }
-  | { readonly kind: 'enum'; readonly values: readonly (string | number)[]; readonly range: string; readonly rule: RuleOf<T> }
+  | { readonly kind: 'enum'; readonly values: readonly (string | number)[]; readonly range: string; readonly message: string; readonly rule: RuleOf<T> }
   | { readonly kind: 'text'; readonly range: string; readonly rule: RuleOf<T> };
 
 /** A whole number from `min` to `max`; a variable's text is coerced. */
@@ -23,13 +23,13 @@ export function wholeNumber(min: number, max: number): Rule<number> & { kind: 'n
 
 /** One of a few words (or numbers), as written. */
 export function oneOf<const V extends readonly [string, ...string[]]>(values: V, error = `must be ${quoted(values)}`): Rule<V[number]> & { kind: 'enum' } {
-  return { kind: 'enum', values, range: values.join(' | '), rule: z.enum(values, { error }) };
+  return { kind: 'enum', values, range: values.join(' | '), message: error, rule: z.enum(values, { error }) };
 }
 
 /** One of a few whole numbers; a variable's text is coerced. */
 export function oneOfNumbers<const V extends readonly number[]>(values: V, error: string): Rule<V[number]> & { kind: 'enum' } {
   const rule = z.coerce.number({ error }).check(z.refine((n: number) => values.includes(n), { error })) as unknown as RuleOf<V[number]>;
-  return { kind: 'enum', values, range: values.join(', '), rule };
+  return { kind: 'enum', values, range: values.join(', '), message: error, rule };
 }
 
 /** Non-empty text; `what` says what it holds (the message of a missing required variable). */

@@ -53,6 +53,12 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 
 /** Every knob, once. The order is docs/settings.md's. */
 export const SETTINGS = {
+  // The worker function and its queue (the stack uses these itself)
+  functionTimeoutSeconds: knob({ prop: 'functionTimeout', unit: 's', doc: "The worker's Lambda timeout; the queue's visibility timeout is 6 × this + the batching window", rule: wholeNumber(1, 900), default: 120, usedBy: ['stack', 'local'] }),
+  memorySize: knob({ prop: 'memorySize', doc: 'Memory of the worker in MB', rule: wholeNumber(128, 10_240), default: 512, usedBy: ['stack'] }),
+  batchSize: knob({ prop: 'batchSize', doc: 'Records per invocation (above 10 only with a batching window of at least 1 s)', rule: wholeNumber(1, 10_000), default: 5, usedBy: ['stack', 'local'] }),
+  maxBatchingWindowSeconds: knob({ prop: 'maxBatchingWindow', unit: 's', doc: 'How long Lambda gathers records before invoking the worker', rule: wholeNumber(0, 300), default: 5, usedBy: ['stack', 'local'] }),
+  maxConcurrency: knob({ prop: 'maxConcurrency', doc: 'Most concurrent worker invocations the queue may start', rule: wholeNumber(2, 1000), default: 2, usedBy: ['stack'] }),
   // Fivetran and the secrets (provision and backfill)
   fivetranApiUrl: knob({ env: 'FIVETRAN_API_URL', prop: 'fivetranApiUrl', doc: "Fivetran's REST API base URL (the client adds /v1/...)", rule: fivetranApiUrl(), default: 'https://api.fivetran.com', usedBy: ['provision', 'backfill', 'stack'] }),
   fivetranApiSecretId: knob({ env: 'FIVETRAN_API_SECRET_ID', doc: 'Name or ARN of the secret holding {"apiKey","apiSecret"} of the Fivetran API key', rule: text('the name or ARN of the Fivetran API key secret'), stackSets: 'the secret it creates, or existingFivetranApiSecret', usedBy: ['provision', 'backfill', 'stack', 'local'] }),
@@ -90,12 +96,7 @@ export const SETTINGS = {
   serviceName: knob({ env: 'POWERTOOLS_SERVICE_NAME', doc: 'Service name on every log line (one per function)', rule: text('a service name'), default: 'fivetran-provisioner', perFunction: { backfill: 'fivetran-provisioner-backfill', redrive: 'fivetran-provisioner-redrive' }, readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'stack', 'local'] }),
   metricsNamespace: knob({ env: 'POWERTOOLS_METRICS_NAMESPACE', doc: "CloudWatch namespace of the worker's metrics", rule: text('a metrics namespace'), default: 'FivetranProvisioner', readBy: 'runtime', usedBy: ['provision', 'backfill', 'stack'] }),
   logLevel: knob({ env: 'POWERTOOLS_LOG_LEVEL', prop: 'logLevel', doc: 'Log level of the functions', rule: oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR']), default: 'INFO', readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'stack'] }),
-  // Deployment only: the stack uses these itself
-  functionTimeoutSeconds: knob({ prop: 'functionTimeout', unit: 's', doc: "The worker's Lambda timeout; the queue's visibility timeout is 6 × this + the batching window", rule: wholeNumber(1, 900), default: 120, usedBy: ['stack', 'local'] }),
-  memorySize: knob({ prop: 'memorySize', doc: 'Memory of the worker in MB', rule: wholeNumber(128, 10_240), default: 512, usedBy: ['stack'] }),
-  batchSize: knob({ prop: 'batchSize', doc: 'Records per invocation (above 10 only with a batching window of at least 1 s)', rule: wholeNumber(1, 10_000), default: 5, usedBy: ['stack', 'local'] }),
-  maxBatchingWindowSeconds: knob({ prop: 'maxBatchingWindow', unit: 's', doc: 'How long Lambda gathers records before invoking the worker', rule: wholeNumber(0, 300), default: 5, usedBy: ['stack', 'local'] }),
-  maxConcurrency: knob({ prop: 'maxConcurrency', doc: 'Most concurrent worker invocations the queue may start', rule: wholeNumber(2, 1000), default: 2, usedBy: ['stack'] }),
+  // Logs, events and alarms (the stack uses these itself)
   logRetentionDays: knob({ prop: 'logRetention', context: { key: 'logRetentionDays' }, doc: "Retention of the functions' log groups, in days", rule: oneOfNumbers(LOG_RETENTION_DAYS, `must be one of the retention periods CloudWatch Logs offers (${LOG_RETENTION_DAYS.join(', ')})`), default: 90, usedBy: ['stack'] }),
   eventArchiveRetentionDays: knob({ prop: 'eventArchiveRetention', unit: 'days', doc: 'How long the archive keeps the events for replay', rule: wholeNumber(1, 36_500), default: 30, usedBy: ['stack'] }),
   oldestMessageAgeAlarmSeconds: knob({ prop: 'oldestMessageAgeAlarmThreshold', unit: 's', context: { key: 'oldestMessageAgeAlarmMinutes', unit: 'min' }, doc: 'Alarm when the oldest request in the queue is older than this', rule: wholeNumber(60, 14 * 86_400), default: 3_600, usedBy: ['stack'] }),
@@ -178,6 +179,17 @@ export function checkKnob(name: KnobName, value: unknown, label: string = SETTIN
 export function defaultsFor(consumer: Consumer): { readonly [K in KnobName]?: KnobValue<K> } {
   return Object.fromEntries(entries.filter(([, spec]) => spec.usedBy.includes(consumer) && spec.default !== undefined).map(([name, spec]) => [name, spec.default]));
 }
+
+type Suffix = { ms: 'Ms'; s: 'Seconds'; min: 'Minutes'; days: 'Days' };
+type ContextKeyOfSpec<S> = S extends { context: { key: infer C extends string } }
+  ? C
+  : S extends { prop: infer P extends string }
+    ? P extends `${string}.${string}` ? never : S extends { unit: infer U extends Unit } ? `${P}${Suffix[U]}` : P
+    : never;
+/** The `-c` context keys of the knobs (contextKeyOf, as types). */
+export type KnobContextKey = { [K in KnobName]: ContextKeyOfSpec<Table[K]> }[KnobName];
+type KnobOfContextKey<C> = { [K in KnobName]: C extends ContextKeyOfSpec<Table[K]> ? K : never }[KnobName];
+export type KnobContextValue<C extends KnobContextKey> = KnobValue<KnobOfContextKey<C>>;
 
 /** The default of one knob. */
 export function defaultOf<K extends KnobName>(name: K): Table[K] extends { default: infer D } ? D : undefined {
