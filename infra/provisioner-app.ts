@@ -1,8 +1,9 @@
-import { type App, Duration, Tags, Validations } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { closestName } from '../shared/runtime/closest-name';
+import { contextKeyOf, SETTINGS, type KnobContextKey, type KnobContextValue, type KnobName, type KnobSpec } from '../shared/runtime/settings';
+import { durationOf } from './provisioner-props';
 import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stack';
 
 /**
@@ -14,13 +15,24 @@ import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stac
 
 export const BASE_STACK_NAME = 'FivetranProvisioner';
 
-const positiveInt = z.coerce.number().int().positive();
-const retentionDays = z.coerce
-  .number()
-  .int()
-  .refine((days) => (Object.values(logs.RetentionDays) as unknown[]).includes(days), {
-    error: `must be one of the retention periods CloudWatch Logs offers (${Object.values(logs.RetentionDays).filter((d) => typeof d === 'number').join(', ')})`,
-  });
+/** A knob's context schema: `-c` values arrive as strings; its range is checked with the other properties, by the stack. */
+function knobContext(spec: KnobSpec<unknown>): z.ZodType {
+  const rule = spec.rule;
+  if (rule.kind === 'enum' && typeof rule.values[0] === 'number') {
+    return z.coerce.number().int().refine((n) => rule.values.includes(n), { error: rule.message });
+  }
+  if (rule.kind === 'enum') return z.enum(rule.values as [string, ...string[]]);
+  if (rule.kind === 'number') return rule.min <= 0 ? z.coerce.number().int().min(0) : z.coerce.number().int().positive();
+  return z.string().min(1);
+}
+
+/** Every knob the stack takes as a property, by its context key (durations carry their unit in the key). */
+const knobContextShape = Object.fromEntries(
+  (Object.keys(SETTINGS) as KnobName[]).flatMap((name) => {
+    const context = contextKeyOf(name);
+    return context === undefined ? [] : [[context.key, knobContext(SETTINGS[name])]];
+  }),
+) as { [K in KnobContextKey]: z.ZodType<KnobContextValue<K>> };
 
 /** `-c key='[...]'` arrives as a string; a stage block in cdk.json holds the value itself. */
 const json = <T extends z.ZodType>(schema: T) =>
@@ -44,28 +56,9 @@ const redriveContext = z.strictObject({ ...scheduleContext, maxMessagesPerSecond
 
 /** What can be set through context; durations carry their unit in the key. */
 export const provisionerContextSchema = z.strictObject({
-  functionTimeoutSeconds: positiveInt,
-  memorySize: positiveInt,
-  maxReceiveCount: positiveInt,
-  batchSize: positiveInt,
-  maxBatchingWindowSeconds: z.coerce.number().int().min(0),
-  maxConcurrency: positiveInt,
-  recordConcurrency: positiveInt,
-  fivetranApiUrl: z.string(),
-  fivetranRequestTimeoutMs: positiveInt,
-  fivetranCreateTimeoutMs: positiveInt,
-  safetyMarginMs: positiveInt,
-  secretsCacheTtlSeconds: positiveInt,
-  maxAttemptsPerDelivery: positiveInt,
-  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
-  logRetentionDays: retentionDays,
+  ...knobContextShape,
   existingFivetranApiSecret: z.string().min(1),
-  credentialsSecretPrefix: z.string().min(1),
-  credentialsScope: z.enum(['group', 'prefix']),
-  eventSource: z.string().min(1),
   existingEventBusName: z.string().min(1),
-  eventArchiveRetentionDays: positiveInt,
-  oldestMessageAgeAlarmMinutes: positiveInt,
   alarmTopicArn: z.string().startsWith('arn:'),
   alarmEmail: z.string().min(3),
   backfills: json(z.array(backfillContext)),
@@ -132,34 +125,20 @@ function unknownKeysMessage(keys: readonly string[], where: string): string {
   return `Unknown setting${keys.length > 1 ? 's' : ''} in ${where}: ${hints.join(', ')}. Known settings: ${settings.join(', ')}; and stage, stages.`;
 }
 
-const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
 
-/** Maps context settings onto stack properties. */
+/** Maps context settings onto stack properties: a knob's number becomes a Duration in its unit. */
 export function stackPropsFromContext(settings: ProvisionerContext): ProvisionerStackProps {
+  const props: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS) as KnobName[]) {
+    const context = contextKeyOf(name);
+    const value = context === undefined ? undefined : (settings as Record<string, unknown>)[context.key];
+    if (context === undefined || value === undefined) continue;
+    props[SETTINGS[name].prop!] = context.unit === undefined ? value : durationOf(value as number, context.unit);
+  }
   return {
-    functionTimeout: seconds(settings.functionTimeoutSeconds),
-    memorySize: settings.memorySize,
-    maxReceiveCount: settings.maxReceiveCount,
-    batchSize: settings.batchSize,
-    maxBatchingWindow: seconds(settings.maxBatchingWindowSeconds),
-    maxConcurrency: settings.maxConcurrency,
-    recordConcurrency: settings.recordConcurrency,
-    fivetranApiUrl: settings.fivetranApiUrl,
-    fivetranRequestTimeout: settings.fivetranRequestTimeoutMs === undefined ? undefined : Duration.millis(settings.fivetranRequestTimeoutMs),
-    fivetranCreateTimeout: settings.fivetranCreateTimeoutMs === undefined ? undefined : Duration.millis(settings.fivetranCreateTimeoutMs),
-    safetyMargin: settings.safetyMarginMs === undefined ? undefined : Duration.millis(settings.safetyMarginMs),
-    secretsCacheTtl: seconds(settings.secretsCacheTtlSeconds),
-    maxAttemptsPerDelivery: settings.maxAttemptsPerDelivery,
-    logLevel: settings.logLevel,
-    logRetention: settings.logRetentionDays as logs.RetentionDays | undefined,
+    ...(props as ProvisionerStackProps),
     existingFivetranApiSecret: settings.existingFivetranApiSecret,
-    credentialsSecretPrefix: settings.credentialsSecretPrefix,
-    credentialsScope: settings.credentialsScope,
-    eventSource: settings.eventSource,
     existingEventBusName: settings.existingEventBusName,
-    eventArchiveRetention: settings.eventArchiveRetentionDays === undefined ? undefined : Duration.days(settings.eventArchiveRetentionDays),
-    oldestMessageAgeAlarmThreshold:
-      settings.oldestMessageAgeAlarmMinutes === undefined ? undefined : Duration.minutes(settings.oldestMessageAgeAlarmMinutes),
     alarmEmail: settings.alarmEmail,
     alarmTopicArn: settings.alarmTopicArn,
     backfills: settings.backfills,

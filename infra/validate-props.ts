@@ -1,17 +1,17 @@
 import { Token } from 'aws-cdk-lib';
-import type { ResolvedProvisionerSettings } from './provisioner-stack';
+import { checkKnob, SETTINGS, type KnobName, type KnobSpec } from '../shared/runtime/settings';
+import { knobValues, type ResolvedProvisionerSettings } from './provisioner-props';
 
 /**
- * Synth-time checks of the stack's settings. Each mirrors a limit of AWS or a
- * rule of the worker's configuration (shared/runtime/settings.ts), so a bad value fails
- * `cdk synth` with the property's name instead of a failed deployment or a
- * worker that refuses its environment at cold start.
+ * Synth-time checks of the stack's settings, so a bad value fails `cdk synth`
+ * with the property's name instead of a failed deployment or a function that
+ * refuses its environment at cold start. Each knob's type and range come from
+ * the settings table (shared/runtime/settings.ts); the rules here are the ones
+ * that span properties or hold only for a deployment.
  */
 
-/** Same rule as the worker's CREDENTIALS_SECRET_PREFIX. */
-const SECRET_PREFIX = /^[A-Za-z0-9/_+=.@-]+\/$/;
-/** Same rule as the worker's EVENT_SOURCE. */
-const EVENT_SOURCE = /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/;
+/** Deployed, Fivetran is reached over https only: the table's rule also lets the local sandbox answer on loopback. */
+const STRICTER_HERE = new Set<KnobName>(['fivetranApiUrl']);
 const COMPLETE_SECRET_ARN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const EVENT_BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
@@ -26,7 +26,6 @@ const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * grant to other objects and `${...}` is a policy variable, so none are allowed.
  */
 const MANIFEST_KEY = /^[^*?$]{1,1024}$/;
-const MAX_MOVE_RATE = 500;
 /** Fivetran's 60 s limit on a request, and 5 s for its answer to arrive. */
 const MIN_CREATE_TIMEOUT_MS = 65_000;
 
@@ -39,39 +38,17 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   const check = (ok: boolean, problem: string) => {
     if (!ok) problems.push(problem);
   };
-  const intBetween = (name: string, value: number, min: number, max: number) =>
-    check(Number.isInteger(value) && value >= min && value <= max, `${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  const seconds = (name: string, value: { toSeconds(): number }, min: number, max: number) => {
-    let n = Number.NaN;
-    try {
-      n = value.toSeconds();
-    } catch {
-      // fractional seconds: reported below
-    }
-    check(Number.isInteger(n) && n >= min && n <= max, `${name} must be whole seconds from ${min} to ${max}`);
-  };
-
-  seconds('functionTimeout', s.functionTimeout, 1, 900);
-  intBetween('memorySize', s.memorySize, 128, 10_240);
-  intBetween('maxReceiveCount', s.maxReceiveCount, 1, 1000);
-  seconds('maxBatchingWindow', s.maxBatchingWindow, 0, 300);
+  checkKnobs(s, check);
   // Lambda allows batches above 10 only with a batching window.
-  intBetween('batchSize', s.batchSize, 1, s.maxBatchingWindow.toSeconds({ integral: false }) >= 1 ? 10_000 : 10);
-  intBetween('maxConcurrency', s.maxConcurrency, 2, 1000);
-  intBetween('recordConcurrency', s.recordConcurrency, 1, 100);
-  intBetween('maxAttemptsPerDelivery', s.maxAttemptsPerDelivery, 1, 20);
-  seconds('secretsCacheTtl', s.secretsCacheTtl, 1, 86_400);
-  const archiveDays = s.eventArchiveRetention.toDays({ integral: false });
-  check(Number.isInteger(archiveDays) && archiveDays >= 1, 'eventArchiveRetention must be whole days, at least 1');
-  seconds('oldestMessageAgeAlarmThreshold', s.oldestMessageAgeAlarmThreshold, 60, 14 * 86_400);
+  if (s.maxBatchingWindow.toSeconds({ integral: false }) < 1) check(s.batchSize <= 10, `batchSize must be a whole number from 1 to 10, got ${s.batchSize} (more only with a maxBatchingWindow of at least 1 second)`);
 
   const requestMs = s.fivetranRequestTimeout.toMilliseconds();
   const createMs = s.fivetranCreateTimeout.toMilliseconds();
   const marginMs = s.safetyMargin.toMilliseconds();
-  check(Number.isInteger(requestMs) && requestMs >= 1000, 'fivetranRequestTimeout must be at least 1 second');
+  check(requestMs >= 1000, 'fivetranRequestTimeout must be at least 1 second');
   // Fivetran answers a create within 60 s (a 500 when its setup tests took longer); giving up sooner posts again blindly.
-  check(Number.isInteger(createMs) && createMs >= MIN_CREATE_TIMEOUT_MS, 'fivetranCreateTimeout must be at least 65 seconds');
-  check(Number.isInteger(marginMs) && marginMs >= 1000, 'safetyMargin must be at least 1 second');
+  check(createMs >= MIN_CREATE_TIMEOUT_MS, 'fivetranCreateTimeout must be at least 65 seconds');
+  check(marginMs >= 1000, 'safetyMargin must be at least 1 second');
   // A lookup, a create Fivetran answers late and the margin to publish must fit in an invocation.
   check(
     requestMs + createMs + marginMs <= s.functionTimeout.toMilliseconds(),
@@ -79,14 +56,6 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   );
 
   check(isHttpsUrl(s.fivetranApiUrl), `fivetranApiUrl must be an absolute https:// URL of the API host only, such as https://api.fivetran.com, got "${s.fivetranApiUrl}"`);
-  if (!Token.isUnresolved(s.credentialsSecretPrefix)) {
-    check(
-      SECRET_PREFIX.test(s.credentialsSecretPrefix),
-      `credentialsSecretPrefix must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/, got "${s.credentialsSecretPrefix}"`,
-    );
-  }
-  check(s.credentialsScope === 'group' || s.credentialsScope === 'prefix', `credentialsScope must be "group" or "prefix", got "${s.credentialsScope}"`);
-  check(EVENT_SOURCE.test(s.eventSource), `eventSource must be 1 to 256 of A-Za-z0-9._/- and not start with "aws.", got "${s.eventSource}"`);
 
   const existingSecret = s.existingFivetranApiSecret;
   if (existingSecret !== undefined) {
@@ -131,10 +100,26 @@ function checkSchedules(s: ResolvedProvisionerSettings, check: (ok: boolean, pro
     check(SCHEDULE_EXPRESSION.test(redrive.schedule), `redriveSchedule.schedule must be cron(...) with six fields or rate(n unit), got "${redrive.schedule}"`);
     if (redrive.timeZone !== undefined) check(isTimeZone(redrive.timeZone), `redriveSchedule.timeZone must be an IANA time zone, got "${redrive.timeZone}"`);
     const rate = redrive.maxMessagesPerSecond;
-    if (rate !== undefined) {
-      check(Number.isInteger(rate) && rate >= 1 && rate <= MAX_MOVE_RATE, `redriveSchedule.maxMessagesPerSecond must be a whole number from 1 to ${MAX_MOVE_RATE}, got ${rate}`);
-    }
+    if (rate !== undefined) problem(checkKnob('maxMessagesPerSecond', rate, 'redriveSchedule.maxMessagesPerSecond'), check);
   }
+}
+
+/** Each property that sets a knob, against the knob's range; a Duration in the knob's unit. */
+function checkKnobs(s: ResolvedProvisionerSettings, check: (ok: boolean, problem: string) => void): void {
+  const values = knobValues(s);
+  for (const name of Object.keys(values) as KnobName[]) {
+    const value = values[name];
+    // A token (a prefix built from the stack name) is checked by the function at cold start.
+    if (STRICTER_HERE.has(name) || (typeof value === 'string' && Token.isUnresolved(value))) continue;
+    const spec: KnobSpec<unknown> = SETTINGS[name];
+    problem(checkKnob(name, value, spec.unit === undefined ? spec.prop : `${spec.prop} in ${UNIT_WORDS[spec.unit]}`), check);
+  }
+}
+
+const UNIT_WORDS = { ms: 'milliseconds', s: 'seconds', min: 'minutes', days: 'days' } as const;
+
+function problem(found: string | undefined, check: (ok: boolean, problem: string) => void): void {
+  if (found !== undefined) check(false, found);
 }
 
 function isTimeZone(value: string): boolean {

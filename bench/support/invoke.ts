@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { createProvisionHandler, type ProvisionHandlerOverrides } from '../../functions/provision/create-handler';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:bench';
@@ -9,7 +9,7 @@ const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:bench';
 /** The provisioning handler as Lambda would run it, with its logs kept quiet. */
 export function benchHandler(env: Record<string, string>, overrides: ProvisionHandlerOverrides = {}) {
   const logger = new Logger({ serviceName: 'bench', logLevel: 'ERROR' });
-  const handler = createProvisionHandler(loadConfig(env), { logger, ...overrides });
+  const handler = createProvisionHandler(readSettings('provision', env), { logger, ...overrides });
   let invocation = 0;
   return async (bodies: readonly unknown[]): Promise<SQSBatchResponse> => {
     invocation += 1;

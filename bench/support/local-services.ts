@@ -10,7 +10,7 @@ export const BENCH_API_SECRET_ID = 'bench/api-key';
 export interface LocalServices {
   sandbox: FivetranSandbox;
   aws: AwsStandIn;
-  /** Settings for loadConfig(): the worker pointed at these services. */
+  /** Settings for readSettings('provision'): the worker pointed at these services. */
   workerEnv: Record<string, string>;
   close(): Promise<void>;
 }

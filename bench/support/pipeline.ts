@@ -2,13 +2,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import { startPoller, type PollerOptions } from '../../local/sqs-poller';
-import { loadConfig } from '../../shared/runtime/settings';
+import { defaultsFor, readSettings } from '../../shared/runtime/settings';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX } from './local-services';
 import { startServicesChild, type ServiceAddresses } from './services-child';
 
 /** The deployed stack's defaults (infra/provisioner-stack.ts), so the benchmark measures what runs on AWS. */
-export const DEPLOYED = { batchSize: 5, recordConcurrency: 5, visibilityTimeoutSeconds: 725, maxReceiveCount: 5 };
+const TABLE = defaultsFor('local');
+/** The deployed stack's defaults (the settings table's); the visibility timeout as the stack derives it. */
+export const DEPLOYED = {
+  batchSize: TABLE.batchSize!,
+  recordConcurrency: TABLE.recordConcurrency!,
+  visibilityTimeoutSeconds: 6 * TABLE.functionTimeoutSeconds! + TABLE.maxBatchingWindowSeconds!,
+  maxReceiveCount: TABLE.maxReceiveCount!,
+};
 
 /**
  * Starts the services in a child process with the benchmark's secrets, points
@@ -76,7 +83,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly
 
 /** The real handler fed by the local poller, configured like the deployed stack. */
 export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: { queueUrl: string; queueArn: string }) {
-  const config = loadConfig({
+  const config = readSettings('provision', {
     FIVETRAN_API_URL: addresses.fivetran,
     FIVETRAN_API_SECRET_ID: BENCH_API_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: BENCH_PREFIX,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_MOVE_RATE } from '../../shared/aws/sqs-move-task';
+import { defaultOf } from '../../shared/runtime/settings';
 import { redrive, type RedriveReport } from '../redrive/redrive';
 import { RedriveError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
@@ -17,7 +18,8 @@ export interface RedriveIo {
   stderr(text: string): void;
 }
 
-export const DEFAULT_REDRIVE_RATE = 10;
+/** The scheduled redrive's default rate too (MAX_MESSAGES_PER_SECOND). */
+export const DEFAULT_REDRIVE_RATE = defaultOf('maxMessagesPerSecond');
 
 export const REDRIVE_USAGE = `Usage: npm run cli -- redrive --dlq <queue url|arn> [options]
 

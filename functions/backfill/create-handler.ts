@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { BackfillConfig } from './settings';
+import type { BackfillConfig } from '../../shared/runtime/settings';
 import { startCursor, type BackfillCursor } from './cursor';
 import { BackfillError } from './errors';
 import type { BackfillCounts } from '../../shared/contracts/backfill-events';
@@ -57,7 +57,7 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = overrides.random ?? Math.random;
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-backfill' });
-  const s3 = createS3Client();
+  const s3 = createS3Client(config.awsEndpointUrlS3 !== undefined || config.awsEndpointUrl !== undefined);
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});
   // TTL 0: the key is read once per invocation that lists groups, so a rotated key is picked up by the next one.

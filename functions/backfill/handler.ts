@@ -1,4 +1,4 @@
-import { loadBackfillConfig } from './settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { createBackfillHandler } from './create-handler';
 
 /**
@@ -6,4 +6,4 @@ import { createBackfillHandler } from './create-handler';
  * configured backfill) or by itself to continue a run. Configuration is read
  * once, at cold start; a bad setting fails here, naming the variable.
  */
-export const handler = createBackfillHandler(loadBackfillConfig());
+export const handler = createBackfillHandler(readSettings('backfill'));

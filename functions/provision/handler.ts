@@ -1,4 +1,4 @@
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { createProvisionHandler } from './create-handler';
 
 /**
@@ -6,4 +6,4 @@ import { createProvisionHandler } from './create-handler';
  * outcomes on EventBridge. Configuration is read once, at cold start; a bad
  * setting fails here, naming the variable.
  */
-export const handler = createProvisionHandler(loadConfig());
+export const handler = createProvisionHandler(readSettings('provision'));

@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { startMoveTask } from '../../shared/aws/sqs-move-task';
-import type { RedriveConfig } from './settings';
+import type { RedriveConfig } from '../../shared/runtime/settings';
 import { RedriveError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 

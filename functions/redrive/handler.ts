@@ -1,4 +1,4 @@
-import { loadRedriveConfig } from './settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { createRedriveHandler } from './create-handler';
 
 /**
@@ -6,4 +6,4 @@ import { createRedriveHandler } from './create-handler';
  * provisioning queue with an SQS move task. Configuration is read once, at
  * cold start; a bad setting fails here, naming the variable.
  */
-export const handler = createRedriveHandler(loadRedriveConfig());
+export const handler = createRedriveHandler(readSettings('redrive'));

@@ -14,8 +14,6 @@ import { FunctionScheduleTarget, SchedulerInvokeRole } from './function-schedule
 export const BACKFILL_HANDLER_ENTRY = 'functions/backfill/handler.ts';
 /** Long enough for thousands of lines in one go; a longer run hands over to a follow-up invocation. */
 export const BACKFILL_FUNCTION_TIMEOUT = Duration.minutes(5);
-/** Time an invocation keeps back for its last chunk, the handover and the final event (HANDOFF_MARGIN_MS). */
-export const BACKFILL_HANDOFF_MARGIN = Duration.seconds(60);
 
 /** One scheduled backfill, as the stack property declares it. */
 export interface BackfillSchedule {
@@ -39,7 +37,7 @@ export interface BackfillSchedulesProps {
   readonly eventBus: events.IEventBus;
   /** ARN (possibly ending in `-??????`) of the Fivetran API key secret. */
   readonly apiSecretPolicyArn: string;
-  /** The backfill's share of the worker's environment: API URL and key, bus, source, timeouts, logging. */
+  /** The function's environment, rendered from the settings table (shared/runtime/settings.ts). */
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   /** The group the schedules are in, for the confused-deputy condition of the Scheduler role. */
@@ -81,12 +79,7 @@ export class BackfillSchedules extends Construct {
       timeout: BACKFILL_FUNCTION_TIMEOUT,
       memorySize: 512,
       logRetention: props.logRetention,
-      environment: {
-        ...props.environment,
-        PROVISIONING_QUEUE_URL: props.queue.queueUrl,
-        HANDOFF_MARGIN_MS: String(BACKFILL_HANDOFF_MARGIN.toMilliseconds()),
-        POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner-backfill',
-      },
+      environment: props.environment,
     });
     this.function = parts.function;
     this.logGroup = parts.logGroup;

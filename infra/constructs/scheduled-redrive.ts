@@ -9,7 +9,6 @@ import { createEsmFunction } from './esm-function';
 import { FunctionScheduleTarget, SchedulerInvokeRole } from './function-schedule-target';
 
 export const REDRIVE_HANDLER_ENTRY = 'functions/redrive/handler.ts';
-export const DEFAULT_REDRIVE_RATE = 10;
 
 /** When dead letters are moved back, as the stack property declares it. */
 export interface RedriveSchedule {
@@ -25,7 +24,8 @@ export interface ScheduledRedriveProps extends RedriveSchedule {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
-  readonly logLevel: string;
+  /** The function's environment, rendered from the settings table (shared/runtime/settings.ts). */
+  readonly environment: Record<string, string>;
   /** The group the schedules are in, for the confused-deputy condition of the Scheduler role. */
   readonly scheduleGroup: scheduler.IScheduleGroup;
 }
@@ -54,14 +54,7 @@ export class ScheduledRedrive extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 256,
       logRetention: props.logRetention,
-      environment: {
-        DEAD_LETTER_QUEUE_URL: props.deadLetterQueue.queueUrl,
-        DEAD_LETTER_QUEUE_ARN: props.deadLetterQueue.queueArn,
-        DESTINATION_QUEUE_ARN: props.queue.queueArn,
-        MAX_MESSAGES_PER_SECOND: String(props.maxMessagesPerSecond ?? DEFAULT_REDRIVE_RATE),
-        POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner-redrive',
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-      },
+      environment: props.environment,
     });
     this.function = parts.function;
     this.logGroup = parts.logGroup;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { loadConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
+import { readSettings, type ProvisionerConfig } from '../../shared/runtime/settings';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
@@ -213,7 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => worker.stop());
     // The worker read the same variables at its cold start; a bad one made it fail above, naming it.
-    const config = loadConfig(lambdaEnv);
+    const config = readSettings('provision', lambdaEnv);
 
     writeStackFile(runDir, {
       queueUrl: queues.queueUrl,

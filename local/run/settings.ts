@@ -1,24 +1,23 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { defaultsFor, renderedVariables } from '../../shared/runtime/settings';
+
 /**
- * Settings of the local run, and the deployed stack's values they mirror
- * (infra/provisioner-stack.ts). Kept as numbers here rather than imported, so
- * that `npm start` does not load the CDK.
+ * Settings of the local run: the deployed defaults (shared/runtime/settings.ts)
+ * and the few knobs a local run sets otherwise, named below.
  */
 
+const DEPLOYED = defaultsFor('local');
+
 /** The deployed function's timeout, which the poller's Lambda context counts down from. */
-export const DEPLOYED_FUNCTION_TIMEOUT_SECONDS = 120;
-/** The deployed event source mapping's batching window. */
-export const DEPLOYED_MAX_BATCHING_WINDOW_SECONDS = 5;
+export const DEPLOYED_FUNCTION_TIMEOUT_SECONDS = DEPLOYED.functionTimeoutSeconds!;
 /** The deployed queue: six function timeouts plus the batching window (Lambda's guidance for SQS sources). */
-export const DEPLOYED_VISIBILITY_TIMEOUT_SECONDS = 6 * DEPLOYED_FUNCTION_TIMEOUT_SECONDS + DEPLOYED_MAX_BATCHING_WINDOW_SECONDS;
+export const DEPLOYED_VISIBILITY_TIMEOUT_SECONDS = 6 * DEPLOYED_FUNCTION_TIMEOUT_SECONDS + DEPLOYED.maxBatchingWindowSeconds!;
 /** Deliveries before SQS moves a record to the dead-letter queue, deployed and local alike. */
-export const DEPLOYED_MAX_RECEIVE_COUNT = 5;
+export const DEPLOYED_MAX_RECEIVE_COUNT = DEPLOYED.maxReceiveCount!;
 /** Records per invocation, deployed and local alike. */
-export const DEPLOYED_BATCH_SIZE = 5;
-/** Records one invocation works on at once, deployed and local alike. */
-export const DEPLOYED_RECORD_CONCURRENCY = 5;
+export const DEPLOYED_BATCH_SIZE = DEPLOYED.batchSize!;
 
 /**
  * The local queue's visibility timeout. A failed record comes back after this
@@ -57,41 +56,25 @@ export const LOCAL_QUEUE_NAME = 'fivetran-provisioner-requests';
 export const LOCAL_DLQ_NAME = 'fivetran-provisioner-requests-dlq';
 
 /**
- * The variables the deployed worker's configuration sets (infra/provisioner-stack.ts, checked by
- * test/infra/deployed-settings.test.ts). The local worker process gets each one set in the
- * environment, as if it were set in the Lambda's configuration.
+ * The variables the stack sets on the deployed worker (the settings table's).
+ * The local worker process gets each one set in the environment, as if it were
+ * set in the Lambda's configuration.
  */
-export const WORKER_VARIABLES = [
-  'FIVETRAN_API_URL',
-  'FIVETRAN_API_SECRET_ID',
-  'CREDENTIALS_SECRET_PREFIX',
-  'CREDENTIALS_SCOPE',
-  'EVENT_BUS_NAME',
-  'EVENT_SOURCE',
-  'MAX_RECEIVE_COUNT',
-  'FIVETRAN_REQUEST_TIMEOUT_MS',
-  'FIVETRAN_CREATE_TIMEOUT_MS',
-  'RECORD_CONCURRENCY',
-  'SAFETY_MARGIN_MS',
-  'SECRETS_CACHE_TTL_SECONDS',
-  'MAX_ATTEMPTS_PER_DELIVERY',
-  'POWERTOOLS_SERVICE_NAME',
-  'POWERTOOLS_METRICS_NAMESPACE',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
+export const WORKER_VARIABLES: readonly string[] = renderedVariables('provision');
 
 /**
- * The worker's settings for a local run. Any of these variables set in the
+ * The worker's settings for a local run: what the stack would derive, and the
+ * knobs a local run sets otherwise. Any of these variables set in the
  * environment wins, as it would in the Lambda's configuration.
  */
 export const LOCAL_WORKER_ENV: Readonly<Record<string, string>> = {
   FIVETRAN_API_SECRET_ID: 'fivetran/api-key',
   CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
   EVENT_BUS_NAME: 'fivetran-provisioner-local',
-  RECORD_CONCURRENCY: String(DEPLOYED_RECORD_CONCURRENCY),
-  // The local function timeout is short (it follows the visibility timeout); keep most of it for work.
+  RECORD_CONCURRENCY: String(DEPLOYED.recordConcurrency),
+  // safetyMarginMs: the local function timeout is short (it follows the visibility timeout); keep most of it for work.
   SAFETY_MARGIN_MS: '1000',
-  POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner',
+  POWERTOOLS_SERVICE_NAME: DEPLOYED.serviceName!,
   // Metrics would write EMF documents among the handler's logs; CloudWatch is not here to read them.
   POWERTOOLS_METRICS_DISABLED: 'true',
 };

@@ -1,5 +1,4 @@
-import { loadBackfillConfig, type BackfillConfig } from '../../functions/backfill/settings';
-import { loadConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
+import { readSettings, type BackfillConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX } from './fixtures';
 
 /**
@@ -11,7 +10,7 @@ export const WORLD_REGION = 'eu-west-1';
 export const WORLD_EVENT_BUS = 'provisioner-bus';
 
 export function provisionSettings(fivetranUrl: string, env: Record<string, string> = {}): ProvisionerConfig {
-  return loadConfig({
+  return readSettings('provision', {
     FIVETRAN_API_URL: fivetranUrl,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
     CREDENTIALS_SECRET_PREFIX: CREDENTIALS_PREFIX,
@@ -22,12 +21,15 @@ export function provisionSettings(fivetranUrl: string, env: Record<string, strin
 }
 
 export function backfillSettings(fivetranUrl: string, queueUrl: string, env: Record<string, string> = {}): BackfillConfig {
-  return loadBackfillConfig({
+  return readSettings('backfill', {
     FIVETRAN_API_URL: fivetranUrl,
     FIVETRAN_API_SECRET_ID: API_KEY_SECRET_ID,
     PROVISIONING_QUEUE_URL: queueUrl,
     EVENT_BUS_NAME: WORLD_EVENT_BUS,
     FIVETRAN_REQUEST_TIMEOUT_MS: '2000',
+    // The function reads its endpoints through its settings; the world set them for the SDK.
+    ...(process.env.AWS_ENDPOINT_URL ? { AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL } : {}),
+    ...(process.env.AWS_ENDPOINT_URL_S3 ? { AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 } : {}),
     ...env,
   });
 }

@@ -1,7 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { createS3Client } from '../../functions/backfill/s3-client';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
 import { startLambdaStandIn, type LambdaStandIn } from '../aws/lambda-stand-in';
@@ -128,7 +127,6 @@ async function assemble(
   // A world without AWS servers leaves the AWS variables as they are.
   const env = Object.keys(endpoints).length === 0 ? {} : awsEnv(endpoints, region);
   Object.assign(env, options.variables);
-  // Secrets a handler cached belong to the world that served them.
   if (options.env !== 'child') {
     const overrides = applyEnv(env);
     cleanups.push(() => overrides.restore());
@@ -138,7 +136,7 @@ async function assemble(
 
   const sqs = fauxqs && options.sqs ? createSqsClient({ endpoint: env.AWS_ENDPOINT_URL_SQS!, region }) : undefined;
   if (sqs) cleanups.push(() => sqs.destroy());
-  const s3 = fauxqs && awsOptions.s3 ? createS3Client({ AWS_ENDPOINT_URL_S3: fauxqs.address }) : undefined;
+  const s3 = fauxqs && awsOptions.s3 ? new S3Client({ forcePathStyle: true, endpoint: fauxqs.address, region }) : undefined;
   if (s3) cleanups.push(() => s3.destroy());
   const queues = sqs && options.queues ? await createProvisioningQueues(sqs, options.queues.names ?? PROVISIONING_QUEUE_NAMES, options.queues) : undefined;
 

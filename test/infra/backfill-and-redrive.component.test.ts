@@ -7,8 +7,7 @@ import { backfillEventSchema } from '../../infra/event-schemas';
 import { buildProvisionerApp, readProvisionerContext } from '../../infra/provisioner-app';
 import { ProvisionerStack, type ProvisionerStackProps } from '../../infra/provisioner-stack';
 import { ProvisionerPropsError } from '../../infra/validate-props';
-import { loadBackfillConfig } from '../../functions/backfill/settings';
-import { loadRedriveConfig } from '../../functions/redrive/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { actionsOf, disposeTestApps, newTestApp, resourcesOf, type Statement } from './support';
 
 afterAll(disposeTestApps);
@@ -146,7 +145,7 @@ describe('backfill schedules', () => {
       ]),
     );
     expect(env).toMatchObject({ PROVISIONING_QUEUE_URL: { Ref: ids.queue }, FIVETRAN_API_SECRET_ID: { Ref: ids.secret }, EVENT_BUS_NAME: { Ref: ids.bus }, HANDOFF_MARGIN_MS: '60000' });
-    expect(loadBackfillConfig(deployed)).toMatchObject({ fivetranApiUrl: 'https://api.fivetran.com', eventSource: 'fivetran.provisioner', handoffMarginMs: 60_000 });
+    expect(readSettings('backfill', deployed)).toMatchObject({ fivetranApiUrl: 'https://api.fivetran.com', eventSource: 'fivetran.provisioner', handoffMarginMs: 60_000 });
   });
 
   describe('backfill permissions', () => {
@@ -227,7 +226,7 @@ describe('scheduled redrive', () => {
     const env = t.findResources('AWS::Lambda::Function')[ids.fn]!.Properties.Environment.Variables;
     expect(env).toMatchObject({ DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq }, DEAD_LETTER_QUEUE_ARN: arn(ids.dlq), DESTINATION_QUEUE_ARN: arn(ids.queue), MAX_MESSAGES_PER_SECOND: '20' });
     expect(
-      loadRedriveConfig({
+      readSettings('redrive', {
         DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
         DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
         DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',

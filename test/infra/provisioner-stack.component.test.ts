@@ -7,7 +7,7 @@ import { ESM_REQUIRE_BANNER, PROVISIONER_RUNTIME } from '../../infra/constructs/
 import { outcomeEventSchemas } from '../../infra/event-schemas';
 import { buildProvisionerApp } from '../../infra/provisioner-app';
 import type { ProvisionerStack } from '../../infra/provisioner-stack';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import { actionsOf, allowStatements, disposeTestApps, newTestApp, onlyLogicalId, resourcesOf, type Statement } from './support';
 
 // One synthesis (and one real esbuild bundle of the worker) for the whole file.
@@ -134,7 +134,7 @@ describe('worker function', () => {
   });
 
   it('gives the worker an environment its own configuration loader accepts', () => {
-    expect(loadConfig(deployedEnvironment())).toMatchObject({
+    expect(readSettings('provision', deployedEnvironment())).toMatchObject({
       fivetranApiUrl: 'https://api.fivetran.com',
       credentialsSecretPrefix: 'fivetran-provisioner/FivetranProvisioner/gitlab/',
       credentialsScope: 'group',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import type { RecordedCall, StoredConnection } from '../../local/fivetran-sandbox/types';
-import { loadConfig } from '../../shared/runtime/settings';
+import { readSettings } from '../../shared/runtime/settings';
 import type { CampaignPlan } from './support/campaign';
 import { checkCampaign, type CampaignRun } from './support/invariants';
 import { createMarkers } from './support/markers';
@@ -10,7 +10,7 @@ import { createMarkers } from './support/markers';
  * The campaign's invariant checks, on small hand-made runs: each must flag
  * the fault it exists to catch, or a green campaign would prove nothing.
  */
-const config = loadConfig({
+const config = readSettings('provision', {
   FIVETRAN_API_URL: 'http://127.0.0.1:1',
   FIVETRAN_API_SECRET_ID: 'fivetran/api-key',
   CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRedriveHandler } from '../../../functions/redrive/create-handler';
-import { loadRedriveConfig } from '../../../functions/redrive/settings';
+import { readSettings } from '../../../shared/runtime/settings';
 import { contents, createQueuePair, deadLetter, startRedriveWorld, type QueuePair, type RedriveWorld } from '../../cli/support/redrive-world';
 
 /** The scheduled redrive function against SQS with move tasks (fauxqs behind the move-task stand-in). */
@@ -24,7 +24,7 @@ beforeEach(async () => {
 const context = { awsRequestId: 'schedule-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:redrive', getRemainingTimeInMillis: () => 60_000 } as Context;
 const scheduledHandler = () =>
   createRedriveHandler(
-    loadRedriveConfig({
+    readSettings('redrive', {
       DEAD_LETTER_QUEUE_URL: queues.dlq.url,
       DEAD_LETTER_QUEUE_ARN: queues.dlq.arn,
       DESTINATION_QUEUE_ARN: queues.queue.arn,
@@ -58,7 +58,7 @@ describe('scheduled redrive', () => {
 describe('scheduled redrive configuration', () => {
   it('refuses a rate above what SQS allows, naming the variable', () => {
     expect(() =>
-      loadRedriveConfig({ DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q', DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq', DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q', MAX_MESSAGES_PER_SECOND: '900' }),
+      readSettings('redrive', { DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q', DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq', DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q', MAX_MESSAGES_PER_SECOND: '900' }),
     ).toThrow(/MAX_MESSAGES_PER_SECOND must be a whole number from 1 to 500/);
   });
 });
