@@ -29,7 +29,7 @@ export interface ProvisionerStackProps extends StackProps {
    * Most concurrent invocations the queue may start (2 to 1000). With
    * `recordConcurrency` it bounds the calls in flight against Fivetran,
    * whose limits count every request of the account (20,000 an hour; setup
-   * tests 250 a minute; README "How Fivetran answers"); the worker backs off
+   * tests 250 a minute; docs/fivetran.md); the worker backs off
    * on HTTP 429 on top of that. @default 2
    */
   readonly maxConcurrency?: number;

@@ -135,7 +135,7 @@ export class ProvisionerStack extends Stack {
       acknowledgeNagFinding(
         created,
         'AwsSolutions-SMG4',
-        'The Fivetran API key is issued in the Fivetran dashboard, and Secrets Manager cannot rotate it: there is no rotation function for it. Operators rotate it in Fivetran and put the new value (see the Deploy section of the README).',
+        'The Fivetran API key is issued in the Fivetran dashboard, and Secrets Manager cannot rotate it: there is no rotation function for it. Operators rotate it in Fivetran and put the new value (see docs/deploy.md).',
       );
       return { id: created.secretArn, policyArn: created.secretArn, created };
     }

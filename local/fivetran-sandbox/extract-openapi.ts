@@ -81,7 +81,7 @@ const INTEGER_WITH_STRING_ENUM_IS_AN_INTEGER_ENUM = {
 /**
  * The one place where the extracted contract departs from the definition text: fields the
  * definition declares one way while Fivetran's own examples (and API) use another. See
- * /work/shared/fivetran/README.md, "GitLab config quirks".
+ * ../shared/fivetran/README.md (beside the repository), "GitLab config quirks".
  */
 const DEFINITION_QUIRKS: readonly DefinitionQuirk[] = [
   { component: 'gitlab_config_V1', property: ['config', 'auth'], ...OBJECT_WITH_STRING_ENUM_IS_A_STRING },

@@ -84,5 +84,5 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where a run writes its events, handler log and stack file; git-ignored. */
 export const DEFAULT_RUN_DIR = join(REPO_ROOT, '.local-run');
 export const DEFAULT_EXAMPLES_DIR = join(REPO_ROOT, 'examples');
-/** A request valid in the local world (the request contract's example in the README), for sending by hand. */
+/** A request valid in the local world (the request contract's example in the README and docs/contracts.md), for sending by hand. */
 export const LOCAL_REQUEST_FILE = join(REPO_ROOT, 'examples', 'request.json');

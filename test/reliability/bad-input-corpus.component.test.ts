@@ -12,7 +12,9 @@ import {
   type BadInput,
   type CorpusContext,
 } from './support/bad-input-corpus';
+import { markdownTable, type TableRow } from './support/invariants';
 import { createMarkers } from './support/markers';
+import { publishTable } from './support/report';
 
 /**
  * The bad-input corpus through the real handler (SDK mocks, the real Fivetran
@@ -79,7 +81,27 @@ beforeAll(async () => {
   }
   const acceptedRecords = accepted.map((input) => h.record(input.body));
   batches.push({ records: acceptedRecords, response: await h.invoke(acceptedRecords), valid: [] });
+  publishTable('bad-input-corpus', 'Bad-input corpus', markdownTable(corpusRows()));
 }, 60_000);
+
+/** The corpus by the code each message must end with, and what the handler did with them, for the report. */
+function corpusRows(): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const code of [...new Set(corpus.map((badInput) => badInput.code))].sort()) {
+    const inputs = corpus.filter((badInput) => badInput.code === code);
+    const settled = inputs.filter((badInput) => {
+      const events = eventsOfMessage(messageIdOf.get(badInput.name)!);
+      return events.length === 1 && events[0]!.detail.errorCode === code && events[0]!.detail.retryable === false;
+    });
+    rows.push({ check: `malformed messages that must end in ${code}: one failure event with that code, not retryable`, observed: `${settled.length} of ${inputs.length}`, required: 'all', holds: settled.length === inputs.length });
+  }
+  const handedBack = batches.reduce((sum, batch) => sum + batch.response.batchItemFailures.length, 0);
+  rows.push({ check: 'records handed back to the queue', observed: String(handedBack), required: '0', holds: handedBack === 0 });
+  const provisioned = accepted.filter((input) => h.events().some((event) => event.detail.requestId === input.requestId && event.detailType === 'Connection Provisioned'));
+  rows.push({ check: 'unusual but valid requests provisioned', observed: `${provisioned.length} of ${accepted.length}`, required: 'all', holds: provisioned.length === accepted.length });
+  rows.push({ check: 'batches (seven malformed and three valid records each)', observed: String(batches.length - 1), required: '(reported)' });
+  return rows;
+}
 
 afterAll(async () => {
   await h?.close();

@@ -9,7 +9,7 @@ import { commandLine } from '../../../local/run/aws-cli-commands';
 import { captureIo, endAll, ROOT, spawnCli, waitFor, type CliProcess } from '../../support/cli-process';
 
 /**
- * A watching run, as a newcomer starts it from the README's dead-letter recipe, and the commands it
+ * A watching run, as a newcomer starts it from the dead-letter recipe of docs/local-run.md, and the commands it
  * prints for another terminal, run through the AWS SDK exactly as the AWS CLI runs them: to the
  * --endpoint-url, unsigned, with the body read from the file.
  */
