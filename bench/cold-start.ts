@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { ESM_REQUIRE_BANNER } from '../infra/constructs/provisioner-function';
 import type { BenchmarkResult } from './support/report';
 import { median, round } from './support/stats';
@@ -129,4 +129,3 @@ function importTimeMs(bundle: string): number {
   if (result.status !== 0) throw new Error(`Importing ${bundle} failed: ${result.stderr}`);
   return Number(result.stdout);
 }
-

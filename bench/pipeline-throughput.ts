@@ -20,7 +20,11 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
     const raw = await createQueues(sqs, 'bench-raw');
     const rawCpuStart = process.cpuUsage();
     const rawStarted = performance.now();
-    await sendAll(sqs, raw.queueUrl, Array.from({ length: REQUESTS }, (_, i) => benchRequest(`raw_${i}`)));
+    await sendAll(
+      sqs,
+      raw.queueUrl,
+      Array.from({ length: REQUESTS }, (_, i) => benchRequest(`raw_${i}`)),
+    );
     for (let received = 0; received < REQUESTS; ) {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: raw.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
       const messages = answer.Messages ?? [];
@@ -41,7 +45,11 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
     const queue = await createQueues(sqs, 'bench-pipeline');
     const cpuStart = process.cpuUsage();
     const started = performance.now();
-    await sendAll(sqs, queue.queueUrl, Array.from({ length: REQUESTS }, (_, i) => benchRequest(`pipeline_${i}`)));
+    await sendAll(
+      sqs,
+      queue.queueUrl,
+      Array.from({ length: REQUESTS }, (_, i) => benchRequest(`pipeline_${i}`)),
+    );
     const worker = startWorker(services.addresses, sqs, queue);
     let stats = await services.stats();
     while (stats.events < REQUESTS) {
@@ -56,7 +64,12 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
     return {
       id: 'pipeline-throughput',
       title: 'Local pipeline throughput',
-      figure: { name: 'requests per second, end to end', value: round(rps, 1), target: 'none set; every request provisioned', met: stats.created === REQUESTS },
+      figure: {
+        name: 'requests per second, end to end',
+        value: round(rps, 1),
+        target: 'none set; every request provisioned',
+        met: stats.created === REQUESTS,
+      },
       details: {
         requests: REQUESTS,
         'connections created': stats.created,
@@ -70,7 +83,7 @@ export async function pipelineThroughput(): Promise<BenchmarkResult> {
         'batch size / records at once': '5 / 5 (the stack defaults)',
       },
       notes: [
-        'One poller, like one Lambda instance: batches of 5 (the stack default) are handled one after another, each waiting on its round trips to SQS, Fivetran and EventBridge; on AWS, throughput grows with the event source mapping\'s concurrency.',
+        "One poller, like one Lambda instance: batches of 5 (the stack default) are handled one after another, each waiting on its round trips to SQS, Fivetran and EventBridge; on AWS, throughput grows with the event source mapping's concurrency.",
         "The handler's share is the pipeline process's CPU time beyond what the same sends, receives and deletes cost without a handler; the services run in a child process and are not counted.",
       ],
     };

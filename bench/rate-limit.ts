@@ -18,7 +18,11 @@ export async function rateLimitEfficiency(): Promise<BenchmarkResult> {
   const { sqs } = services;
   try {
     const queue = await createQueues(sqs, 'bench-rate-limit');
-    await sendAll(sqs, queue.queueUrl, Array.from({ length: REQUESTS }, (_, i) => benchRequest(`limited_${i}`)));
+    await sendAll(
+      sqs,
+      queue.queueUrl,
+      Array.from({ length: REQUESTS }, (_, i) => benchRequest(`limited_${i}`)),
+    );
     const started = Date.now();
     const worker = startWorker(services.addresses, sqs, queue);
     let stats = await services.stats();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { closestName } from '../shared/runtime/closest-name';
 import { FileError } from '../local/run/file-error';
+import { closestName } from '../shared/runtime/closest-name';
 import type { CliIo } from './io';
 import { ENQUEUE_USAGE, EVENTS_USAGE, PROGRAM, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from './usage';
 import { UsageError } from './usage-error';
@@ -114,8 +114,10 @@ function cannotLoad(name: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
   if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && missing !== undefined && !/^[./]|^file:/.test(missing)) {
-    return `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
-      `install them all with "npm ci" (an install with --omit=dev runs only validate, enqueue, events, schema and redrive).`;
+    return (
+      `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
+      `install them all with "npm ci" (an install with --omit=dev runs only validate, enqueue, events, schema and redrive).`
+    );
   }
   return `${name} could not be loaded: ${message}`;
 }

@@ -22,8 +22,22 @@ export const OUTCOME_DETAIL_TYPES = [CONNECTION_PROVISIONED, CONNECTION_PROVISIO
  * conversion refuses them and synth fails naming the keyword and its path.
  */
 const UNSUPPORTED = new Set([
-  'if', 'then', 'else', 'contains', 'minContains', 'maxContains', 'unevaluatedProperties', 'unevaluatedItems',
-  '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$vocabulary', 'contentSchema',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'minContains',
+  'maxContains',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  '$id',
+  '$anchor',
+  '$dynamicRef',
+  '$dynamicAnchor',
+  '$recursiveRef',
+  '$recursiveAnchor',
+  '$vocabulary',
+  'contentSchema',
 ]);
 
 /** Annotations newer than draft 4 that validators ignore anyway: safe to drop. */
@@ -36,8 +50,7 @@ const SCHEMA_LIST_VALUED = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 /** Keywords whose value maps names to subschemas. */
 const SCHEMA_MAP_VALUED = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 
-const isObject = (value: unknown): value is JsonSchema =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonSchema => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Turns a detail-type such as "Connection Provisioned" into "ConnectionProvisioned". */
 export function pascalCase(detailType: string): string {
@@ -122,7 +135,8 @@ class Draft4Converter {
           break;
         default:
           if (SCHEMA_VALUED.has(keyword)) out[keyword] = this.convertAdditional(keyword, value, path);
-          else if (SCHEMA_LIST_VALUED.has(keyword)) out[keyword] = (value as unknown[]).map((item, index) => this.convert(item, `${path}/${index}`));
+          else if (SCHEMA_LIST_VALUED.has(keyword))
+            out[keyword] = (value as unknown[]).map((item, index) => this.convert(item, `${path}/${index}`));
           else if (SCHEMA_MAP_VALUED.has(keyword)) out[keyword] = this.convertMap(value, path);
           else out[keyword] = value;
       }

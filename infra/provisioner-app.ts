@@ -2,7 +2,14 @@ import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { closestName } from '../shared/runtime/closest-name';
-import { contextKeyOf, SETTINGS, type KnobContextKey, type KnobContextValue, type KnobName, type KnobSpec } from '../shared/runtime/settings';
+import {
+  contextKeyOf,
+  type KnobContextKey,
+  type KnobContextValue,
+  type KnobName,
+  type KnobSpec,
+  SETTINGS,
+} from '../shared/runtime/settings';
 import { durationOf } from './provisioner-props';
 import { ProvisionerStack, type ProvisionerStackProps } from './provisioner-stack';
 
@@ -19,7 +26,10 @@ export const BASE_STACK_NAME = 'FivetranProvisioner';
 function knobContext(spec: KnobSpec<unknown>): z.ZodType {
   const rule = spec.rule;
   if (rule.kind === 'enum' && typeof rule.values[0] === 'number') {
-    return z.coerce.number().int().refine((n) => rule.values.includes(n), { error: rule.message });
+    return z.coerce
+      .number()
+      .int()
+      .refine((n) => rule.values.includes(n), { error: rule.message });
   }
   if (rule.kind === 'enum') return z.enum(rule.values as [string, ...string[]]);
   if (rule.kind === 'number') return rule.min <= 0 ? z.coerce.number().int().min(0) : z.coerce.number().int().positive();
@@ -55,16 +65,18 @@ const backfillContext = z.strictObject({
 const redriveContext = z.strictObject({ ...scheduleContext, maxMessagesPerSecond: z.number().int().optional() });
 
 /** What can be set through context; durations carry their unit in the key. */
-export const provisionerContextSchema = z.strictObject({
-  ...knobContextShape,
-  existingFivetranApiSecret: z.string().min(1),
-  existingEventBusName: z.string().min(1),
-  alarmTopicArn: z.string().startsWith('arn:'),
-  alarmEmail: z.string().min(3),
-  backfills: json(z.array(backfillContext)),
-  manifestBucketName: z.string().min(3),
-  redriveSchedule: json(redriveContext),
-}).partial();
+export const provisionerContextSchema = z
+  .strictObject({
+    ...knobContextShape,
+    existingFivetranApiSecret: z.string().min(1),
+    existingEventBusName: z.string().min(1),
+    alarmTopicArn: z.string().startsWith('arn:'),
+    alarmEmail: z.string().min(3),
+    backfills: json(z.array(backfillContext)),
+    manifestBucketName: z.string().min(3),
+    redriveSchedule: json(redriveContext),
+  })
+  .partial();
 export type ProvisionerContext = z.infer<typeof provisionerContextSchema>;
 
 /** Context keys of this app that are not settings. */
@@ -87,7 +99,9 @@ export class ContextError extends Error {
   readonly code = 'CONTEXT_INVALID';
 }
 
-const stageSchema = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lowercase letters, digits and -, such as staging or prod' });
+const stageSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lowercase letters, digits and -, such as staging or prod' });
 
 /** Reads `stage`, its block under `stages` and the flat overrides from the app's context. */
 export function readProvisionerContext(app: App): { stage?: string; settings: ProvisionerContext } {
@@ -96,7 +110,8 @@ export function readProvisionerContext(app: App): { stage?: string; settings: Pr
   const stage = app.node.tryGetContext('stage') as unknown;
   const parsedStage = stage === undefined ? undefined : parse(stageSchema, stage, 'context "stage"');
   const stages = (app.node.tryGetContext('stages') ?? {}) as Record<string, unknown>;
-  const fromStage = parsedStage === undefined ? {} : parse(provisionerContextSchema, stages[parsedStage] ?? {}, `context "stages.${parsedStage}"`);
+  const fromStage =
+    parsedStage === undefined ? {} : parse(provisionerContextSchema, stages[parsedStage] ?? {}, `context "stages.${parsedStage}"`);
   const flat = Object.fromEntries(
     Object.keys(provisionerContextSchema.shape)
       .map((key) => [key, app.node.tryGetContext(key) as unknown])
@@ -109,9 +124,13 @@ export function readProvisionerContext(app: App): { stage?: string; settings: Pr
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const unrecognized = result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : []));
+    const unrecognized = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : [],
+    );
     if (unrecognized.length > 0) throw new ContextError(unknownKeysMessage(unrecognized, where));
-    throw new ContextError(`Invalid ${where}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`).join('; ')}`);
+    throw new ContextError(
+      `Invalid ${where}: ${result.error.issues.map((issue) => `${issue.path.join('.') || 'value'} ${issue.message}`).join('; ')}`,
+    );
   }
   return result.data;
 }
@@ -124,7 +143,6 @@ function unknownKeysMessage(keys: readonly string[], where: string): string {
   });
   return `Unknown setting${keys.length > 1 ? 's' : ''} in ${where}: ${hints.join(', ')}. Known settings: ${settings.join(', ')}; and stage, stages.`;
 }
-
 
 /** Maps context settings onto stack properties: a knob's number becomes a Duration in its unit. */
 export function stackPropsFromContext(settings: ProvisionerContext): ProvisionerStackProps {

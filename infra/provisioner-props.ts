@@ -1,6 +1,6 @@
 import { Duration, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { contextKeyOf, defaultOf, SETTINGS, type KnobName, type RenderedValues, type Unit } from '../shared/runtime/settings';
+import { contextKeyOf, type defaultOf, type KnobName, type RenderedValues, SETTINGS, type Unit } from '../shared/runtime/settings';
 import type { BackfillSchedule } from './constructs/backfill-schedules';
 import type { RedriveSchedule } from './constructs/scheduled-redrive';
 
@@ -103,7 +103,13 @@ export interface ProvisionerStackProps extends StackProps {
 }
 
 /** The settings after defaults are applied; what the constructs are built from. */
-type OptionalSetting = 'existingFivetranApiSecret' | 'existingEventBusName' | 'alarmTopicArn' | 'alarmEmail' | 'manifestBucketName' | 'redriveSchedule';
+type OptionalSetting =
+  | 'existingFivetranApiSecret'
+  | 'existingEventBusName'
+  | 'alarmTopicArn'
+  | 'alarmEmail'
+  | 'manifestBucketName'
+  | 'redriveSchedule';
 export type ResolvedProvisionerSettings = Required<Omit<ProvisionerStackProps, keyof StackProps | OptionalSetting>> &
   Pick<ProvisionerStackProps, OptionalSetting>;
 

@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { renderEnvironment } from '../shared/runtime/settings';
 import { BackfillSchedules } from './constructs/backfill-schedules';
 import { OutcomeEvents } from './constructs/outcome-events';
 import { ProvisionerAlarms } from './constructs/provisioner-alarms';
@@ -10,11 +11,16 @@ import { ProvisioningQueue } from './constructs/provisioning-queue';
 import { ScheduledRedrive } from './constructs/scheduled-redrive';
 import { backfillEventSchema } from './event-schemas';
 import { acknowledgeNagFinding } from './nag';
-import { renderEnvironment } from '../shared/runtime/settings';
-import { knobValues, queueVisibilityTimeout, resolveProvisionerSettings, type ProvisionerStackProps, type ResolvedProvisionerSettings } from './provisioner-props';
+import {
+  knobValues,
+  type ProvisionerStackProps,
+  queueVisibilityTimeout,
+  type ResolvedProvisionerSettings,
+  resolveProvisionerSettings,
+} from './provisioner-props';
 import { validateProvisionerProps } from './validate-props';
 
-export { queueVisibilityTimeout, type ProvisionerStackProps, type ResolvedProvisionerSettings } from './provisioner-props';
+export { type ProvisionerStackProps, queueVisibilityTimeout, type ResolvedProvisionerSettings } from './provisioner-props';
 
 /** Fivetran GitLab connection provisioner: SQS requests in, a Lambda worker, EventBridge outcome events out. */
 export class ProvisionerStack extends Stack {
@@ -66,7 +72,11 @@ export class ProvisionerStack extends Stack {
       batchSize: s.batchSize,
       maxBatchingWindow: s.maxBatchingWindow,
       maxConcurrency: s.maxConcurrency,
-      environment: renderEnvironment('provision', { ...values, fivetranApiSecretId: apiSecret.id, eventBusName: this.outcomeEvents.eventBus.eventBusName }),
+      environment: renderEnvironment('provision', {
+        ...values,
+        fivetranApiSecretId: apiSecret.id,
+        eventBusName: this.outcomeEvents.eventBus.eventBusName,
+      }),
     });
 
     // The default group. CDK names a group of the stack's own with a literal, not a Ref, so CloudFormation
@@ -127,7 +137,8 @@ export class ProvisionerStack extends Stack {
   private fivetranApiSecretReference(existing: string | undefined): { id: string; policyArn: string; created?: secretsmanager.Secret } {
     if (existing === undefined) {
       const created = new secretsmanager.Secret(this, 'FivetranApiSecret', {
-        description: 'Fivetran API key of the provisioner, as JSON with the fields apiKey and apiSecret. Created empty: put the value with aws secretsmanager put-secret-value.',
+        description:
+          'Fivetran API key of the provisioner, as JSON with the fields apiKey and apiSecret. Created empty: put the value with aws secretsmanager put-secret-value.',
       });
       // Without GenerateSecretString CloudFormation creates the secret with no value: nothing secret is
       // generated into (or could leak from) the template, and the worker fails loudly until it is filled.
@@ -153,13 +164,21 @@ export class ProvisionerStack extends Stack {
   private addOutputs(apiSecretId: string): void {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ProvisioningQueueUrl', this.queue.queue.queueUrl, 'Send provisioning requests here (sqs:SendMessage)');
-    output('ProvisioningQueueArn', this.queue.queue.queueArn, 'ARN of the provisioning queue, for the senders\' IAM policies');
+    output('ProvisioningQueueArn', this.queue.queue.queueArn, "ARN of the provisioning queue, for the senders' IAM policies");
     output('DeadLetterQueueUrl', this.queue.deadLetterQueue.queueUrl, 'Requests that failed every delivery');
-    output('DeadLetterQueueArn', this.queue.deadLetterQueue.queueArn, 'ARN of the dead-letter queue, for redriving (sqs start-message-move-task)');
+    output(
+      'DeadLetterQueueArn',
+      this.queue.deadLetterQueue.queueArn,
+      'ARN of the dead-letter queue, for redriving (sqs start-message-move-task)',
+    );
     output('EventBusName', this.outcomeEvents.eventBus.eventBusName, 'Bus the outcome events are published on');
-    output('EventBusArn', this.outcomeEvents.eventBus.eventBusArn, 'ARN of the bus, for subscribers\' rules');
+    output('EventBusArn', this.outcomeEvents.eventBus.eventBusArn, "ARN of the bus, for subscribers' rules");
     output('EventSource', this.settings.eventSource, 'source of the outcome events');
-    output('SchemaRegistryName', this.outcomeEvents.registry.attrRegistryName, 'EventBridge schema registry with the outcome events\' schemas');
+    output(
+      'SchemaRegistryName',
+      this.outcomeEvents.registry.attrRegistryName,
+      "EventBridge schema registry with the outcome events' schemas",
+    );
     output('FunctionName', this.worker.function.functionName, 'The provisioner worker');
     output('LogGroupName', this.worker.logGroup.logGroupName, 'Log group of the worker');
     output('FivetranApiSecretId', apiSecretId, 'Secret holding {"apiKey","apiSecret"} of the Fivetran API key');
@@ -172,9 +191,13 @@ export class ProvisionerStack extends Stack {
     );
     if (this.alarms.topic !== undefined) output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic the alarms notify');
     if (this.backfills !== undefined) {
-      output('BackfillFunctionName', this.backfills.function.functionName, 'The backfill function (its logs carry each run\'s runId)');
+      output('BackfillFunctionName', this.backfills.function.functionName, "The backfill function (its logs carry each run's runId)");
       if (this.backfills.manifestBucketName !== undefined) {
-        output('ManifestBucketName', this.backfills.manifestBucketName, 'Bucket of the backfill manifests that name no bucket of their own');
+        output(
+          'ManifestBucketName',
+          this.backfills.manifestBucketName,
+          'Bucket of the backfill manifests that name no bucket of their own',
+        );
       }
     }
     if (this.redrive !== undefined) output('RedriveFunctionName', this.redrive.function.functionName, 'The scheduled redrive function');

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { checkKnob, SETTINGS, type KnobName, type KnobSpec } from '../shared/runtime/settings';
+import { checkKnob, type KnobName, type KnobSpec, SETTINGS } from '../shared/runtime/settings';
 import { knobValues, type ResolvedProvisionerSettings } from './provisioner-props';
 
 /**
@@ -40,7 +40,11 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   };
   checkKnobs(s, check);
   // Lambda allows batches above 10 only with a batching window.
-  if (s.maxBatchingWindow.toSeconds({ integral: false }) < 1) check(s.batchSize <= 10, `batchSize must be a whole number from 1 to 10, got ${s.batchSize} (more only with a maxBatchingWindow of at least 1 second)`);
+  if (s.maxBatchingWindow.toSeconds({ integral: false }) < 1)
+    check(
+      s.batchSize <= 10,
+      `batchSize must be a whole number from 1 to 10, got ${s.batchSize} (more only with a maxBatchingWindow of at least 1 second)`,
+    );
 
   const requestMs = s.fivetranRequestTimeout.toMilliseconds();
   const createMs = s.fivetranCreateTimeout.toMilliseconds();
@@ -55,7 +59,10 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
     'functionTimeout must be at least fivetranRequestTimeout + fivetranCreateTimeout + safetyMargin',
   );
 
-  check(isHttpsUrl(s.fivetranApiUrl), `fivetranApiUrl must be an absolute https:// URL of the API host only, such as https://api.fivetran.com, got "${s.fivetranApiUrl}"`);
+  check(
+    isHttpsUrl(s.fivetranApiUrl),
+    `fivetranApiUrl must be an absolute https:// URL of the API host only, such as https://api.fivetran.com, got "${s.fivetranApiUrl}"`,
+  );
 
   const existingSecret = s.existingFivetranApiSecret;
   if (existingSecret !== undefined) {
@@ -72,7 +79,8 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
   }
   check(!(s.alarmTopicArn !== undefined && s.alarmEmail !== undefined), 'set alarmTopicArn or alarmEmail, not both');
   if (s.alarmTopicArn !== undefined) check(TOPIC_ARN.test(s.alarmTopicArn), `alarmTopicArn is not an SNS topic ARN: "${s.alarmTopicArn}"`);
-  if (s.alarmEmail !== undefined) check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail), `alarmEmail is not an e-mail address: "${s.alarmEmail}"`);
+  if (s.alarmEmail !== undefined)
+    check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail), `alarmEmail is not an e-mail address: "${s.alarmEmail}"`);
 
   checkSchedules(s, check);
 
@@ -86,19 +94,37 @@ function checkSchedules(s: ResolvedProvisionerSettings, check: (ok: boolean, pro
     check(BACKFILL_NAME.test(backfill.name), `${where}.name must be 1 to 64 of A-Za-z0-9_-, got "${backfill.name}"`);
     check(!names.has(backfill.name), `${where}.name "${backfill.name}" is used by another backfill`);
     names.add(backfill.name);
-    check(SCHEDULE_EXPRESSION.test(backfill.schedule), `${where}.schedule must be cron(...) with six fields or rate(n unit), got "${backfill.schedule}"`);
-    if (backfill.timeZone !== undefined) check(isTimeZone(backfill.timeZone), `${where}.timeZone must be an IANA time zone such as Europe/Berlin, got "${backfill.timeZone}"`);
-    check(MANIFEST_KEY.test(backfill.manifest.key), `${where}.manifest.key must be 1 to 1024 characters without *, ? or $, got "${backfill.manifest.key}"`);
+    check(
+      SCHEDULE_EXPRESSION.test(backfill.schedule),
+      `${where}.schedule must be cron(...) with six fields or rate(n unit), got "${backfill.schedule}"`,
+    );
+    if (backfill.timeZone !== undefined)
+      check(isTimeZone(backfill.timeZone), `${where}.timeZone must be an IANA time zone such as Europe/Berlin, got "${backfill.timeZone}"`);
+    check(
+      MANIFEST_KEY.test(backfill.manifest.key),
+      `${where}.manifest.key must be 1 to 1024 characters without *, ? or $, got "${backfill.manifest.key}"`,
+    );
     if (backfill.manifest.bucketName !== undefined) {
-      check(BUCKET_NAME.test(backfill.manifest.bucketName), `${where}.manifest.bucketName is not an S3 bucket name: "${backfill.manifest.bucketName}"`);
+      check(
+        BUCKET_NAME.test(backfill.manifest.bucketName),
+        `${where}.manifest.bucketName is not an S3 bucket name: "${backfill.manifest.bucketName}"`,
+      );
     }
-    check(backfill.mode === undefined || backfill.mode === 'missing' || backfill.mode === 'all', `${where}.mode must be "missing" or "all"`);
+    check(
+      backfill.mode === undefined || backfill.mode === 'missing' || backfill.mode === 'all',
+      `${where}.mode must be "missing" or "all"`,
+    );
   });
-  if (s.manifestBucketName !== undefined) check(BUCKET_NAME.test(s.manifestBucketName), `manifestBucketName is not an S3 bucket name: "${s.manifestBucketName}"`);
+  if (s.manifestBucketName !== undefined)
+    check(BUCKET_NAME.test(s.manifestBucketName), `manifestBucketName is not an S3 bucket name: "${s.manifestBucketName}"`);
   const redrive = s.redriveSchedule;
   if (redrive !== undefined) {
-    check(SCHEDULE_EXPRESSION.test(redrive.schedule), `redriveSchedule.schedule must be cron(...) with six fields or rate(n unit), got "${redrive.schedule}"`);
-    if (redrive.timeZone !== undefined) check(isTimeZone(redrive.timeZone), `redriveSchedule.timeZone must be an IANA time zone, got "${redrive.timeZone}"`);
+    check(
+      SCHEDULE_EXPRESSION.test(redrive.schedule),
+      `redriveSchedule.schedule must be cron(...) with six fields or rate(n unit), got "${redrive.schedule}"`,
+    );
+    if (redrive.timeZone !== undefined)
+      check(isTimeZone(redrive.timeZone), `redriveSchedule.timeZone must be an IANA time zone, got "${redrive.timeZone}"`);
     const rate = redrive.maxMessagesPerSecond;
     if (rate !== undefined) problem(checkKnob('maxMessagesPerSecond', rate, 'redriveSchedule.maxMessagesPerSecond'), check);
   }
@@ -135,7 +161,9 @@ function isTimeZone(value: string): boolean {
 function isHttpsUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' && url.pathname.replace(/\/+$/, '') === '' && !url.search && !url.hash && !url.username && !url.password;
+    return (
+      url.protocol === 'https:' && url.pathname.replace(/\/+$/, '') === '' && !url.search && !url.hash && !url.username && !url.password
+    );
   } catch {
     return false;
   }

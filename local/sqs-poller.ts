@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
@@ -146,7 +146,8 @@ function toRecord(message: Message, queueArn: string, region: string): SQSRecord
 function lambdaContext(options: PollerOptions, invocation: number): Context {
   const timeoutMs = options.functionTimeoutMs ?? 120_000;
   const startedAt = Date.now();
-  const functionArn = options.functionArn ?? `arn:aws:lambda:${options.queueArn.split(':')[3]}:${options.queueArn.split(':')[4]}:function:local`;
+  const functionArn =
+    options.functionArn ?? `arn:aws:lambda:${options.queueArn.split(':')[3]}:${options.queueArn.split(':')[4]}:function:local`;
   return {
     functionName: functionArn.split(':').pop() ?? 'local',
     functionVersion: '$LATEST',

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { contextKeyOf, FUNCTION_NAMES, SETTINGS, type KnobName, type KnobSpec } from '../shared/runtime/settings';
+import { contextKeyOf, FUNCTION_NAMES, type KnobName, type KnobSpec, SETTINGS } from '../shared/runtime/settings';
 
 /**
  * Renders docs/settings.md from the settings table (shared/runtime/settings.ts).
@@ -44,10 +44,11 @@ export function renderSettingsDoc(): string {
     '',
     'Every knob of the provisioner, declared once in `shared/runtime/settings.ts`. A function reads its variables at cold',
     'start and refuses a missing or malformed one, naming it. The CDK stack sets each variable from its property (or the',
-    'table\'s default), checks the property against the same range, and accepts it as `-c <context key>=<value>`.',
+    "table's default), checks the property against the same range, and accepts it as `-c <context key>=<value>`.",
     'Durations are given to the stack as a `Duration` and in the unit shown on the command line.',
     '',
-    '**Used by**: ' + FUNCTION_NAMES.map((fn) => `\`${fn}\` (the ${fn} function reads it)`).join(', ') +
+    '**Used by**: ' +
+      FUNCTION_NAMES.map((fn) => `\`${fn}\` (the ${fn} function reads it)`).join(', ') +
       ', `stack` (the stack sets it or uses it itself), `local` (the local run and the benchmarks start from its default).',
     '',
     '| Variable | Stack property | Context key | Default | Range | Used by | What it does |',

@@ -1,5 +1,5 @@
-import { startAwsStandIn, type AwsStandIn } from '../../local/aws/aws-stand-in';
-import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../local/fivetran-sandbox/server';
+import { type AwsStandIn, startAwsStandIn } from '../../local/aws/aws-stand-in';
+import { type FivetranSandbox, type FivetranSandboxOptions, startFivetranSandbox } from '../../local/fivetran-sandbox/server';
 
 export const BENCH_API_KEY = { apiKey: 'bench-key', apiSecret: 'bench-secret-not-real' };
 export const BENCH_PREFIX = 'bench/gitlab/';

@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
-import { startPoller, type PollerOptions } from '../../local/sqs-poller';
-import { defaultsFor, readSettings } from '../../shared/runtime/settings';
+import { type PollerOptions, startPoller } from '../../local/sqs-poller';
 import { createSqsClient } from '../../shared/aws/sqs-client';
+import { defaultsFor, readSettings } from '../../shared/runtime/settings';
 import { BENCH_API_KEY, BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX } from './local-services';
-import { startServicesChild, type ServiceAddresses } from './services-child';
+import { type ServiceAddresses, startServicesChild } from './services-child';
 
 /** The deployed stack's defaults (infra/provisioner-stack.ts), so the benchmark measures what runs on AWS. */
 const TABLE = defaultsFor('local');
@@ -57,7 +57,8 @@ export function useServices(addresses: ServiceAddresses): void {
 /** A provisioning queue with its dead-letter queue, wired like the stack's. */
 export async function createQueues(sqs: SQSClient, name: string) {
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!
+    .QueueArn!;
   const queue = await sqs.send(
     new CreateQueueCommand({
       QueueName: name,
@@ -107,4 +108,3 @@ export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: 
     },
   };
 }
-

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { enqueue } from '../../shared/producer';
-import { overrideEnv } from '../env-overrides';
 import { DEFAULT_RUN_DIR } from '../../local/run/settings';
-import { readStackFile } from '../local-run-file';
+import { enqueue } from '../../shared/producer';
 import { checkRequests, reportInvalid } from '../check-requests';
+import { overrideEnv } from '../env-overrides';
 import type { CliIo } from '../io';
+import { readStackFile } from '../local-run-file';
 import { renderProgressBar } from '../progress-bar';
 import { readRequests } from '../request-file';
 import { sqsVariablesFor } from '../sqs-target';
@@ -31,7 +31,11 @@ export async function enqueueCommand(args: string[], io: CliIo): Promise<number>
   const source = positionals[0];
   if (source === undefined || positionals.length > 1) throw new UsageError('enqueue takes one file (JSON Lines, or .json), or - for stdin');
 
-  const target = resolveQueue(values['queue-url'], values['run-dir'] === undefined ? DEFAULT_RUN_DIR : userPath(values['run-dir']), process.env);
+  const target = resolveQueue(
+    values['queue-url'],
+    values['run-dir'] === undefined ? DEFAULT_RUN_DIR : userPath(values['run-dir']),
+    process.env,
+  );
   const checked = checkRequests(await readRequests(source, io));
   reportInvalid(checked, io);
   const total = checked.valid.length + checked.invalid.length;
@@ -45,7 +49,10 @@ export async function enqueueCommand(args: string[], io: CliIo): Promise<number>
   try {
     results = await enqueue(
       checked.valid.map((entry) => entry.value),
-      { queueUrl: target.queueUrl, onProgress: (progress) => io.status(`sending ${renderProgressBar(progress.sent + progress.refused, progress.total)}`) },
+      {
+        queueUrl: target.queueUrl,
+        onProgress: (progress) => io.status(`sending ${renderProgressBar(progress.sent + progress.refused, progress.total)}`),
+      },
     );
   } finally {
     endpoint.restore();

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
-import { MAX_MOVE_RATE } from '../../shared/aws/sqs-move-task';
-import { defaultOf } from '../../shared/runtime/settings';
-import { redrive, type RedriveReport } from '../redrive/redrive';
-import { RedriveError } from '../../shared/runtime/errors';
-import { createSqsClient } from '../../shared/aws/sqs-client';
-import { isQueueArn } from '../redrive/queue-reference';
 import { LOCAL_ACCOUNT_ID } from '../../local/aws/aws-stand-in';
-import { overrideEnv } from '../env-overrides';
 import { DEFAULT_RUN_DIR } from '../../local/run/settings';
+import { createSqsClient } from '../../shared/aws/sqs-client';
+import { MAX_MOVE_RATE } from '../../shared/aws/sqs-move-task';
+import { RedriveError } from '../../shared/runtime/errors';
+import { defaultOf } from '../../shared/runtime/settings';
+import { overrideEnv } from '../env-overrides';
 import { readStackFile } from '../local-run-file';
+import { isQueueArn } from '../redrive/queue-reference';
+import { type RedriveReport, redrive } from '../redrive/redrive';
 import { sqsVariablesFor } from '../sqs-target';
 import { userPath } from '../user-path';
 
@@ -127,8 +127,10 @@ function readOptions(args: string[]): RedriveCommandOptions | 'help' {
   if (values.dlq === undefined || values.dlq === '') throw new Error('redrive needs --dlq <queue url|arn>: the dead-letter queue to empty');
   const rate = wholeNumber('rate', values.rate, 1, MAX_MOVE_RATE) ?? DEFAULT_REDRIVE_RATE;
   const max = wholeNumber('max', values.max, 1, Number.MAX_SAFE_INTEGER);
-  if (values.to !== undefined && values.to === values.dlq) throw new Error('--to names the dead-letter queue itself; name the queue to move the messages to, or leave --to out');
-  if (max !== undefined && values.wait) throw new Error('--wait applies to a move task; with --max the command always waits for its own moves');
+  if (values.to !== undefined && values.to === values.dlq)
+    throw new Error('--to names the dead-letter queue itself; name the queue to move the messages to, or leave --to out');
+  if (max !== undefined && values.wait)
+    throw new Error('--wait applies to a move task; with --max the command always waits for its own moves');
   return {
     dlq: values.dlq,
     ...(values.to === undefined ? {} : { to: values.to }),
@@ -171,13 +173,18 @@ function printReport(report: RedriveReport, io: RedriveIo): number {
       return 0;
     }
     const { status, moved, toMove, failureReason } = report.outcome;
-    io.stdout(`Move task ${status}: ${moved}${toMove === undefined ? '' : ` of ${toMove}`} message(s) moved${failureReason ? ` (${failureReason})` : ''}.`);
+    io.stdout(
+      `Move task ${status}: ${moved}${toMove === undefined ? '' : ` of ${toMove}`} message(s) moved${failureReason ? ` (${failureReason})` : ''}.`,
+    );
     return status === 'COMPLETED' ? 0 : 1;
   }
   const why = report.reason === 'max-messages' ? 'at most the --max asked for' : 'the SQS server has no move tasks';
-  io.stdout(`Moved ${report.moved} message(s) from ${report.deadLetterQueue.url} to ${report.destinationUrl} with receive, send and delete (${why}).`);
+  io.stdout(
+    `Moved ${report.moved} message(s) from ${report.deadLetterQueue.url} to ${report.destinationUrl} with receive, send and delete (${why}).`,
+  );
   if (report.notSent > 0) io.stdout(`${report.notSent} message(s) could not be sent; they are still in the dead-letter queue.`);
-  if (report.notDeleted > 0) io.stdout(`${report.notDeleted} message(s) were sent but not deleted; they are in both queues (the worker will not provision twice).`);
+  if (report.notDeleted > 0)
+    io.stdout(`${report.notDeleted} message(s) were sent but not deleted; they are in both queues (the worker will not provision twice).`);
   for (const failure of report.failures) io.stdout(`  ${failure.messageId}: ${failure.reason}`);
   if (report.stoppedBecause === 'no-progress') io.stdout('Stopped: the last batch moved nothing.');
   return report.notSent + report.notDeleted === 0 ? 0 : 1;

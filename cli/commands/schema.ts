@@ -18,7 +18,8 @@ export async function schemaCommand(args: string[], io: CliIo): Promise<number> 
   const request = z.toJSONSchema(provisioningRequestSchema);
   const events = { ...eventDetailJsonSchemas(), [BACKFILL_COMPLETED]: backfillCompletedJsonSchema() };
   // Alone, each is a plain JSON Schema a validator can load; together they carry the contract's version.
-  const printed = part === 'request' ? request : part === 'events' ? events : { requestSchemaVersion: REQUEST_SCHEMA_VERSION, request, events };
+  const printed =
+    part === 'request' ? request : part === 'events' ? events : { requestSchemaVersion: REQUEST_SCHEMA_VERSION, request, events };
   io.out(JSON.stringify(printed, null, 2));
   return 0;
 }

@@ -19,8 +19,12 @@ export function printBanner(stack: LocalStack, io: CliIo): void {
   io.out(
     `    visibility     ${stack.visibilityTimeoutSeconds} s${stack.local.sqs ? ` (deployed: ${DEPLOYED_VISIBILITY_TIMEOUT_SECONDS} s; short here so retries show within the run)` : ''}`,
   );
-  io.out(`  Fivetran API     ${where(stack.local.fivetran, stack.endpoints.fivetran)}${stack.local.fivetran ? ` sandbox, groups: ${stack.sandboxGroups.join(', ')}` : ''}`);
-  io.out(`  Secrets Manager  ${where(stack.local.secrets, stack.endpoints.secretsManager)}${stack.secretsFile ? `  secrets from ${shown(stack.secretsFile)}` : ''}`);
+  io.out(
+    `  Fivetran API     ${where(stack.local.fivetran, stack.endpoints.fivetran)}${stack.local.fivetran ? ` sandbox, groups: ${stack.sandboxGroups.join(', ')}` : ''}`,
+  );
+  io.out(
+    `  Secrets Manager  ${where(stack.local.secrets, stack.endpoints.secretsManager)}${stack.secretsFile ? `  secrets from ${shown(stack.secretsFile)}` : ''}`,
+  );
   if (stack.local.secrets) {
     const { fivetranApiSecretId, credentialsSecretPrefix } = stack.config;
     const credentials = stack.secretNames.filter((name) => name.startsWith(credentialsSecretPrefix));

@@ -2,15 +2,11 @@ import { parseArgs } from 'node:util';
 import { loadExamples } from '../../local/run/examples';
 import { followHandBacks } from '../../local/run/hand-backs';
 import { DEFAULT_SANDBOX_GROUP } from '../../local/run/local-servers';
-import { startLocalStack, type LocalStackOptions } from '../../local/run/local-stack';
+import { type LocalStackOptions, startLocalStack } from '../../local/run/local-stack';
 import { formatEvent, formatHandBack, formatProgress, formatSummary } from '../../local/run/report';
 import { metExpectation, runExamples } from '../../local/run/run-examples';
-import {
-  DEFAULT_EXAMPLES_DIR,
-  MAX_VISIBILITY_TIMEOUT_SECONDS,
-  MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS,
-} from '../../local/run/settings';
-import { listenForInterrupts, type Interrupts } from '../interrupts';
+import { DEFAULT_EXAMPLES_DIR, MAX_VISIBILITY_TIMEOUT_SECONDS, MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS } from '../../local/run/settings';
+import { type Interrupts, listenForInterrupts } from '../interrupts';
 import type { CliIo } from '../io';
 import { positiveIntFlag, UsageError } from '../usage-error';
 import { userPath } from '../user-path';
@@ -66,7 +62,12 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
     ...(values['secrets-file'] ? { secretsFile: userPath(values['secrets-file']) } : {}),
     ...(values['run-dir'] ? { runDir: userPath(values['run-dir']) } : {}),
   };
-  const visibility = positiveIntFlag('visibility-timeout', values['visibility-timeout'], MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS, MAX_VISIBILITY_TIMEOUT_SECONDS);
+  const visibility = positiveIntFlag(
+    'visibility-timeout',
+    values['visibility-timeout'],
+    MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+    MAX_VISIBILITY_TIMEOUT_SECONDS,
+  );
   if (visibility !== undefined) options.visibilityTimeoutSeconds = visibility;
   const maxReceiveCount = positiveIntFlag('max-receive-count', values['max-receive-count'], 1, 1000);
   if (maxReceiveCount !== undefined) options.maxReceiveCount = maxReceiveCount;
@@ -79,7 +80,8 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
   if (values['queue-url'] && (visibility !== undefined || maxReceiveCount !== undefined)) {
     throw new UsageError('--visibility-timeout and --max-receive-count shape a queue made here; an existing --queue-url keeps its own');
   }
-  if (values['fivetran-url'] && values.groups !== undefined) throw new UsageError('--groups shapes the local sandbox; with --fivetran-url Fivetran has its own groups');
+  if (values['fivetran-url'] && values.groups !== undefined)
+    throw new UsageError('--groups shapes the local sandbox; with --fivetran-url Fivetran has its own groups');
   const examples = values['no-examples'] ? [] : loadExamples(examplesDir);
 
   // The run ends on an interrupt, or when it can no longer keep its events.
@@ -149,10 +151,15 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
 }
 
 function groupIds(list: string): string[] {
-  const ids = list.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const ids = list
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   const bad = ids.find((id) => !GROUP_ID.test(id));
   if (ids.length === 0 || bad !== undefined) {
-    throw new UsageError(`--groups takes group ids separated by commas, each 1 to 128 of A-Z a-z 0-9 _ -${bad === undefined ? '' : `; "${bad}" is not one`}`);
+    throw new UsageError(
+      `--groups takes group ids separated by commas, each 1 to 128 of A-Z a-z 0-9 _ -${bad === undefined ? '' : `; "${bad}" is not one`}`,
+    );
   }
   return ids;
 }

@@ -8,7 +8,8 @@ import { UsageError } from '../usage-error';
 export async function validateCommand(args: string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
   const source = positionals[0];
-  if (source === undefined || positionals.length > 1) throw new UsageError('validate takes one file (JSON Lines, or .json), or - for stdin');
+  if (source === undefined || positionals.length > 1)
+    throw new UsageError('validate takes one file (JSON Lines, or .json), or - for stdin');
   const checked = checkRequests(await readRequests(source, io));
   reportInvalid(checked, io);
   const total = checked.valid.length + checked.invalid.length;

@@ -1,9 +1,9 @@
 import {
   DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { describeSqsError } from '../../shared/aws/sqs-client';

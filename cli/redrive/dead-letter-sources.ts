@@ -1,13 +1,8 @@
-import {
-  GetQueueAttributesCommand,
-  ListDeadLetterSourceQueuesCommand,
-  ListQueuesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { isMissingOperation } from './missing-operation';
-import type { QueueReference } from './queue-reference';
+import { GetQueueAttributesCommand, ListDeadLetterSourceQueuesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describeSqsError } from '../../shared/aws/sqs-client';
 import { RedriveError } from '../../shared/runtime/errors';
+import { isMissingOperation } from './missing-operation';
+import type { QueueReference } from './queue-reference';
 
 /**
  * URLs of the queues whose redrive policy names `deadLetterQueue`: where its
@@ -21,14 +16,18 @@ export async function deadLetterSourceQueues(sqs: SQSClient, deadLetterQueue: Qu
     const urls: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueue.url, MaxResults: 1000, NextToken: nextToken }));
+      const page = await sqs.send(
+        new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueue.url, MaxResults: 1000, NextToken: nextToken }),
+      );
       urls.push(...(page.queueUrls ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
     return urls;
   } catch (error) {
     if (!isMissingOperation(error)) {
-      throw new RedriveError('SQS_FAILED', `Could not list the source queues of ${deadLetterQueue.url} (${describeSqsError(error)})`, { cause: error });
+      throw new RedriveError('SQS_FAILED', `Could not list the source queues of ${deadLetterQueue.url} (${describeSqsError(error)})`, {
+        cause: error,
+      });
     }
   }
   return scanRedrivePolicies(sqs, deadLetterQueue.arn);
@@ -61,7 +60,10 @@ export async function singleSourceQueue(sqs: SQSClient, deadLetterQueue: QueueRe
   const sources = await deadLetterSourceQueues(sqs, deadLetterQueue);
   if (sources.length === 1) return sources[0]!;
   if (sources.length === 0) {
-    throw new RedriveError('NO_SOURCE_QUEUE', `No queue uses ${deadLetterQueue.arn} as its dead-letter queue; name the destination with --to`);
+    throw new RedriveError(
+      'NO_SOURCE_QUEUE',
+      `No queue uses ${deadLetterQueue.arn} as its dead-letter queue; name the destination with --to`,
+    );
   }
   throw new RedriveError(
     'AMBIGUOUS_SOURCE_QUEUE',

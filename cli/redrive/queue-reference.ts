@@ -39,7 +39,9 @@ export async function resolveQueue(sqs: SQSClient, urlOrArn: string): Promise<Qu
     const name = error instanceof Error ? error.name : '';
     if (isClientConfigurationError(error)) throw notConfigured(error);
     if (name === 'QueueDoesNotExist' || name.includes('NonExistentQueue')) {
-      throw new RedriveError('QUEUE_NOT_FOUND', `There is no queue ${urlOrArn} (or it is in another region than the SDK's)`, { cause: error });
+      throw new RedriveError('QUEUE_NOT_FOUND', `There is no queue ${urlOrArn} (or it is in another region than the SDK's)`, {
+        cause: error,
+      });
     }
     throw new RedriveError('SQS_FAILED', `Could not look up the queue ${urlOrArn} (${describeSqsError(error)})`, { cause: error });
   }

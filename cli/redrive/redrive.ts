@@ -1,10 +1,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { moveInBatches, type BatchMoveReport } from './batch-move';
+import { type MoveTaskStatus, startMoveTask, waitForMoveTask } from '../../shared/aws/sqs-move-task';
+import { RedriveError } from '../../shared/runtime/errors';
+import { type BatchMoveReport, moveInBatches } from './batch-move';
 import { singleSourceQueue } from './dead-letter-sources';
 import { isMissingOperation } from './missing-operation';
-import { startMoveTask, waitForMoveTask, type MoveTaskStatus } from '../../shared/aws/sqs-move-task';
-import { resolveQueue, type QueueReference } from './queue-reference';
-import { RedriveError } from '../../shared/runtime/errors';
+import { type QueueReference, resolveQueue } from './queue-reference';
 
 export interface RedriveOptions {
   sqs: SQSClient;
@@ -64,7 +64,10 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
   const deadLetterQueue = await resolveQueue(sqs, options.deadLetterQueue);
   const destination = options.destination === undefined ? undefined : await resolveQueue(sqs, options.destination);
   if (destination?.arn === deadLetterQueue.arn) {
-    throw new RedriveError('SAME_QUEUE', `The destination ${options.destination} is the dead-letter queue itself; name the queue to move the messages to, or leave --to out`);
+    throw new RedriveError(
+      'SAME_QUEUE',
+      `The destination ${options.destination} is the dead-letter queue itself; name the queue to move the messages to, or leave --to out`,
+    );
   }
 
   if (options.maxMessages === undefined) {

@@ -3,30 +3,30 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { BackfillConfig } from '../../shared/runtime/settings';
-import { startCursor, type BackfillCursor } from './cursor';
-import { BackfillError } from './errors';
+import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
+import { createEventPublisher } from '../../shared/aws/event-publisher';
+import { createSqsClient } from '../../shared/aws/sqs-client';
 import type { BackfillCounts } from '../../shared/contracts/backfill-events';
-import { continuationPayload, readBackfillInput } from './input';
-import { continueBackfill } from './run';
+import { parseApiKeySecret } from '../../shared/fivetran/api-key';
+import type { FivetranApiKey } from '../../shared/fivetran/client';
+import { enqueue } from '../../shared/producer';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
+import { DEFAULT_BACKOFF, type Deadline, deadlineAt } from '../../shared/runtime/retry';
+import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
+import type { BackfillConfig } from '../../shared/runtime/settings';
+import { type BackfillCursor, startCursor } from './cursor';
+import { BackfillError } from './errors';
 import { abortedBeforeStart, completedEvent } from './events';
 import { createGroupLister } from './group-listing';
+import { continuationPayload, readBackfillInput } from './input';
 import { parseManifest } from './manifest-lines';
 import { readManifest } from './manifest-source';
 import type { GroupListing } from './reconcile-plan';
+import { continueBackfill } from './run';
 import { createS3Client } from './s3-client';
-import { createEventPublisher } from '../../shared/aws/event-publisher';
-import { enqueue } from '../../shared/producer';
-import { deadlineAt, DEFAULT_BACKOFF, type Deadline } from '../../shared/runtime/retry';
-import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
-import { parseApiKeySecret } from '../../shared/fivetran/api-key';
-import type { FivetranApiKey } from '../../shared/fivetran/client';
-import { ProvisioningError } from '../../shared/runtime/errors';
-import { createSqsClient } from '../../shared/aws/sqs-client';
-import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 
 export type BackfillHandlerOverrides = HandlerOverrides;
 
@@ -98,7 +98,11 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
               manifest: { bucket: requested.bucket, key: requested.key, etag: manifest.etag, versionId: manifest.versionId },
               startedAt: invokedAt,
             });
-      logger.info(cursor.invocations === 1 ? 'Backfill started' : 'Backfill continued', { nextLine: cursor.nextLine, mode: cursor.mode, manifest: cursor.manifest });
+      logger.info(cursor.invocations === 1 ? 'Backfill started' : 'Backfill continued', {
+        nextLine: cursor.nextLine,
+        mode: cursor.mode,
+        manifest: cursor.manifest,
+      });
 
       const listingDeadline = deadlineAt(endsAt - LISTING_RESERVE_MS, now);
       const listGroup =
@@ -114,7 +118,8 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
               random,
               now,
               ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-              onRetry: ({ groupId, attempt, delayMs, error }) => logger.warn('Retrying a group listing', { groupId, attempt, delayMs, errorCode: error.code }),
+              onRetry: ({ groupId, attempt, delayMs, error }) =>
+                logger.warn('Retrying a group listing', { groupId, attempt, delayMs, errorCode: error.code }),
             })
           : async (): Promise<GroupListing> => ({ ok: false, code: 'GROUP_LISTING_FAILED', reason: 'mode "all" lists no group' });
 
@@ -137,13 +142,19 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
       }
       const completed = completedEvent(step.cursor, { finishedAt: new Date(now()) });
       await publisher.publish([completed]);
-      logger.info('Backfill completed', { counts: step.cursor.counts, durationMs: completed.detail.durationMs, invocations: step.cursor.invocations });
+      logger.info('Backfill completed', {
+        counts: step.cursor.counts,
+        durationMs: completed.detail.durationMs,
+        invocations: step.cursor.invocations,
+      });
       return { status: 'completed', runId, counts: step.cursor.counts };
     } catch (error) {
       const abort =
         error instanceof BackfillError
           ? error
-          : new BackfillError('INTERNAL_ERROR', `The run failed unexpectedly (${error instanceof Error ? error.name : 'UnknownError'})`, { cause: error });
+          : new BackfillError('INTERNAL_ERROR', `The run failed unexpectedly (${error instanceof Error ? error.name : 'UnknownError'})`, {
+              cause: error,
+            });
       logger.error('Backfill aborted', { errorCode: abort.code, message: abort.message, error: error as Error });
       const end = { finishedAt: new Date(now()), error: { code: abort.code, message: abort.message } };
       await publisher.publish([
@@ -176,9 +187,13 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
       );
     } catch (error) {
       const name = error instanceof Error ? error.name : 'UnknownError';
-      throw new BackfillError('HANDOFF_FAILED', `Could not start the follow-up invocation (${name}); the run stopped at line ${cursor.nextLine}`, {
-        cause: error,
-      });
+      throw new BackfillError(
+        'HANDOFF_FAILED',
+        `Could not start the follow-up invocation (${name}); the run stopped at line ${cursor.nextLine}`,
+        {
+          cause: error,
+        },
+      );
     }
   };
 

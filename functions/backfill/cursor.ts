@@ -1,17 +1,17 @@
 import * as z from 'zod/mini';
 import '../../shared/runtime/zod-setup';
-import type { EnqueueResult } from '../../shared/producer';
 import {
   BACKFILL_MODES,
-  backfillCountsSchema,
-  failedLineSchema,
-  invalidLineSchema,
   type BackfillCounts,
   type BackfillMode,
+  backfillCountsSchema,
   type FailedLine,
+  failedLineSchema,
   type InvalidLine,
+  invalidLineSchema,
   type ManifestReference,
 } from '../../shared/contracts/backfill-events';
+import type { EnqueueResult } from '../../shared/producer';
 import type { LineDecision } from './reconcile-plan';
 
 /**
@@ -47,7 +47,12 @@ export const backfillCursorSchema = z.strictObject({
   runId: z.string().check(z.minLength(1)),
   backfill: z.string().check(z.minLength(1)),
   mode: z.enum(BACKFILL_MODES),
-  manifest: z.strictObject({ bucket: z.string().check(z.minLength(1)), key: z.string().check(z.minLength(1)), etag: z.string().check(z.minLength(1)), versionId: z.optional(z.string()) }),
+  manifest: z.strictObject({
+    bucket: z.string().check(z.minLength(1)),
+    key: z.string().check(z.minLength(1)),
+    etag: z.string().check(z.minLength(1)),
+    versionId: z.optional(z.string()),
+  }),
   /** 1-based number of the first line not yet handled. */
   nextLine: z.int().check(z.minimum(1)),
   counts: backfillCountsSchema,
@@ -159,7 +164,13 @@ export function settleChunk(
         counts.alreadyProvisioned += 1;
         break;
       case 'not_enqueued':
-        reportFailed({ line: decision.line, requestId: decision.requestId, groupId: decision.groupId, code: decision.code, reason: decision.reason });
+        reportFailed({
+          line: decision.line,
+          requestId: decision.requestId,
+          groupId: decision.groupId,
+          code: decision.code,
+          reason: decision.reason,
+        });
         break;
       case 'enqueue': {
         const result = enqueueResults[enqueueIndex];

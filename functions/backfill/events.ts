@@ -6,7 +6,7 @@ import {
   type ManifestReference,
 } from '../../shared/contracts/backfill-events';
 import type { BackfillAbortCode } from '../../shared/contracts/error-codes';
-import { noProgress, withinBytes, type BackfillCursor } from './cursor';
+import { type BackfillCursor, noProgress, withinBytes } from './cursor';
 
 export interface RunEnd {
   finishedAt: Date;

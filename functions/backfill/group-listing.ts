@@ -1,7 +1,7 @@
-import { ProvisioningError } from '../../shared/runtime/errors';
 import { classifyFivetranFault } from '../../shared/fivetran/fault-classification';
-import { nextDelayMs, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
-import { listGroupSchemas, type ListGroupSchemasOptions } from './list-group-schemas';
+import type { ProvisioningError } from '../../shared/runtime/errors';
+import { type BackoffOptions, type Deadline, nextDelayMs } from '../../shared/runtime/retry';
+import { type ListGroupSchemasOptions, listGroupSchemas } from './list-group-schemas';
 import type { GroupListing } from './reconcile-plan';
 
 export interface GroupListerOptions extends ListGroupSchemasOptions {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import '../../shared/runtime/zod-setup';
-import { backfillCursorSchema, withinBytes, type BackfillCursor } from './cursor';
 import { BACKFILL_MODES, type BackfillMode } from '../../shared/contracts/backfill-events';
+import { type BackfillCursor, backfillCursorSchema, withinBytes } from './cursor';
 import { InvalidBackfillEventError } from './errors';
 
 /**
@@ -10,7 +10,10 @@ import { InvalidBackfillEventError } from './errors';
  */
 export const scheduleInputSchema = z.strictObject({
   backfill: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1 to 64 of A-Za-z0-9_-' })),
-  manifest: z.strictObject({ bucket: z.string().check(z.minLength(3), z.maxLength(63)), key: z.string().check(z.minLength(1), z.maxLength(1024)) }),
+  manifest: z.strictObject({
+    bucket: z.string().check(z.minLength(3), z.maxLength(63)),
+    key: z.string().check(z.minLength(1), z.maxLength(1024)),
+  }),
   mode: z._default(z.enum(BACKFILL_MODES), 'missing'),
 });
 

@@ -1,5 +1,5 @@
-import { parseProvisioningRequest } from '../../shared/contracts/request-parser';
 import type { ProvisioningRequest } from '../../shared/contracts/request';
+import { parseProvisioningRequest } from '../../shared/contracts/request-parser';
 import type { RequestIssue } from '../../shared/runtime/errors';
 
 /** One thing wrong with a manifest line: where in the request (dot path, '' for the whole line) and why. */

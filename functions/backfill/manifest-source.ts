@@ -42,15 +42,26 @@ export async function readManifest(s3: S3Client, location: ManifestLocation): Pr
   } catch (error) {
     const name = error instanceof Error ? error.name : 'UnknownError';
     if (name === 'PreconditionFailed') {
-      throw new BackfillError('MANIFEST_CHANGED', `The manifest ${where} was replaced while the run was going on; start a new run`, { cause: error });
+      throw new BackfillError('MANIFEST_CHANGED', `The manifest ${where} was replaced while the run was going on; start a new run`, {
+        cause: error,
+      });
     }
     throw new BackfillError('MANIFEST_UNREADABLE', `Could not read the manifest ${where} (${name})`, { cause: error });
   }
   if ((answer.ContentLength ?? 0) > MAX_MANIFEST_BYTES) {
-    answer.Body?.transformToWebStream().cancel().catch(() => undefined);
-    throw new BackfillError('MANIFEST_TOO_LARGE', `The manifest ${where} is ${answer.ContentLength} bytes; split it below ${MAX_MANIFEST_BYTES} bytes`);
+    answer.Body?.transformToWebStream()
+      .cancel()
+      .catch(() => undefined);
+    throw new BackfillError(
+      'MANIFEST_TOO_LARGE',
+      `The manifest ${where} is ${answer.ContentLength} bytes; split it below ${MAX_MANIFEST_BYTES} bytes`,
+    );
   }
   const text = (await answer.Body?.transformToString('utf-8')) ?? '';
   if (answer.ETag === undefined) throw new BackfillError('MANIFEST_UNREADABLE', `S3 returned no ETag for ${where}`);
-  return { text, etag: answer.ETag, ...(answer.VersionId === undefined || answer.VersionId === 'null' ? {} : { versionId: answer.VersionId }) };
+  return {
+    text,
+    etag: answer.ETag,
+    ...(answer.VersionId === undefined || answer.VersionId === 'null' ? {} : { versionId: answer.VersionId }),
+  };
 }

@@ -1,6 +1,6 @@
-import type { ProvisioningRequest } from '../../shared/contracts/request';
 import type { BackfillMode } from '../../shared/contracts/backfill-events';
 import type { NotEnqueuedCode } from '../../shared/contracts/error-codes';
+import type { ProvisioningRequest } from '../../shared/contracts/request';
 import type { LineIssue, ManifestLine } from './manifest-lines';
 
 /** What listing a group's connections found: the schemas in use (schema → service), or why it failed. */
@@ -71,7 +71,8 @@ export interface PlanInput {
  */
 export function planLines(lines: readonly ManifestLine[], input: PlanInput): LineDecision[] {
   return lines.map((line): LineDecision => {
-    if (!line.ok) return { line: line.line, kind: 'invalid', requestId: line.requestId, issues: line.issues, issuesOmitted: line.issuesOmitted };
+    if (!line.ok)
+      return { line: line.line, kind: 'invalid', requestId: line.requestId, issues: line.issues, issuesOmitted: line.issuesOmitted };
     const { request } = line;
     if (input.mode === 'all') return { line: line.line, kind: 'enqueue', request };
 
@@ -94,6 +95,9 @@ export function planLines(lines: readonly ManifestLine[], input: PlanInput): Lin
     const service = listing.schemas.get(schema);
     if (service === undefined) return { line: line.line, kind: 'enqueue', request };
     if (service === 'gitlab') return { line: line.line, kind: 'already_provisioned', requestId: request.requestId };
-    return notEnqueued('SCHEMA_TAKEN', `schema "${schema}" in group ${groupId} belongs to a ${service} connection; choose another config.schema`);
+    return notEnqueued(
+      'SCHEMA_TAKEN',
+      `schema "${schema}" in group ${groupId} belongs to a ${service} connection; choose another config.schema`,
+    );
   });
 }

@@ -1,8 +1,8 @@
-import type { EnqueueResult } from '../../shared/producer';
 import type { ProvisioningRequest } from '../../shared/contracts/request';
-import { settleChunk, type BackfillCursor } from './cursor';
+import type { EnqueueResult } from '../../shared/producer';
+import { type BackfillCursor, settleChunk } from './cursor';
 import type { ManifestLine } from './manifest-lines';
-import { findDuplicates, groupsToList, planLines, type GroupListing } from './reconcile-plan';
+import { findDuplicates, type GroupListing, groupsToList, planLines } from './reconcile-plan';
 
 /** The I/O a run needs, passed in so the run itself can be tested without any. */
 export interface BackfillRunDeps {

@@ -8,22 +8,22 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
+import { createEventPublisher } from '../../shared/aws/event-publisher';
+import { createSqsClient } from '../../shared/aws/sqs-client';
+import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/client';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
+import { type Deadline, deadlineAt } from '../../shared/runtime/retry';
+import { createSecretCache } from '../../shared/runtime/secret-cache';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
 import { createCredentialsStore } from './credentials-store';
-import { createEventPublisher } from '../../shared/aws/event-publisher';
-import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/client';
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
-import { createRateGate } from './rate-gate';
 import { createKeyedLimiter } from './keyed-limiter';
+import { type InvocationScope, parseRecord, processRecord, RecordHandedBack, type RecordProcessorDeps } from './process-record';
 import { createQueueVisibility } from './queue-visibility';
-import { parseRecord, processRecord, RecordHandedBack, type InvocationScope, type RecordProcessorDeps } from './process-record';
-import { createSqsClient } from '../../shared/aws/sqs-client';
-import { deadlineAt, type Deadline } from '../../shared/runtime/retry';
-import { createSecretCache } from '../../shared/runtime/secret-cache';
-import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
-import { ProvisioningError } from '../../shared/runtime/errors';
-import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
+import { createRateGate } from './rate-gate';
 
 export type ProvisionHandlerOverrides = HandlerOverrides;
 
@@ -77,7 +77,12 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
         fivetran = {
           apiKey,
-          client: createFivetranClient({ baseUrl: config.fivetranApiUrl, apiKey, now, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+          client: createFivetranClient({
+            baseUrl: config.fivetranApiUrl,
+            apiKey,
+            now,
+            ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+          }),
         };
       }
       return fivetran.client;
@@ -139,5 +144,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     }
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>(handleBatch).use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>(handleBatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }

@@ -1,8 +1,8 @@
 import { isTimeUp } from '../../shared/aws/aws-calls';
-import { parseCredentialsSecret, type GitlabCredentials } from './credentials';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
 import type { SecretCache } from '../../shared/runtime/secret-cache';
+import { type GitlabCredentials, parseCredentialsSecret } from './credentials';
 
 /** Secrets Manager answers that mean the reference itself is wrong: fixing the request is the way out. */
 const REFERENCE_FAULTS = new Set(['ResourceNotFoundException', 'InvalidParameterException', 'InvalidRequestException']);
@@ -38,9 +38,13 @@ export function createCredentialsStore(secrets: SecretCache): CredentialsStore {
 export function secretsManagerFault(error: unknown, what: string): ProvisioningError {
   const name = error instanceof Error ? error.name : 'UnknownError';
   if (isTimeUp(error)) {
-    return new ProvisioningError('SECRETS_UNAVAILABLE', `Secrets Manager did not answer the read of the ${what} in time (${name}); will retry`, {
-      cause: error,
-    });
+    return new ProvisioningError(
+      'SECRETS_UNAVAILABLE',
+      `Secrets Manager did not answer the read of the ${what} in time (${name}); will retry`,
+      {
+        cause: error,
+      },
+    );
   }
   if (REFERENCE_FAULTS.has(name)) {
     return new ProvisioningError(

@@ -1,14 +1,10 @@
 import '../../shared/runtime/zod-setup';
+import { type CreateConnectionBody, type GitlabCredentials, gitlabCredentialsSchema } from '../../shared/contracts/credentials-secret';
+import type { GitlabConnection } from '../../shared/contracts/request';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import { FRAGMENT_LENGTH } from '../../shared/runtime/redact';
-import type { GitlabConnection } from '../../shared/contracts/request';
-import {
-  gitlabCredentialsSchema,
-  type CreateConnectionBody,
-  type GitlabCredentials,
-} from '../../shared/contracts/credentials-secret';
 
-export { gitlabCredentialsSchema, type CreateConnectionBody, type GitlabCredentials };
+export { type CreateConnectionBody, type GitlabCredentials, gitlabCredentialsSchema };
 
 /**
  * Reads a credentials secret's string. The message names the secret, the
@@ -87,7 +83,8 @@ export function buildCreateBody(
   const { auth: _requestAuth, config: _requestConfig, ...rest } = connection;
   // Fivetran's connect-card guide: a connection created without credentials must not run setup tests,
   // whose default is true; the request contract refuses an explicit true.
-  const setupTests = connection.connect_card_config !== undefined && connection.run_setup_tests === undefined ? { run_setup_tests: false } : {};
+  const setupTests =
+    connection.connect_card_config !== undefined && connection.run_setup_tests === undefined ? { run_setup_tests: false } : {};
   return { ...rest, ...setupTests, config, ...(Object.keys(auth).length > 0 ? { auth } : {}) };
 }
 

@@ -1,3 +1,4 @@
+import type { FailureCode } from '../../shared/contracts/error-codes';
 import {
   CONNECTION_PROVISIONED,
   CONNECTION_PROVISIONING_FAILED,
@@ -5,11 +6,10 @@ import {
   type FivetranAnswer,
   type OutcomeEvent,
 } from '../../shared/contracts/events';
-import type { FailureCode } from '../../shared/contracts/error-codes';
+import type { ProvisioningRequest } from '../../shared/contracts/request';
+import type { KnownRequestFields } from '../../shared/contracts/request-parser';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import { cut, type Redactor } from '../../shared/runtime/redact';
-import type { KnownRequestFields } from '../../shared/contracts/request-parser';
-import type { ProvisioningRequest } from '../../shared/contracts/request';
 
 /**
  * The longest texts an event carries. Each is redacted first and cut second,

@@ -1,5 +1,5 @@
-import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import type { ParsedRequest } from '../../shared/contracts/request-parser';
+import type { FivetranConnection } from '../../shared/fivetran/schemas';
 
 /**
  * One listing of a group's connections, shared by the records of a batch that

@@ -1,25 +1,25 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
-import type { ProvisionerConfig } from '../../shared/runtime/settings';
-import { buildCreateBody, secretValuesOf, type GitlabCredentials } from './credentials';
-import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
-import type { CredentialsStore } from './credentials-store';
-import { CodedError, ProvisioningError } from '../../shared/runtime/errors';
-import { isTransientCode, type FailureCode, type TransientCode } from '../../shared/contracts/error-codes';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
+import { type FailureCode, isTransientCode, type TransientCode } from '../../shared/contracts/error-codes';
+import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
+import { type KnownRequestFields, type ParsedRequest, parseProvisioningRequest } from '../../shared/contracts/request-parser';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
-import type { GroupSnapshots } from './group-snapshots';
-import { provisionConnection } from './provision-connection';
-import type { RateGate } from './rate-gate';
-import type { KeyedLimiter } from './keyed-limiter';
-import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
-import type { QueueVisibility } from './queue-visibility';
-import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
+import { CodedError, ProvisioningError } from '../../shared/runtime/errors';
 import { createRedactor, type Redactor } from '../../shared/runtime/redact';
-import { parseProvisioningRequest, type KnownRequestFields, type ParsedRequest } from '../../shared/contracts/request-parser';
-import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
-import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
+import { type BackoffOptions, DEFAULT_BACKOFF, type Deadline } from '../../shared/runtime/retry';
+import type { ProvisionerConfig } from '../../shared/runtime/settings';
+import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
+import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
+import type { CredentialsStore } from './credentials-store';
+import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
+import type { GroupSnapshots } from './group-snapshots';
+import type { KeyedLimiter } from './keyed-limiter';
+import { provisionConnection } from './provision-connection';
+import type { QueueVisibility } from './queue-visibility';
+import type { RateGate } from './rate-gate';
+import { HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
 
 /** Long-lived collaborators, created once per container. */
 export interface RecordProcessorDeps {
@@ -83,7 +83,12 @@ export function parseRecord(record: SQSRecord): ParsedRequest {
  * it. Returns when the record is done for good (its outcome event published)
  * and throws RecordHandedBack when SQS must deliver it again.
  */
-export async function processRecord(record: SQSRecord, parsed: ParsedRequest, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+export async function processRecord(
+  record: SQSRecord,
+  parsed: ParsedRequest,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+): Promise<void> {
   // Every text about this record leaves through it: it learns each secret as the record meets it.
   const redactor = createRedactor();
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
@@ -120,7 +125,8 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
         ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
-        onRetry: ({ attempt, delayMs, error }) => logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
+        onRetry: ({ attempt, delayMs, error }) =>
+          logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
       });
       attempts = result.attempts;
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
@@ -169,7 +175,14 @@ async function settleFailure(
   const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
     try {
       const event = failedEvent(
-        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId },
+        {
+          known,
+          ...(fault.fivetran ? { fivetran: fault.fivetran } : {}),
+          errorCode,
+          message: text,
+          attempts,
+          sqsMessageId: record.messageId,
+        },
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });

@@ -1,10 +1,10 @@
-import type { CreateConnectionBody } from './credentials';
-import { ProvisioningError } from '../../shared/runtime/errors';
-import { nextDelayMs, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
-import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from '../../shared/fivetran/fault-classification';
 import type { FivetranClient } from '../../shared/fivetran/client';
 import { FivetranFault } from '../../shared/fivetran/fault';
+import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from '../../shared/fivetran/fault-classification';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import { type BackoffOptions, type Deadline, nextDelayMs } from '../../shared/runtime/retry';
+import type { CreateConnectionBody } from './credentials';
 import type { CallKind, RateGate } from './rate-gate';
 
 export interface ProvisionOptions {

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { untilDeadline } from '../../shared/aws/aws-calls';
-import { MAX_VISIBILITY_TIMEOUT_SECONDS, type Deadline } from '../../shared/runtime/retry';
+import { type Deadline, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../../shared/runtime/retry';
 
 export interface QueueVisibility {
   /** Keeps the message hidden for this long from now (capped at SQS's 12 hours); gives up at `deadline`. */

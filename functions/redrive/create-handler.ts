@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { startMoveTask } from '../../shared/aws/sqs-move-task';
-import type { RedriveConfig } from '../../shared/runtime/settings';
-import { RedriveError } from '../../shared/runtime/errors';
 import { createSqsClient } from '../../shared/aws/sqs-client';
+import { startMoveTask } from '../../shared/aws/sqs-move-task';
+import { RedriveError } from '../../shared/runtime/errors';
+import type { RedriveConfig } from '../../shared/runtime/settings';
 
 export type ScheduledRedriveResult =
   | { status: 'started'; taskHandle: string; deadLetters: number }

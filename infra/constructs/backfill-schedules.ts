@@ -100,13 +100,23 @@ export class BackfillSchedules extends Construct {
       new iam.PolicyStatement({ sid: 'EnqueueRequests', actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
     );
     this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ReadFivetranApiKey', actions: ['secretsmanager:GetSecretValue'], resources: [props.apiSecretPolicyArn] }),
+      new iam.PolicyStatement({
+        sid: 'ReadFivetranApiKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.apiSecretPolicyArn],
+      }),
     );
     props.eventBus.grantPutEventsTo(this.function);
     // In a policy of its own: in the role's default policy it would make the function depend on its own ARN.
     new iam.Policy(this, 'ContinueRunPolicy', {
       roles: [this.role],
-      statements: [new iam.PolicyStatement({ sid: 'InvokeSelfToContinue', actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeSelfToContinue',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.function.functionArn],
+        }),
+      ],
     });
 
     const invoker = new SchedulerInvokeRole(this, 'SchedulerRole', {

@@ -2,7 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import { outcomeEventSchemas, type OutcomeEventSchema } from '../event-schemas';
+import { type OutcomeEventSchema, outcomeEventSchemas } from '../event-schemas';
 
 export interface OutcomeEventsProps {
   /** `source` of every event the provisioner publishes. */

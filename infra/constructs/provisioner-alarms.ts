@@ -101,7 +101,12 @@ export class ProvisionerAlarms extends Construct {
     // Only for alarms of this account and region: without the conditions, CloudWatch acting for any
     // account's alarm could use the key (the confused-deputy problem).
     const stack = Stack.of(this);
-    const alarmsHere = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const alarmsHere = stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -89,7 +89,7 @@ export class ProvisionerFunction extends Construct {
     acknowledgeNagFinding(
       policy,
       iamWildcardResourceFindingId(this, credentialsArn),
-      'Requests name the GitLab credentials secret to use; the worker may read secrets under the credentials prefix only (secretsmanager:GetSecretValue on <prefix>*), and refuses references outside it, and by default outside the folder of the request\'s own Fivetran group, before calling Secrets Manager.',
+      "Requests name the GitLab credentials secret to use; the worker may read secrets under the credentials prefix only (secretsmanager:GetSecretValue on <prefix>*), and refuses references outside it, and by default outside the folder of the request's own Fivetran group, before calling Secrets Manager.",
     );
   }
 }

@@ -63,7 +63,13 @@ export class ScheduledRedrive extends Construct {
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'MoveDeadLetters',
-        actions: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        actions: [
+          'sqs:StartMessageMoveTask',
+          'sqs:ListMessageMoveTasks',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
         resources: [props.deadLetterQueue.queueArn],
       }),
     );

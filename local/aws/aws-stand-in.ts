@@ -143,7 +143,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
       let answer: { status: number; body: unknown };
       const input = parseInput(Buffer.concat(chunks));
       const hang = hangs.find(
-        (rule) => rule.operation === operation && rule.count > 0 && (rule.match === undefined || (input !== undefined && rule.match(input))),
+        (rule) =>
+          rule.operation === operation && rule.count > 0 && (rule.match === undefined || (input !== undefined && rule.match(input))),
       );
       if (hang !== undefined) {
         hang.count -= 1;

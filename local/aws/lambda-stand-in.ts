@@ -42,15 +42,26 @@ export async function startLambdaStandIn(): Promise<LambdaStandIn> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const match = INVOKE_PATH.exec(new URL(request.url ?? '/', 'http://stand-in').pathname);
-      if (request.method !== 'POST' || match === null) return answer(response, 404, { Type: 'User', message: 'Unknown route' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      if (request.method !== 'POST' || match === null)
+        return answer(response, 404, { Type: 'User', message: 'Unknown route' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
       if (failure !== undefined) {
         const { errorType, status } = failure;
         failure = undefined;
         return answer(response, status, { Type: 'User', message: `${errorType} (injected)` }, { 'x-amzn-errortype': errorType });
       }
       const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-      if (invocationType !== 'Event') return answer(response, 400, { message: 'The stand-in accepts asynchronous invocations only' }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
-      const captured = { functionName: decodeURIComponent(match[1]!), invocationType, payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
+      if (invocationType !== 'Event')
+        return answer(
+          response,
+          400,
+          { message: 'The stand-in accepts asynchronous invocations only' },
+          { 'x-amzn-errortype': 'InvalidRequestContentException' },
+        );
+      const captured = {
+        functionName: decodeURIComponent(match[1]!),
+        invocationType,
+        payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+      };
       pending.push(captured);
       invocations.push(captured);
       answer(response, 202);

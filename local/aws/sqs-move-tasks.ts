@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -9,6 +8,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { listenOnLoopback } from './loopback';
 
 /** A move task as the stand-in keeps it. */
 interface MoveTask {
@@ -45,7 +45,12 @@ const JSON_CONTENT = 'application/x-amz-json-1.0';
  * the list shows a task handle only while the task runs.
  */
 export async function startSqsWithMoveTasks(fauxqsAddress: string, region: string): Promise<SqsWithMoveTasks> {
-  const fauxqs = new SQSClient({ endpoint: fauxqsAddress, region, useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const fauxqs = new SQSClient({
+    endpoint: fauxqsAddress,
+    region,
+    useQueueUrlAsEndpoint: false,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const tasks: MoveTask[] = [];
   const operations: string[] = [];
   const startRequests: Array<Record<string, unknown>> = [];
@@ -57,8 +62,10 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
   };
   const sourceOfDeadLetterQueue = async (deadLetterArn: string) => {
     for (const url of (await fauxqs.send(new ListQueuesCommand({}))).QueueUrls ?? []) {
-      const policy = (await fauxqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }))).Attributes?.RedrivePolicy;
-      if (policy !== undefined && (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === deadLetterArn) return url;
+      const policy = (await fauxqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }))).Attributes
+        ?.RedrivePolicy;
+      if (policy !== undefined && (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === deadLetterArn)
+        return url;
     }
     throw new Error(`no queue uses ${deadLetterArn} as its dead-letter queue`);
   };
@@ -66,15 +73,26 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
     const from = await urlOfArn(task.sourceArn);
     const to = task.destinationArn === undefined ? await sourceOfDeadLetterQueue(task.sourceArn) : await urlOfArn(task.destinationArn);
     for (;;) {
-      const messages = (await fauxqs.send(new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }))).Messages ?? [];
+      const messages =
+        (await fauxqs.send(new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] })))
+          .Messages ?? [];
       if (messages.length === 0) break;
       await fauxqs.send(
         new SendMessageBatchCommand({
           QueueUrl: to,
-          Entries: messages.map((message, index) => ({ Id: `m${index}`, MessageBody: message.Body!, MessageAttributes: message.MessageAttributes })),
+          Entries: messages.map((message, index) => ({
+            Id: `m${index}`,
+            MessageBody: message.Body!,
+            MessageAttributes: message.MessageAttributes,
+          })),
         }),
       );
-      await fauxqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle })) }));
+      await fauxqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
       task.moved += messages.length;
     }
     task.status = 'COMPLETED';
@@ -160,7 +178,13 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
     operations,
     startRequests,
     seedRunningTask(sourceArn, progress = { moved: 3, toMove: 10 }) {
-      const task: MoveTask = { handle: `task-${(sequence += 1)}`, sourceArn, status: 'RUNNING', ...progress, startedAt: Date.now() + sequence };
+      const task: MoveTask = {
+        handle: `task-${(sequence += 1)}`,
+        sourceArn,
+        status: 'RUNNING',
+        ...progress,
+        startedAt: Date.now() + sequence,
+      };
       tasks.push(task);
       return task.handle;
     },

@@ -3,17 +3,18 @@
  * validation, groups, permissions, duplicate schemas, rate limits, pagination, Connect Cards.
  * Which answer follows which evidence is in errors.ts.
  */
+
+import { buildConnectionData, connectCardUri, fakeJwt, type GitlabCreateRequest, toConnectionDetails, toListItem } from './connection-data';
 import { validateConnectCardRequest, validateCreateRequest } from './contract';
-import { buildConnectionData, connectCardUri, fakeJwt, toConnectionDetails, toListItem, type GitlabCreateRequest } from './connection-data';
 import {
-  defaultErrorCode,
   FIVETRAN_ERROR_CODES as CODES,
-  FIVETRAN_ERROR_MESSAGES as MESSAGES,
+  defaultErrorCode,
   FivetranApiError,
+  FIVETRAN_ERROR_MESSAGES as MESSAGES,
   SandboxConfigError,
   terseMessage,
 } from './errors';
-import { seededRandom, type SeededRandom } from './prng';
+import { type SeededRandom, seededRandom } from './prng';
 import type { AccountRateLimits, RollingWindowLimiter } from './rate-limit';
 import { ConnectionStore, InvalidCursorError } from './store';
 import type { ConnectionSeed, StoredConnection } from './types';
@@ -103,7 +104,6 @@ export class FivetranApi {
     return { id, data };
   }
 
-
   /** Answers one request; synchronous, so a create's checks and its write cannot interleave with another request. */
   handle(request: ApiRequest): ApiResponse {
     let answer: ApiResponse;
@@ -141,7 +141,12 @@ export class FivetranApi {
     if (this.store.findBySchema(seed.groupId, seed.schema) !== undefined) {
       throw new SandboxConfigError(`schema '${seed.schema}' is already taken in group '${seed.groupId}'`);
     }
-    const createRequest = { group_id: seed.groupId, service: seed.service ?? SERVICE, paused: seed.paused ?? false, config: { schema: seed.schema } };
+    const createRequest = {
+      group_id: seed.groupId,
+      service: seed.service ?? SERVICE,
+      paused: seed.paused ?? false,
+      config: { schema: seed.schema },
+    };
     const { id, data } = this.newConnection(createRequest);
     data.service = createRequest.service;
     const connection: StoredConnection = { id, groupId: seed.groupId, schema: seed.schema, createRequest, data };
@@ -191,9 +196,14 @@ export class FivetranApi {
     const retryAfter = this.settings.limiter?.retryAfterSeconds() ?? 0;
     if (retryAfter > 0) {
       // The wording is recorded for Fivetran's own limit of 20 a minute (errors.ts [tf-80]).
-      throw new FivetranApiError(429, CODES.tooManyRequests, `No more than ${this.settings.limiter?.limit} connectors can be created in one-minute time period`, {
-        'Retry-After': String(retryAfter),
-      });
+      throw new FivetranApiError(
+        429,
+        CODES.tooManyRequests,
+        `No more than ${this.settings.limiter?.limit} connectors can be created in one-minute time period`,
+        {
+          'Retry-After': String(retryAfter),
+        },
+      );
     }
     const body = parseJsonBody(request);
     // Fivetran's recorded answer for a create without a schema ([tf-163]) comes before any other complaint.
@@ -227,7 +237,8 @@ export class FivetranApi {
   /** A fresh Connect Card for an existing connection (errors.ts [card]). */
   private connectCard(id: string, request: ApiRequest): ApiResponse {
     const body = parseJsonBody(request);
-    if (!validateConnectCardRequest(body).valid) throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.invalidField('connect_card_config'));
+    if (!validateConnectCardRequest(body).valid)
+      throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.invalidField('connect_card_config'));
     const connection = this.requireConnection(id);
     this.requirePermission(connection.groupId, PERMISSION.connectCard);
     const config = (body as { connect_card_config: NonNullable<GitlabCreateRequest['connect_card_config']> }).connect_card_config;
@@ -236,7 +247,11 @@ export class FivetranApi {
     const card = { token, uri: connectCardUri(config, token) };
     return {
       status: 200,
-      body: { code: 'Success', message: 'Connection Connect Card has been created', data: { connector_id: id, connect_card: card, connect_card_config: config } },
+      body: {
+        code: 'Success',
+        message: 'Connection Connect Card has been created',
+        data: { connector_id: id, connect_card: card, connect_card_config: config },
+      },
       contract: 'connectCardResponse',
     };
   }
@@ -305,7 +320,6 @@ function parseJsonBody(request: ApiRequest): unknown {
     throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.notJson);
   }
 }
-
 
 function parseLimit(raw: string | null): number {
   if (raw === null) return DEFAULT_PAGE_SIZE;

@@ -8,8 +8,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import contractDocument from './openapi-gitlab.json' with { type: 'json' };
 import type { ContractSchemaName, GitlabContract, JsonSchema } from './extract-openapi';
+import contractDocument from './openapi-gitlab.json' with { type: 'json' };
 
 export type ContractCheck = { valid: true } | { valid: false; errors: string[] };
 
@@ -62,9 +62,10 @@ function describeErrors(errors: readonly ErrorObject[]): string[] {
   const lines = errors.map((error) => {
     const where = error.instancePath === '' ? '/' : error.instancePath;
     const params = error.params as { allowedValues?: unknown[] };
-    const allowed = error.keyword === 'enum' && params.allowedValues !== undefined
-      ? ` (${params.allowedValues.map((value) => JSON.stringify(value)).join(', ')})`
-      : '';
+    const allowed =
+      error.keyword === 'enum' && params.allowedValues !== undefined
+        ? ` (${params.allowedValues.map((value) => JSON.stringify(value)).join(', ')})`
+        : '';
     return `${where} ${error.message ?? error.keyword}${allowed}`;
   });
   return [...new Set(lines)];

@@ -130,19 +130,32 @@ export function terseMessage(errors: readonly string[]): string {
 /** The code a sandbox answer with this HTTP status carries when nothing more specific applies. */
 export function defaultErrorCode(status: number): string {
   switch (status) {
-    case 400: return FIVETRAN_ERROR_CODES.invalidInput;
-    case 401: return FIVETRAN_ERROR_CODES.authFailed;
-    case 403: return FIVETRAN_ERROR_CODES.forbidden;
-    case 404: return FIVETRAN_ERROR_CODES.notFound;
-    case 405: return FIVETRAN_ERROR_CODES.methodNotAllowed;
-    case 409: return FIVETRAN_ERROR_CODES.conflict;
-    case 413: return FIVETRAN_ERROR_CODES.payloadTooLarge;
-    case 415: return FIVETRAN_ERROR_CODES.unsupportedMediaType;
-    case 429: return FIVETRAN_ERROR_CODES.tooManyRequests;
-    case 502: return FIVETRAN_ERROR_CODES.badGateway;
-    case 503: return FIVETRAN_ERROR_CODES.serviceUnavailable;
-    case 504: return FIVETRAN_ERROR_CODES.gatewayTimeout;
-    default: return FIVETRAN_ERROR_CODES.internalError;
+    case 400:
+      return FIVETRAN_ERROR_CODES.invalidInput;
+    case 401:
+      return FIVETRAN_ERROR_CODES.authFailed;
+    case 403:
+      return FIVETRAN_ERROR_CODES.forbidden;
+    case 404:
+      return FIVETRAN_ERROR_CODES.notFound;
+    case 405:
+      return FIVETRAN_ERROR_CODES.methodNotAllowed;
+    case 409:
+      return FIVETRAN_ERROR_CODES.conflict;
+    case 413:
+      return FIVETRAN_ERROR_CODES.payloadTooLarge;
+    case 415:
+      return FIVETRAN_ERROR_CODES.unsupportedMediaType;
+    case 429:
+      return FIVETRAN_ERROR_CODES.tooManyRequests;
+    case 502:
+      return FIVETRAN_ERROR_CODES.badGateway;
+    case 503:
+      return FIVETRAN_ERROR_CODES.serviceUnavailable;
+    case 504:
+      return FIVETRAN_ERROR_CODES.gatewayTimeout;
+    default:
+      return FIVETRAN_ERROR_CODES.internalError;
   }
 }
 

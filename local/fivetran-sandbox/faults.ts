@@ -3,7 +3,7 @@
  * random chaos, and a fixed latency for creates. It only plans; server.ts carries out.
  */
 import { SandboxConfigError } from './errors';
-import { seededRandom, type SeededRandom } from './prng';
+import { type SeededRandom, seededRandom } from './prng';
 import type { FaultKind, FaultRule, InjectableStatus, RandomFaultConfig } from './types';
 
 export type FaultOutcome =
@@ -135,9 +135,7 @@ export class FaultInjector {
     const outcomeRoll = prng.next();
     const statusPick = prng.next();
     const delayMs =
-      latency !== undefined && latencyRoll < latency.p
-        ? latency.minMs + Math.floor(latencyMs * (latency.maxMs - latency.minMs + 1))
-        : 0;
+      latency !== undefined && latencyRoll < latency.p ? latency.minMs + Math.floor(latencyMs * (latency.maxMs - latency.minMs + 1)) : 0;
     const outcome = pickOutcome(config, target, outcomeRoll, statusPick);
     if (delayMs === 0 && outcome === null) return null;
     const kind: FaultKind = outcome === null ? 'latency' : outcome.kind;
@@ -153,10 +151,13 @@ function pickOutcome(config: RandomFaultConfig, target: RequestTarget, roll: num
       p.status429Long ?? 0,
       () => ({ kind: 'status', status: 429, retryAfterSeconds: config.longRetryAfterSeconds ?? LONG_RETRY_AFTER_SECONDS }),
     ],
-    [p.status5xx ?? 0, () => ({
-      kind: 'status',
-      status: SERVER_ERROR_STATUSES[Math.floor(statusPick * SERVER_ERROR_STATUSES.length)] as InjectableStatus,
-    })],
+    [
+      p.status5xx ?? 0,
+      () => ({
+        kind: 'status',
+        status: SERVER_ERROR_STATUSES[Math.floor(statusPick * SERVER_ERROR_STATUSES.length)] as InjectableStatus,
+      }),
+    ],
     [p.drop ?? 0, () => ({ kind: 'drop' })],
     [target.isCreate ? (p.createdThen500 ?? 0) : 0, () => ({ kind: 'created-then-500' })],
   ];

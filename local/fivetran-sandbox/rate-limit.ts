@@ -64,10 +64,18 @@ export class AccountRateLimits {
     const scale = options.timeScale ?? 1;
     if (!(scale > 0)) throw new SandboxConfigError(`rate-limit timeScale must be > 0, got ${scale}`);
     if (options.perMinute !== undefined) {
-      this.windows.push({ window: 'minute', limit: options.perMinute, limiter: new RollingWindowLimiter(options.perMinute, 60_000 / scale, now) });
+      this.windows.push({
+        window: 'minute',
+        limit: options.perMinute,
+        limiter: new RollingWindowLimiter(options.perMinute, 60_000 / scale, now),
+      });
     }
     if (options.perHour !== undefined) {
-      this.windows.push({ window: 'hour', limit: options.perHour, limiter: new RollingWindowLimiter(options.perHour, 3_600_000 / scale, now) });
+      this.windows.push({
+        window: 'hour',
+        limit: options.perHour,
+        limiter: new RollingWindowLimiter(options.perHour, 3_600_000 / scale, now),
+      });
     }
   }
 

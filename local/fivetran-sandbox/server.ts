@@ -8,9 +8,10 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../aws/loopback';
-import { errorResponse, FivetranApi, type ApiResponse, type ResponseContract } from './api';
+import { type ApiResponse, errorResponse, FivetranApi, type ResponseContract } from './api';
 import { MASKED_SECRET, secretValuesOf } from './connection-data';
 import {
+  type ContractCheck,
   validateConnectCardResponse,
   validateCreateResponse,
   validateDeleteResponse,
@@ -18,7 +19,6 @@ import {
   validateGetResponse,
   validateGroupListResponse,
   validateListResponse,
-  type ContractCheck,
 } from './contract';
 import { defaultErrorCode, FIVETRAN_ERROR_CODES, FIVETRAN_ERROR_MESSAGES, FivetranApiError, SandboxConfigError } from './errors';
 import { FaultInjector, type FaultOutcome } from './faults';
@@ -60,9 +60,10 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
   const expectedAuthorization = `Basic ${Buffer.from(`${options.apiKey ?? 'sandbox-key'}:${options.apiSecret ?? 'sandbox-secret'}`).toString('base64')}`;
   const groups = options.groups ?? ['sandbox_group'];
   if (groups.length === 0) throw new SandboxConfigError('at least one group is needed');
-  const limiter = options.createRateLimit === undefined
-    ? null
-    : new RollingWindowLimiter(options.createRateLimit.limit, options.createRateLimit.windowMs);
+  const limiter =
+    options.createRateLimit === undefined
+      ? null
+      : new RollingWindowLimiter(options.createRateLimit.limit, options.createRateLimit.windowMs);
 
   const serverTimeoutMs = options.serverTimeoutMs ?? FIVETRAN_REQUEST_LIMIT_MS;
   if (!(serverTimeoutMs > 0)) throw new SandboxConfigError(`serverTimeoutMs must be > 0, got ${serverTimeoutMs}`);
@@ -116,9 +117,11 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
       const problems = contractProblems(answer, receivedSecrets);
       if (problems.length > 0) {
         recordViolation(call, status, problems);
-        ({ status, body, headers = {} } = errorResponse(
-          new FivetranApiError(500, 'SandboxContractViolation', `The sandbox broke the contract: ${problems.join('; ')}`),
-        ));
+        ({
+          status,
+          body,
+          headers = {},
+        } = errorResponse(new FivetranApiError(500, 'SandboxContractViolation', `The sandbox broke the contract: ${problems.join('; ')}`)));
       }
     }
     const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -166,7 +169,14 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
 
     const planned = faults.plan({ method, path: url.pathname, isCreate });
     if (planned.kind !== undefined) call.faultKind = planned.kind;
-    const apiRequest = { method, path: url.pathname, query: url.searchParams, contentType: request.headers['content-type'], rawBody, authorized };
+    const apiRequest = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      contentType: request.headers['content-type'],
+      rawBody,
+      authorized,
+    };
     if (planned.outcome?.kind === 'server-timeout' || planned.delayMs >= serverTimeoutMs) {
       // Fivetran's own limit: the work is done (a create is made), the answer is a 500.
       call.faultKind = 'server-timeout';
@@ -195,7 +205,14 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      const call: RecordedCall = { method: request.method ?? '', path: request.url ?? '', query: {}, headers: {}, body: undefined, status: 500 };
+      const call: RecordedCall = {
+        method: request.method ?? '',
+        path: request.url ?? '',
+        query: {},
+        headers: {},
+        body: undefined,
+        status: 500,
+      };
       pendingRequests -= 1;
       recordViolation(call, 500, [`sandbox failure: ${message}`]);
       if (!response.headersSent && !response.destroyed) {

@@ -23,13 +23,56 @@ export interface ConnectionPage {
 
 // Fivetran ids read like two random words ("iodize_impressive"); these lists only imitate the look.
 const ADJECTIVES = [
-  'amber', 'brisk', 'calm', 'dapper', 'eager', 'fluent', 'gentle', 'hollow', 'idle', 'jolly', 'keen', 'lucid',
-  'mellow', 'nimble', 'opaque', 'placid', 'quiet', 'rustic', 'sturdy', 'tidy', 'upbeat', 'vivid', 'witty', 'zesty',
+  'amber',
+  'brisk',
+  'calm',
+  'dapper',
+  'eager',
+  'fluent',
+  'gentle',
+  'hollow',
+  'idle',
+  'jolly',
+  'keen',
+  'lucid',
+  'mellow',
+  'nimble',
+  'opaque',
+  'placid',
+  'quiet',
+  'rustic',
+  'sturdy',
+  'tidy',
+  'upbeat',
+  'vivid',
+  'witty',
+  'zesty',
 ] as const;
 const NOUNS = [
-  'anchor', 'badger', 'canyon', 'dune', 'ember', 'falcon', 'glacier', 'harbor', 'island', 'juniper', 'kettle',
-  'lantern', 'meadow', 'nectar', 'orchid', 'pebble', 'quarry', 'river', 'summit', 'thicket', 'umber', 'valley',
-  'willow', 'yarrow',
+  'anchor',
+  'badger',
+  'canyon',
+  'dune',
+  'ember',
+  'falcon',
+  'glacier',
+  'harbor',
+  'island',
+  'juniper',
+  'kettle',
+  'lantern',
+  'meadow',
+  'nectar',
+  'orchid',
+  'pebble',
+  'quarry',
+  'river',
+  'summit',
+  'thicket',
+  'umber',
+  'valley',
+  'willow',
+  'yarrow',
 ] as const;
 
 interface Entry {
@@ -60,9 +103,7 @@ export class ConnectionStore {
   }
 
   findBySchema(groupId: string, schema: string): StoredConnection | undefined {
-    return [...this.entries.values()].find(
-      ({ connection }) => connection.groupId === groupId && connection.schema === schema,
-    )?.connection;
+    return [...this.entries.values()].find(({ connection }) => connection.groupId === groupId && connection.schema === schema)?.connection;
   }
 
   delete(id: string): boolean {

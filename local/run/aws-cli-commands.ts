@@ -22,13 +22,30 @@ export interface AwsCliCommands {
 export function awsCliCommands(queue: LocalQueueAddress, requestFile: string): AwsCliCommands {
   const common = ['--no-sign-request', '--region', queue.region, '--endpoint-url', queue.endpoint];
   return {
-    sendMessage: commandLine(['aws', 'sqs', 'send-message', ...common, '--queue-url', queue.queueUrl, '--message-body', `file://${requestFile}`]),
+    sendMessage: commandLine([
+      'aws',
+      'sqs',
+      'send-message',
+      ...common,
+      '--queue-url',
+      queue.queueUrl,
+      '--message-body',
+      `file://${requestFile}`,
+    ]),
     receiveDeadLetters:
       queue.dlqUrl === undefined
         ? undefined
         : commandLine([
-            'aws', 'sqs', 'receive-message', ...common, '--queue-url', queue.dlqUrl,
-            '--max-number-of-messages', '10', '--visibility-timeout', '0',
+            'aws',
+            'sqs',
+            'receive-message',
+            ...common,
+            '--queue-url',
+            queue.dlqUrl,
+            '--max-number-of-messages',
+            '10',
+            '--visibility-timeout',
+            '0',
           ]),
   };
 }

@@ -58,7 +58,9 @@ export function loadExamples(directory: string): Example[] {
   const manifestPath = join(directory, EXAMPLES_MANIFEST);
   const manifest = manifestSchema.safeParse(readJson(manifestPath));
   if (!manifest.success) {
-    throw new ExamplesError(`${manifestPath}: ${manifest.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+    throw new ExamplesError(
+      `${manifestPath}: ${manifest.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+    );
   }
   return manifest.data.examples.map((entry) => {
     const path = join(directory, entry.file);

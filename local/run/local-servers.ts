@@ -18,8 +18,17 @@ export class PortInUseError extends Error {
  * queue, and works for any client, the AWS CLI included. `address` is fauxqs's,
  * undefined for an SQS server of the user's.
  */
-export async function createLocalQueues(sqs: SQSClient, address: string | undefined, visibilityTimeoutSeconds: number, maxReceiveCount: number) {
-  const queues = await createProvisioningQueues(sqs, { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME }, { visibilityTimeoutSeconds, maxReceiveCount });
+export async function createLocalQueues(
+  sqs: SQSClient,
+  address: string | undefined,
+  visibilityTimeoutSeconds: number,
+  maxReceiveCount: number,
+) {
+  const queues = await createProvisioningQueues(
+    sqs,
+    { queue: LOCAL_QUEUE_NAME, deadLetterQueue: LOCAL_DLQ_NAME },
+    { visibilityTimeoutSeconds, maxReceiveCount },
+  );
   // An SQS server the user pointed AWS_ENDPOINT_URL_SQS at keeps its own URLs.
   if (address === undefined) return queues;
   // Not new URL(): a host whose last label is a number must be an IPv4 address to WHATWG, so sqs.<region>.127.0.0.1 is no URL to it.

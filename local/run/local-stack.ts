@@ -2,16 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { readSettings, type ProvisionerConfig } from '../../shared/runtime/settings';
-import { parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { type EnvOverrides, overrideEnv } from '../../cli/env-overrides';
+import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { createSqsClient } from '../../shared/aws/sqs-client';
-import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
-import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
+import { parseApiKeySecret } from '../../shared/fivetran/api-key';
+import { type ProvisionerConfig, readSettings } from '../../shared/runtime/settings';
+import { type AwsStandIn, type PublishedEvent, startAwsStandIn } from '../aws/aws-stand-in';
+import { type FivetranSandbox, startFivetranSandbox } from '../fivetran-sandbox/server';
 import type { BatchReport } from '../sqs-poller';
-import { overrideEnv, type EnvOverrides } from '../../cli/env-overrides';
+import { describeQueue, type ProvisioningQueues } from '../world/queues';
 import { createEventSink } from './event-sink';
 import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
-import { describeQueue, type ProvisioningQueues } from '../world/queues';
+import { acquireRunLock } from './run-lock';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
   DEFAULT_RUN_DIR,
@@ -22,8 +24,6 @@ import {
   LOCAL_WORKER_ENV,
   localFunctionTimeoutMs,
 } from './settings';
-import { acquireRunLock } from './run-lock';
-import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { lambdaVariables, startWorkerChild } from './worker-child';
 
 export interface LocalStackOptions {
@@ -155,15 +155,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     writeFileSync(logFile, '');
 
     const port = (offset: number) => (options.port === undefined ? 0 : options.port + offset);
-    const fauxqs = local.sqs ? await onPort('SQS', port(0), () => startFauxqs({ port: port(0), logger: false, host: '127.0.0.1' })) : undefined;
+    const fauxqs = local.sqs
+      ? await onPort('SQS', port(0), () => startFauxqs({ port: port(0), logger: false, host: '127.0.0.1' }))
+      : undefined;
     if (fauxqs) cleanups.push(() => fauxqs.stop());
     const aws =
       local.secrets || local.events
-        ? await onPort('Secrets Manager and EventBridge', port(1), () => startAwsStandIn({ region, secrets, onEvent: sink.accept, port: port(1) }))
+        ? await onPort('Secrets Manager and EventBridge', port(1), () =>
+            startAwsStandIn({ region, secrets, onEvent: sink.accept, port: port(1) }),
+          )
         : undefined;
     if (aws) cleanups.push(() => aws.close());
     const sandbox = local.fivetran
-      ? await onPort('the Fivetran sandbox', port(2), () => startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, sandboxGroups, port(2)))
+      ? await onPort('the Fivetran sandbox', port(2), () =>
+          startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, sandboxGroups, port(2)),
+        )
       : undefined;
     if (sandbox) cleanups.push(() => sandbox.close());
 

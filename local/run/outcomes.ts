@@ -1,4 +1,8 @@
-import { CONNECTION_PROVISIONED, type ConnectionProvisionedDetail, type ConnectionProvisioningFailedDetail } from '../../shared/contracts/events';
+import {
+  CONNECTION_PROVISIONED,
+  type ConnectionProvisionedDetail,
+  type ConnectionProvisioningFailedDetail,
+} from '../../shared/contracts/events';
 import type { PublishedEvent } from '../aws/aws-stand-in';
 import type { Expectation } from './examples';
 

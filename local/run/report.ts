@@ -1,7 +1,11 @@
-import { CONNECTION_PROVISIONED, type ConnectionProvisionedDetail, type ConnectionProvisioningFailedDetail } from '../../shared/contracts/events';
+import {
+  CONNECTION_PROVISIONED,
+  type ConnectionProvisionedDetail,
+  type ConnectionProvisioningFailedDetail,
+} from '../../shared/contracts/events';
 import type { PublishedEvent } from '../aws/aws-stand-in';
 import type { HandBack } from './hand-backs';
-import { metExpectation, type ExampleRun } from './run-examples';
+import { type ExampleRun, metExpectation } from './run-examples';
 
 /**
  * What a person reads during a local run: one compact line per event, a
@@ -77,7 +81,11 @@ export function formatSummary(runs: readonly ExampleRun[]): string {
 
 export function renderTable(rows: readonly string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
 }

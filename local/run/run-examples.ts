@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
 import { enqueue, REQUEST_SCHEMA_VERSION_ATTRIBUTE, validateRequest } from '../../shared/producer';
-import { faultRuleFor, type Example } from './examples';
+import { type Example, faultRuleFor } from './examples';
 import type { LocalStack } from './local-stack';
 import { progressOf, type SentRequest, type Settled } from './outcomes';
 
@@ -46,7 +46,8 @@ export class ExamplesNotRunnableError extends Error {
  * producer refuses) is sent raw, to show what the worker does with it.
  */
 export async function runExamples(stack: LocalStack, examples: readonly Example[], options: RunExamplesOptions): Promise<ExampleRun[]> {
-  if (!stack.local.events) throw new ExamplesNotRunnableError('Examples need the local event sink to see outcomes; EventBridge is not local');
+  if (!stack.local.events)
+    throw new ExamplesNotRunnableError('Examples need the local event sink to see outcomes; EventBridge is not local');
   const runs: ExampleRun[] = examples.map((example) => ({ example }));
   const deadline = Date.now() + options.timeoutMs;
   const report = () => options.onProgress?.(runs);
@@ -111,7 +112,13 @@ async function send(stack: LocalStack, runs: ExampleRun[]): Promise<void> {
   }
 }
 
-async function settle(stack: LocalStack, runs: ExampleRun[], deadline: number, options: RunExamplesOptions, report: () => void): Promise<void> {
+async function settle(
+  stack: LocalStack,
+  runs: ExampleRun[],
+  deadline: number,
+  options: RunExamplesOptions,
+  report: () => void,
+): Promise<void> {
   for (;;) {
     const deadLetters = stack.deadLetters?.();
     let changed = false;

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, WORKER_VARIABLES } from './settings';
@@ -94,8 +94,13 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
         resolve();
       }
     });
-    child.once('error', (error) => child.pid === undefined && reject(new WorkerStartError(`The worker could not be started: ${error.message}`)));
-    void closed.then(() => reject(new WorkerStartError(failure ?? `The worker exited (${exitOf(child)}) before it started; see ${options.logFile}`)));
+    child.once(
+      'error',
+      (error) => child.pid === undefined && reject(new WorkerStartError(`The worker could not be started: ${error.message}`)),
+    );
+    void closed.then(() =>
+      reject(new WorkerStartError(failure ?? `The worker exited (${exitOf(child)}) before it started; see ${options.logFile}`)),
+    );
   });
   const startTimer = setTimeout(() => {
     failure = `The worker did not start within ${START_TIMEOUT_MS / 1000} s; see ${options.logFile}`;
@@ -114,7 +119,12 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
   void closed.then(() => {
     // Reported as a failed poll is: the records in flight come back when their visibility timeout ends.
     if (ready && !stopRequested) {
-      options.onBatch?.({ received: 0, failed: 0, deleted: 0, handlerError: `The worker exited unexpectedly (${exitOf(child)}); see ${options.logFile}` });
+      options.onBatch?.({
+        received: 0,
+        failed: 0,
+        deleted: 0,
+        handlerError: `The worker exited unexpectedly (${exitOf(child)}); see ${options.logFile}`,
+      });
     }
   });
   const stopTimeoutMs = options.start.waitTimeSeconds * 1000 + options.start.functionTimeoutMs + STOP_GRACE_MS;

@@ -1,5 +1,5 @@
 import { createSqsClient } from '../../shared/aws/sqs-client';
-import { startPoller, type BatchReport, type SqsBatchHandler } from '../sqs-poller';
+import { type BatchReport, type SqsBatchHandler, startPoller } from '../sqs-poller';
 import type { StackMessage, WorkerMessage, WorkerStartOptions } from './worker-messages';
 
 /**
@@ -42,7 +42,11 @@ try {
       message: 'Uncaught Exception',
       errorType: name,
       errorMessage: messageOf(error),
-      stackTrace: stack?.split('\n').slice(1).map((line) => line.trim()) ?? [],
+      stackTrace:
+        stack
+          ?.split('\n')
+          .slice(1)
+          .map((line) => line.trim()) ?? [],
     }),
   );
   await tell({ type: 'failed', message: messageOf(error) });

@@ -1,4 +1,4 @@
-import { overrideEnv, type EnvOverrides } from '../../cli/env-overrides';
+import { type EnvOverrides, overrideEnv } from '../../cli/env-overrides';
 
 /** Where the world's servers listen, for the AWS SDK's per-service endpoint variables. */
 export interface WorldEndpoints {

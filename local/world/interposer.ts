@@ -66,7 +66,13 @@ export async function startInterposer(targetUrl: string): Promise<Interposer> {
       }
       if (decision === 'forward') {
         const outgoing = httpRequest(
-          { host: target.hostname, port: target.port, method: seen.method, path: seen.url, headers: { ...incoming.headers, host: target.host } },
+          {
+            host: target.hostname,
+            port: target.port,
+            method: seen.method,
+            path: seen.url,
+            headers: { ...incoming.headers, host: target.host },
+          },
           (answer) => {
             response.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(response);

@@ -14,7 +14,11 @@ export function captureLogs(): LogCapture {
   const lines: string[] = [];
   const writers = { stdout: process.stdout.write, stderr: process.stderr.write };
   const capture = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
     callback?.();
     return true;

@@ -1,9 +1,9 @@
 import {
   GetQueueAttributesCommand,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
@@ -25,16 +25,23 @@ export async function sendMessages(sqs: SQSClient, queueUrl: string, messages: r
   for (let start = 0; start < messages.length; ) {
     const chunk = takeChunk(messages, start);
     if (chunk.length === 1) {
-      const answer = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: chunk[0]!.body, MessageAttributes: attributesOf(chunk[0]!) }));
+      const answer = await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: chunk[0]!.body, MessageAttributes: attributesOf(chunk[0]!) }),
+      );
       ids.push(answer.MessageId!);
     } else {
       const answer = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: chunk.map((message, index) => ({ Id: String(index), MessageBody: message.body, MessageAttributes: attributesOf(message) })),
+          Entries: chunk.map((message, index) => ({
+            Id: String(index),
+            MessageBody: message.body,
+            MessageAttributes: attributesOf(message),
+          })),
         }),
       );
-      if (answer.Failed?.length) throw new Error(`SendMessageBatch refused ${answer.Failed.length} message(s): ${answer.Failed[0]?.Message}`);
+      if (answer.Failed?.length)
+        throw new Error(`SendMessageBatch refused ${answer.Failed.length} message(s): ${answer.Failed[0]?.Message}`);
       const byEntry = new Map((answer.Successful ?? []).map((entry) => [entry.Id, entry.MessageId!]));
       ids.push(...chunk.map((_, index) => byEntry.get(String(index))!));
     }
@@ -58,7 +65,9 @@ export async function waitUntilDrained(sqs: SQSClient, queueUrl: string, timeout
       }),
     );
     const left =
-      Number(counts.ApproximateNumberOfMessages) + Number(counts.ApproximateNumberOfMessagesNotVisible) + Number(counts.ApproximateNumberOfMessagesDelayed);
+      Number(counts.ApproximateNumberOfMessages) +
+      Number(counts.ApproximateNumberOfMessagesNotVisible) +
+      Number(counts.ApproximateNumberOfMessagesDelayed);
     if (left === 0) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

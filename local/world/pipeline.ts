@@ -9,15 +9,15 @@ import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import type { AwsStandIn, PublishedEvent } from '../aws/aws-stand-in';
 import { seededRandom } from '../fivetran-sandbox/prng';
 import type { FivetranSandbox, FivetranSandboxOptions } from '../fivetran-sandbox/types';
-import { pollOnce, startPoller, type BatchReport, type Poller } from '../sqs-poller';
+import { type BatchReport, type Poller, pollOnce, startPoller } from '../sqs-poller';
 import type { Interposer } from './interposer';
 import type { DeadLetter, SentMessage } from './messages';
 import { provisionSettings } from './settings';
 import { startWorld } from './world';
 
 export { API_KEY_SECRET_ID, CREDENTIALS_PREFIX } from './fixtures';
-export { WORLD_REGION as REGION } from './settings';
 export type { DeadLetter, SentMessage } from './messages';
+export { WORLD_REGION as REGION } from './settings';
 
 /**
  * The provisioning pipeline on loopback, from the world's real parts: fauxqs
@@ -111,7 +111,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const inProgress = new Set<string>();
   const secretCaches: SecretCache[] = [];
   const handlers = Array.from({ length: options.pollers }, (_, index) => {
-    const secrets = createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: config.secretsCacheTtlSeconds * 1000 });
+    const secrets = createSecretCache({
+      client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS),
+      ttlMs: config.secretsCacheTtlSeconds * 1000,
+    });
     secretCaches.push(secrets);
     const handler = createProvisionHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets });
     return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -27,7 +27,9 @@ export async function createProvisioningQueues(
   settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number },
   queueAttributes: Record<string, string> = {},
 ): Promise<ProvisioningQueues> {
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }));
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: names.deadLetterQueue, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }),
+  );
   const dlqArn = await queueArnOf(sqs, dlq.QueueUrl!);
   const queue = await sqs.send(
     new CreateQueueCommand({
@@ -75,7 +77,6 @@ export async function describeQueue(sqs: SQSClient, queueUrl: string): Promise<P
   }
   return { queueUrl, queueArn, dlqUrl, maxReceiveCount, visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30) };
 }
-
 
 /** The ARN of a queue (from its attributes). */
 export async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {

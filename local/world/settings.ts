@@ -1,4 +1,4 @@
-import { readSettings, type BackfillConfig, type ProvisionerConfig } from '../../shared/runtime/settings';
+import { type BackfillConfig, type ProvisionerConfig, readSettings } from '../../shared/runtime/settings';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX } from './fixtures';
 
 /**

@@ -2,16 +2,16 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { createSqsClient } from '../../shared/aws/sqs-client';
-import { startAwsStandIn, type AwsStandIn, type PublishedEvent } from '../aws/aws-stand-in';
-import { startLambdaStandIn, type LambdaStandIn } from '../aws/lambda-stand-in';
-import { startSqsWithMoveTasks, type SqsWithMoveTasks } from '../aws/sqs-move-tasks';
-import { startFivetranSandbox, type FivetranSandbox } from '../fivetran-sandbox/server';
+import { type AwsStandIn, type PublishedEvent, startAwsStandIn } from '../aws/aws-stand-in';
+import { type LambdaStandIn, startLambdaStandIn } from '../aws/lambda-stand-in';
+import { type SqsWithMoveTasks, startSqsWithMoveTasks } from '../aws/sqs-move-tasks';
+import { type FivetranSandbox, startFivetranSandbox } from '../fivetran-sandbox/server';
 import type { FivetranSandboxOptions } from '../fivetran-sandbox/types';
 import { applyEnv, awsEnv } from './env';
 import { API_KEY_SECRET_ID, FAKE_API_KEY } from './fixtures';
-import { startInterposer, type Interposer } from './interposer';
+import { type Interposer, startInterposer } from './interposer';
 import { captureLogs } from './logs';
-import { readDeadLetters, sendMessages, waitUntilDrained, type DeadLetter, type SentMessage } from './messages';
+import { type DeadLetter, readDeadLetters, type SentMessage, sendMessages, waitUntilDrained } from './messages';
 import { createProvisioningQueues, type ProvisioningQueues } from './queues';
 import { WORLD_REGION } from './settings';
 
@@ -101,7 +101,8 @@ async function assemble(
   const awsOptions = typeof options.aws === 'object' ? options.aws : {};
   const fauxqs = options.sqs || awsOptions.s3 ? await startFauxqs({ port: 0, logger: false }) : undefined;
   if (fauxqs) cleanups.push(() => fauxqs.stop());
-  const moveTasks = fauxqs && typeof options.sqs === 'object' && options.sqs.moveTasks ? await startSqsWithMoveTasks(fauxqs.address, region) : undefined;
+  const moveTasks =
+    fauxqs && typeof options.sqs === 'object' && options.sqs.moveTasks ? await startSqsWithMoveTasks(fauxqs.address, region) : undefined;
   if (moveTasks) cleanups.push(() => moveTasks.close());
   const secrets = Object.entries({ [API_KEY_SECRET_ID]: apiKey, ...options.secrets }).map(([name, value]) => [
     name,
@@ -115,7 +116,9 @@ async function assemble(
   const sandbox = options.fivetran ? await startFivetranSandbox({ ...apiKey, ...sandboxOptions }) : undefined;
   if (sandbox) cleanups.push(() => sandbox.close());
   const interposers =
-    options.interpose && fauxqs && sandbox ? { sqs: await startInterposer(fauxqs.address), fivetran: await startInterposer(sandbox.url) } : undefined;
+    options.interpose && fauxqs && sandbox
+      ? { sqs: await startInterposer(fauxqs.address), fivetran: await startInterposer(sandbox.url) }
+      : undefined;
   if (interposers) cleanups.push(() => Promise.all([interposers.sqs.close(), interposers.fivetran.close()]));
 
   const endpoints = {
@@ -138,7 +141,10 @@ async function assemble(
   if (sqs) cleanups.push(() => sqs.destroy());
   const s3 = fauxqs && awsOptions.s3 ? new S3Client({ forcePathStyle: true, endpoint: fauxqs.address, region }) : undefined;
   if (s3) cleanups.push(() => s3.destroy());
-  const queues = sqs && options.queues ? await createProvisioningQueues(sqs, options.queues.names ?? PROVISIONING_QUEUE_NAMES, options.queues) : undefined;
+  const queues =
+    sqs && options.queues
+      ? await createProvisioningQueues(sqs, options.queues.names ?? PROVISIONING_QUEUE_NAMES, options.queues)
+      : undefined;
 
   const needQueues = () => {
     if (!sqs || !queues) throw new Error('This world has no provisioning queues: start it with `sqs` and `queues`');

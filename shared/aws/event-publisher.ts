@@ -1,7 +1,7 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { isTimeUp, untilDeadline } from './aws-calls';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { ProvisioningError } from '../runtime/errors';
-import { nextDelayMs, type BackoffOptions, type Deadline } from '../runtime/retry';
+import { type BackoffOptions, type Deadline, nextDelayMs } from '../runtime/retry';
+import { isTimeUp, untilDeadline } from './aws-calls';
 
 /** PutEvents takes at most ten entries a call. */
 const MAX_ENTRIES_PER_CALL = 10;
@@ -87,7 +87,10 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
       }
       const delayMs = nextDelayMs(resend + 1, undefined, backoff, random);
       if (deadline !== undefined && delayMs >= deadline.remainingMs()) {
-        throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents refused ${failed.length} event(s) (${codes}) and no time is left to re-send`);
+        throw new ProvisioningError(
+          'EVENT_PUBLISH_FAILED',
+          `PutEvents refused ${failed.length} event(s) (${codes}) and no time is left to re-send`,
+        );
       }
       pending = failed.map(({ entry }) => entry);
       await sleep(delayMs);

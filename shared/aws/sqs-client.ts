@@ -31,7 +31,8 @@ export function regionOfQueue(urlOrArn: string): string | undefined {
   if (arn) return arn[1];
   const host = hostOfUrl(urlOrArn);
   if (host === undefined) return undefined;
-  const match = /^sqs(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\./.exec(host) ?? /^([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com/.exec(host);
+  const match =
+    /^sqs(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\./.exec(host) ?? /^([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com/.exec(host);
   return match?.[1];
 }
 

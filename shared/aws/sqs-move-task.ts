@@ -1,8 +1,8 @@
 import {
   ListMessageMoveTasksCommand,
-  StartMessageMoveTaskCommand,
   type ListMessageMoveTasksResultEntry,
   type SQSClient,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { RedriveError } from '../runtime/errors';
 
@@ -83,7 +83,12 @@ export interface WaitOptions {
  *
  * @example await waitForMoveTask(sqs, dlqArn, handle, { sleep, pollIntervalMs: 5_000 }) // { status: 'COMPLETED', moved: 42, toMove: 42 }
  */
-export async function waitForMoveTask(sqs: SQSClient, sourceArn: string, taskHandle: string, options: WaitOptions): Promise<MoveTaskStatus> {
+export async function waitForMoveTask(
+  sqs: SQSClient,
+  sourceArn: string,
+  taskHandle: string,
+  options: WaitOptions,
+): Promise<MoveTaskStatus> {
   for (;;) {
     const answer = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }));
     const tasks = answer.Results ?? [];

@@ -29,4 +29,3 @@ export type CreateConnectionBody = Omit<GitlabConnection, 'config' | 'auth'> & {
     client_access?: { client_id?: string; client_secret?: string };
   };
 };
-

@@ -1,6 +1,6 @@
-import { requestContextSchema } from './request';
-import { FAILURE_CODES } from './error-codes';
 import * as z from 'zod/mini';
+import { FAILURE_CODES } from './error-codes';
+import { requestContextSchema } from './request';
 import '../runtime/zod-setup';
 
 /**
@@ -27,11 +27,13 @@ export const connectionProvisionedDetailSchema = z.object({
   setupState: z.optional(z.string()),
   setupTests: z.array(setupTestSchema),
   connectCardUri: z.optional(
-    z.string().check(
-      z.describe(
-        'The Connect Card the end user authorizes the connection with. Fivetran issues it with the create, or a fresh one when the connection already existed; it is valid for one day from the event.',
+    z
+      .string()
+      .check(
+        z.describe(
+          'The Connect Card the end user authorizes the connection with. Fivetran issues it with the create, or a fresh one when the connection already existed; it is valid for one day from the event.',
+        ),
       ),
-    ),
   ),
   attempts: z.int().check(z.minimum(1)),
   /** The SQS message that reached this outcome: events are delivered at least once, and this is the key to drop a repeat by. */

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { ProvisioningError, type RequestIssue } from '../runtime/errors';
-import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type ProvisioningRequest, type RequestContext } from './request';
+import { type ProvisioningRequest, provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type RequestContext } from './request';
 
 /** SQS accepts bodies up to 1 MiB; a provisioning request is a few KiB. */
 export const MAX_REQUEST_BYTES = 64 * 1024;

@@ -25,7 +25,8 @@ const SYNC_FREQUENCIES = [1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440] as co
 export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
 /** DNS labels of letters, digits and hyphens, dot-separated, with an optional port. */
-const HOST_NAME = /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+const HOST_NAME =
+  /^(?=.{1,253}(?::\d{1,5})?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 
 const inlineSecretRefused = (secretKey: string) =>
   z.optional(
@@ -51,7 +52,9 @@ export const gitlabConfigSchema = z.strictObject({
   custom_base_url: z.optional(
     z.string().check(
       z.maxLength(253),
-      z.regex(HOST_NAME, { error: 'must be a host name such as gitlab.example.com (optionally :port), with no scheme, path or credentials' }),
+      z.regex(HOST_NAME, {
+        error: 'must be a host name such as gitlab.example.com (optionally :port), with no scheme, path or credentials',
+      }),
     ),
   ),
   enable_mtls_connection: z.optional(z.enum(['true', 'false'])),
@@ -160,7 +163,9 @@ export const requestContextSchema = z.strictObject({
 
 export const provisioningRequestSchema = z
   .strictObject({
-    requestId: z.string({ error: 'is required' }).check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' })),
+    requestId: z
+      .string({ error: 'is required' })
+      .check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' })),
     connection: gitlabConnectionSchema,
     credentialsSecretId: z.optional(secretReference),
     context: z.optional(requestContextSchema),

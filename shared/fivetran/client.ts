@@ -1,13 +1,13 @@
 import type * as z from 'zod/mini';
 import type { CreateConnectionBody } from '../contracts/credentials-secret';
-import { parseRetryAfter, type Deadline } from '../runtime/retry';
+import { type Deadline, parseRetryAfter } from '../runtime/retry';
 import { FivetranFault } from './fault';
 import {
   connectCardAnswerSchema,
   createConnectionAnswerSchema,
   errorAnswerSchema,
-  listConnectionsAnswerSchema,
   type FivetranConnection,
+  listConnectionsAnswerSchema,
 } from './schemas';
 import { USER_AGENT } from './user-agent';
 
@@ -107,12 +107,16 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       // Whole: it is redacted, and only then cut, where it leaves the function.
       const message = answer.success ? answer.data.message : undefined;
       const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'), now());
-      throw new FivetranFault('FIVETRAN_HTTP_ERROR', `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`, {
-        status: response.status,
-        ...(code === undefined ? {} : { fivetranCode: code }),
-        ...(message === undefined ? {} : { fivetranMessage: message }),
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-      });
+      throw new FivetranFault(
+        'FIVETRAN_HTTP_ERROR',
+        `${method} ${pathWithoutQuery(path)}: Fivetran answered ${response.status}${code ? ` ${code}` : ''}`,
+        {
+          status: response.status,
+          ...(code === undefined ? {} : { fivetranCode: code }),
+          ...(message === undefined ? {} : { fivetranMessage: message }),
+          ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        },
+      );
     }
     const parsed = answerSchema.safeParse(json);
     if (!parsed.success) {
@@ -143,9 +147,13 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       const answer = await call('POST', path, connectCardAnswerSchema, callOptions, { connect_card_config: config });
       // A card for another connection would hand the end user someone else's connection.
       if (answer.data.connector_id !== connectionId) {
-        throw new FivetranFault('FIVETRAN_BAD_ANSWER', `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`, {
-          status: 200,
-        });
+        throw new FivetranFault(
+          'FIVETRAN_BAD_ANSWER',
+          `POST /v1/connections/{id}/connect-card: Fivetran answered with a card for another connection`,
+          {
+            status: 200,
+          },
+        );
       }
       return answer.data.connect_card.uri;
     },
@@ -174,9 +182,13 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
  */
 async function readCapped(response: Response, call: string): Promise<string> {
   const tooLarge = () =>
-    new FivetranFault('FIVETRAN_BAD_ANSWER', `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`, {
-      status: response.status,
-    });
+    new FivetranFault(
+      'FIVETRAN_BAD_ANSWER',
+      `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`,
+      {
+        status: response.status,
+      },
+    );
   const declared = Number(response.headers.get('content-length'));
   if (declared > MAX_ANSWER_BYTES) {
     await response.body?.cancel().catch(() => undefined);

@@ -78,7 +78,11 @@ function classifyNotFound(
 ): ProvisioningError {
   const resource = notFoundResource(error.fivetranCode);
   if (resource === 'Group') {
-    return new ProvisioningError('GROUP_NOT_FOUND', `Fivetran has no group with this connection.group_id (${error.fivetranCode}); fix group_id`, withAnswer);
+    return new ProvisioningError(
+      'GROUP_NOT_FOUND',
+      `Fivetran has no group with this connection.group_id (${error.fivetranCode}); fix group_id`,
+      withAnswer,
+    );
   }
   if (resource === undefined) {
     return new ProvisioningError(
@@ -90,7 +94,11 @@ function classifyNotFound(
   // Fivetran renamed connectors to connections; its codes carry either name.
   if (resource === 'Connection' || resource === 'Connector') {
     // Deleted between the lookup and this call: the next try looks again and creates it anew.
-    return new ProvisioningError('FIVETRAN_UNAVAILABLE', `${error.message}: the connection is gone since it was found; will retry`, withAnswer);
+    return new ProvisioningError(
+      'FIVETRAN_UNAVAILABLE',
+      `${error.message}: the connection is gone since it was found; will retry`,
+      withAnswer,
+    );
   }
   return new ProvisioningError(
     'FIVETRAN_REJECTED',

@@ -1,8 +1,8 @@
-import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../aws/sqs-client';
 import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../contracts/request';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../runtime/retry';
-import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../aws/sqs-client';
-import { MAX_BATCH_BYTES, packBatches, type OutgoingEntry } from './batch-packing';
+import { MAX_BATCH_BYTES, type OutgoingEntry, packBatches } from './batch-packing';
 import { isRetryableCallError, isRetryableEntryFailure } from './send-faults';
 import type { EnqueueOptions, EnqueueProgress, EnqueueResult } from './types';
 import { validateRequest } from './validate-request';
@@ -56,7 +56,14 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
   for (let index = 0; index < requests.length; index += 1) {
     const validation = validateRequest(requests[index]);
     if (!validation.ok) {
-      settle({ index, status: 'refused', requestId: validation.requestId, code: 'INVALID_REQUEST', reason: validation.reason, attempts: 0 });
+      settle({
+        index,
+        status: 'refused',
+        requestId: validation.requestId,
+        code: 'INVALID_REQUEST',
+        reason: validation.reason,
+        attempts: 0,
+      });
       continue;
     }
     pending.push({
@@ -110,7 +117,10 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
       const reason = describeSqsError(error);
       // The same configuration fails every call the same way: no point in sending again.
       if (isClientConfigurationError(error)) {
-        fatal ??= { code: 'CLIENT_NOT_CONFIGURED', reason: `${reason}; fix the AWS configuration (AWS_REGION, AWS_PROFILE or AWS_ACCESS_KEY_ID)` };
+        fatal ??= {
+          code: 'CLIENT_NOT_CONFIGURED',
+          reason: `${reason}; fix the AWS configuration (AWS_REGION, AWS_PROFILE or AWS_ACCESS_KEY_ID)`,
+        };
       } else if (isRetryableCallError(error)) {
         for (const item of batch) retryOrGiveUp(item, reason);
         return;

@@ -23,4 +23,3 @@ export function isRetryableCallError(error: unknown): boolean {
   if (THROTTLING_CODES.has(fault?.name ?? '')) return true;
   return fault?.$fault !== 'client';
 }
-

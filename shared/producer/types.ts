@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { BackoffOptions } from '../runtime/retry';
 import type { RefusalCode } from '../contracts/error-codes';
+import type { BackoffOptions } from '../runtime/retry';
 
 export type EnqueueResult =
   | {

@@ -1,8 +1,6 @@
 import { parseProvisioningRequest } from '../contracts/request-parser';
 
-export type RequestValidation =
-  | { ok: true; requestId: string; body: string }
-  | { ok: false; requestId: string | null; reason: string };
+export type RequestValidation = { ok: true; requestId: string; body: string } | { ok: false; requestId: string | null; reason: string };
 
 /**
  * Checks a request exactly as the worker will: the same serialized body, the

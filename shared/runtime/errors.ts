@@ -1,12 +1,12 @@
-import type { FivetranAnswer } from '../contracts/events';
 import {
-  isTransientCode,
   type ConfigurationCode,
   type ErrorCode,
   type FailureCode,
+  isTransientCode,
   type RedriveErrorCode,
   type TransientCode,
 } from '../contracts/error-codes';
+import type { FivetranAnswer } from '../contracts/events';
 
 /**
  * The base of every error the functions raise on purpose: a stable machine

@@ -44,12 +44,7 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
  * The wait before the next try: the jittered backoff, but never shorter than
  * what the server asked for.
  */
-export function nextDelayMs(
-  retry: number,
-  retryAfterSeconds: number | undefined,
-  options: BackoffOptions,
-  random: () => number,
-): number {
+export function nextDelayMs(retry: number, retryAfterSeconds: number | undefined, options: BackoffOptions, random: () => number): number {
   const jittered = backoffDelayMs(retry, options, random);
   return retryAfterSeconds === undefined ? jittered : Math.max(jittered, retryAfterSeconds * 1000);
 }

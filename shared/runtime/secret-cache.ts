@@ -42,7 +42,11 @@ export function createSecretCache(options: SecretCacheOptions): SecretCache {
       // A read in flight is shared whatever the TTL; a settled one is used until the TTL runs out.
       const fresh = entry !== undefined && (entry.pending || now() - entry.readAt < ttlMs);
       if (!fresh) {
-        const started = { value: readSecretString(client, secretId, deadline).then(parse) as Promise<unknown>, readAt: now(), pending: true };
+        const started = {
+          value: readSecretString(client, secretId, deadline).then(parse) as Promise<unknown>,
+          readAt: now(),
+          pending: true,
+        };
         entries.set(secretId, started);
         started.value.then(
           () => {

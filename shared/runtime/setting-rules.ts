@@ -11,7 +11,13 @@ import './zod-setup';
 export type RuleOf<T> = z.ZodMiniType<T, unknown>;
 export type Rule<T> =
   | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly range: string; readonly rule: RuleOf<T> }
-  | { readonly kind: 'enum'; readonly values: readonly (string | number)[]; readonly range: string; readonly message: string; readonly rule: RuleOf<T> }
+  | {
+      readonly kind: 'enum';
+      readonly values: readonly (string | number)[];
+      readonly range: string;
+      readonly message: string;
+      readonly rule: RuleOf<T>;
+    }
   | { readonly kind: 'text'; readonly range: string; readonly rule: RuleOf<T> };
 
 /** A whole number from `min` to `max`; a variable's text is coerced. */
@@ -22,7 +28,10 @@ export function wholeNumber(min: number, max: number): Rule<number> & { kind: 'n
 }
 
 /** One of a few words (or numbers), as written. */
-export function oneOf<const V extends readonly [string, ...string[]]>(values: V, error = `must be ${quoted(values)}`): Rule<V[number]> & { kind: 'enum' } {
+export function oneOf<const V extends readonly [string, ...string[]]>(
+  values: V,
+  error = `must be ${quoted(values)}`,
+): Rule<V[number]> & { kind: 'enum' } {
   return { kind: 'enum', values, range: values.join(' | '), message: error, rule: z.enum(values, { error }) };
 }
 
@@ -73,7 +82,10 @@ export function fivetranApiUrl(): Rule<string> & { kind: 'text' } {
       z.refine(
         (value) => {
           const url = parsedUrl(value);
-          return url === undefined || (url.pathname.replace(/\/+$/, '') === '' && url.search === '' && url.hash === '' && url.username === '' && url.password === '');
+          return (
+            url === undefined ||
+            (url.pathname.replace(/\/+$/, '') === '' && url.search === '' && url.hash === '' && url.username === '' && url.password === '')
+          );
         },
         { error: 'must be the API host only, such as https://api.fivetran.com (no path like /v1, no query, no credentials)' },
       ),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCampaign, countBy, markdownTable, type CampaignReport } from '../reliability/support/invariants';
+import { type CampaignReport, checkCampaign, countBy, markdownTable } from '../reliability/support/invariants';
 import { publishTable } from '../reliability/support/report';
-import { runCampaign, type CampaignOutcome } from '../reliability/support/run-campaign';
+import { type CampaignOutcome, runCampaign } from '../reliability/support/run-campaign';
 import { faultCampaignSettings } from '../reliability/support/settings';
 
 /**
@@ -51,9 +51,20 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
       new Set([500, 502, 503, 504]),
     );
     expect(run.messageIds.length).toBe(SETTINGS.requests + Math.round(SETTINGS.requests * SETTINGS.duplicateShare));
-    const outcomes = new Set(run.events.map((event) => (event.detail as { outcome?: string; errorCode?: string }).outcome ?? (event.detail as { errorCode: string }).errorCode));
+    const outcomes = new Set(
+      run.events.map(
+        (event) => (event.detail as { outcome?: string; errorCode?: string }).outcome ?? (event.detail as { errorCode: string }).errorCode,
+      ),
+    );
     expect([...outcomes].sort()).toEqual(
-      expect.arrayContaining(['already_exists', 'created', 'CREDENTIALS_NOT_FOUND', 'GROUP_NOT_FOUND', 'RETRIES_EXHAUSTED', 'SCHEMA_TAKEN']),
+      expect.arrayContaining([
+        'already_exists',
+        'created',
+        'CREDENTIALS_NOT_FOUND',
+        'GROUP_NOT_FOUND',
+        'RETRIES_EXHAUSTED',
+        'SCHEMA_TAKEN',
+      ]),
     );
     expect(run.deadLetters.length).toBeGreaterThan(0);
   });
@@ -69,7 +80,11 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
         }
       })
       .filter((entry) => entry.message === 'Record hidden until Fivetran accepts calls again')
-      .filter((entry) => Number(entry.retryAfterSeconds) * 1000 > SETTINGS.pipeline.functionTimeoutMs - Number(SETTINGS.pipeline.workerEnv.SAFETY_MARGIN_MS));
+      .filter(
+        (entry) =>
+          Number(entry.retryAfterSeconds) * 1000 >
+          SETTINGS.pipeline.functionTimeoutMs - Number(SETTINGS.pipeline.workerEnv.SAFETY_MARGIN_MS),
+      );
     expect(hidings.length).toBeGreaterThan(0);
     // A record is never hidden on its last delivery, so each hiding must be followed by one more delivery.
     const hidingsOf = countBy(hidings, (entry) => String(entry.sqsMessageId));
@@ -100,7 +115,9 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
   });
 
   it('ends only request faults with a non-retryable failure: no transient fault turns into a permanent one', () => {
-    expect(violationsOf('only request faults end in a non-retryable failure, each with its own code; transient faults never do')).toEqual([]);
+    expect(violationsOf('only request faults end in a non-retryable failure, each with its own code; transient faults never do')).toEqual(
+      [],
+    );
   });
 
   it('publishes only events that match their schemas, on the configured bus and source', () => {
@@ -108,7 +125,9 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
   });
 
   it('never delivers a message again while it is in progress, nor more often than MAX_RECEIVE_COUNT', () => {
-    expect(violationsOf('no message delivered again while a handler still works on it (visibility timeout > function timeout)')).toEqual([]);
+    expect(violationsOf('no message delivered again while a handler still works on it (visibility timeout > function timeout)')).toEqual(
+      [],
+    );
     expect(violationsOf('no message delivered more than MAX_RECEIVE_COUNT times')).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCampaign, markdownTable, type CampaignReport, type TableRow } from '../reliability/support/invariants';
+import { type CampaignReport, checkCampaign, markdownTable, type TableRow } from '../reliability/support/invariants';
 import { publishTable } from '../reliability/support/report';
-import { runCampaign, type CampaignOutcome, type CampaignSettings } from '../reliability/support/run-campaign';
+import { type CampaignOutcome, type CampaignSettings, runCampaign } from '../reliability/support/run-campaign';
 
 /**
  * Fivetran allows 20 connection creations a minute. Here the sandbox allows 20
@@ -30,7 +30,12 @@ const SETTINGS: CampaignSettings = {
     // Longer than the function timeout, as Lambda requires.
     visibilityTimeoutSeconds: 13,
     maxReceiveCount: 5,
-    workerEnv: { FIVETRAN_REQUEST_TIMEOUT_MS: '3000', FIVETRAN_CREATE_TIMEOUT_MS: '6500', SAFETY_MARGIN_MS: '500', RECORD_CONCURRENCY: '5' },
+    workerEnv: {
+      FIVETRAN_REQUEST_TIMEOUT_MS: '3000',
+      FIVETRAN_CREATE_TIMEOUT_MS: '6500',
+      SAFETY_MARGIN_MS: '500',
+      RECORD_CONCURRENCY: '5',
+    },
     backoff: { baseDelayMs: 30, maxDelayMs: 500 },
   },
   drainTimeoutMs: 45_000,
@@ -96,7 +101,9 @@ describe(`rate-limited campaign: ${SETTINGS.requests} requests against a limit o
     const announced = run.events.map((event) => (event.detail as { requestId: string; outcome: string }).requestId).sort();
     expect(announced).toEqual(run.plan.requests.map((request) => request.requestId).sort());
     expect(run.events.every((event) => (event.detail as { outcome: string }).outcome === 'created')).toBe(true);
-    expect(run.connections.map((connection) => connection.schema).sort()).toEqual(run.plan.requests.map((request) => request.schema).sort());
+    expect(run.connections.map((connection) => connection.schema).sort()).toEqual(
+      run.plan.requests.map((request) => request.schema).sort(),
+    );
   });
 
   it('was actually rate-limited: Fivetran refused creates with 429', () => {

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAMPAIGN_GROUPS } from '../reliability/support/campaign';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../../local/world/pipeline';
 import {
   acceptedUnusualInputs,
   badInputCorpus,
+  type CorpusContext,
   corpusSecretId,
   corpusSecretValue,
   escapeAstral,
   sqsAccepts,
-  type CorpusContext,
 } from '../reliability/support/bad-input-corpus';
-import { findFragments, needlesFor, type SecretNeedle } from '../support/secret-fragments';
+import { CAMPAIGN_GROUPS } from '../reliability/support/campaign';
 import { findLeaks } from '../reliability/support/markers';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../../local/world/pipeline';
-import { runCampaign, type CampaignOutcome, type CampaignSettings } from '../reliability/support/run-campaign';
+import { type CampaignOutcome, type CampaignSettings, runCampaign } from '../reliability/support/run-campaign';
 import { faultCampaignSettings } from '../reliability/support/settings';
+import { findFragments, needlesFor, type SecretNeedle } from '../support/secret-fragments';
 
 /**
  * Every secret is a long random value, starting with a unique marker: the
@@ -48,12 +48,17 @@ const SETTINGS: CampaignSettings = {
     }));
     corpusSize = messages.length;
     extraBodies = messages.map((message) => message.body);
-    corpusSecrets = Object.assign({ [corpusSecretId(context)]: corpusSecretValue(context) }, ...corpus.map((badInput) => badInput.secrets ?? {}));
+    corpusSecrets = Object.assign(
+      { [corpusSecretId(context)]: corpusSecretValue(context) },
+      ...corpus.map((badInput) => badInput.secrets ?? {}),
+    );
     plantedInline = corpus.flatMap((badInput) => badInput.planted);
     return {
       messages,
       secrets: corpusSecrets,
-      seeded: corpus.filter((badInput) => badInput.takenBy).map((badInput) => ({ groupId: badInput.groupId, schema: badInput.schema, service: badInput.takenBy! })),
+      seeded: corpus
+        .filter((badInput) => badInput.takenBy)
+        .map((badInput) => ({ groupId: badInput.groupId, schema: badInput.schema, service: badInput.takenBy! })),
     };
   },
 };
@@ -94,8 +99,17 @@ function secretNeedles(): SecretNeedle[] {
   const issued = markers.all();
   // A private key's random value is broken into PEM lines.
   const labelOf = (value: string) => issued.find(({ marker }) => value.replace(/\n/g, '').includes(marker))?.label;
-  const valuesOf = (secretString: string) => valuesIn(secretString, issued.map(({ marker }) => marker));
-  const values = [...Object.values({ ...run.plan.secrets, ...corpusSecrets }).flatMap(valuesOf), ...plantedInline, apiKey.apiKey, apiKey.apiSecret];
+  const valuesOf = (secretString: string) =>
+    valuesIn(
+      secretString,
+      issued.map(({ marker }) => marker),
+    );
+  const values = [
+    ...Object.values({ ...run.plan.secrets, ...corpusSecrets }).flatMap(valuesOf),
+    ...plantedInline,
+    apiKey.apiKey,
+    apiKey.apiSecret,
+  ];
   const authorization = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
   return [
     ...values.flatMap((value) => {

@@ -18,7 +18,9 @@ const BUILTIN = new Set(builtinModules);
 const commandsLoadedLater: Plugin = {
   name: 'commands-loaded-later',
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/commands\// }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+    builder.onResolve({ filter: /^\.\/commands\// }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 

@@ -13,7 +13,11 @@ const BIN = join(ROOT, 'bin/fivetran-provisioner.js');
 function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin }, out, err };
+  return {
+    io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin },
+    out,
+    err,
+  };
 }
 
 async function run(argv: string[], stdin = '') {
@@ -71,7 +75,9 @@ describe('the CLI as a newcomer meets it', () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'cli-files-')), 'requests.jsonl');
     for (const command of ['validate', 'enqueue']) {
       // when a command is given it
-      const result = await run(command === 'enqueue' ? [command, missing, '--queue-url', 'http://127.0.0.1:9/000000000000/q'] : [command, missing]);
+      const result = await run(
+        command === 'enqueue' ? [command, missing, '--queue-url', 'http://127.0.0.1:9/000000000000/q'] : [command, missing],
+      );
       // then one line says which file and why, without Node's code repeated
       expect(result.code).toBe(3);
       expect(result.err).toBe(`${command}: cannot read ${missing}: no such file or directory`);
@@ -83,7 +89,10 @@ describe('the CLI as a newcomer meets it', () => {
   it('names the file when a one-request .json file is invalid', async () => {
     // given a .json file holding one request with a wrong field
     const file = join(mkdtempSync(join(tmpdir(), 'cli-files-')), 'team-b.json');
-    writeFileSync(file, JSON.stringify({ requestId: 'team-b', connection: { group_id: 'sandbox_group', service: 'gitlab', config: { schema: 'Bad' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ requestId: 'team-b', connection: { group_id: 'sandbox_group', service: 'gitlab', config: { schema: 'Bad' } } }),
+    );
     // when it is validated
     const result = await run(['validate', file]);
     // then the message starts with the file, then the field
@@ -104,7 +113,9 @@ describe('the CLI as a newcomer meets it', () => {
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.out).not.toContain('Starting the provisioner');
     }
-    expect((await run(['start', '--visibility-timeout', '2'])).err).toMatch(/^--visibility-timeout must be a whole number from 5 to 43200, got "2"/);
+    expect((await run(['start', '--visibility-timeout', '2'])).err).toMatch(
+      /^--visibility-timeout must be a whole number from 5 to 43200, got "2"/,
+    );
   });
 
   it('refuses an old Node.js in plain words, naming the version it needs, before loading anything', () => {
@@ -116,7 +127,9 @@ describe('the CLI as a newcomer meets it', () => {
     );
     // then the CLI stops at once with the floor and the recommendation
     expect(result.status).toBe(3);
-    expect(result.stderr).toBe('fivetran-provisioner needs Node.js 22.12 or newer (24 recommended: the Lambda runtime); this is Node.js 22.11.0.\n');
+    expect(result.stderr).toBe(
+      'fivetran-provisioner needs Node.js 22.12 or newer (24 recommended: the Lambda runtime); this is Node.js 22.11.0.\n',
+    );
     expect(result.stdout).toBe('');
   });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,11 @@ const MORE_REQUESTS = join(ROOT, 'examples/more-requests.jsonl');
 function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin }, out, err };
+  return {
+    io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin },
+    out,
+    err,
+  };
 }
 
 /** Children this file started; any still running when a test ends is ended here, by its own pid. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDRIVE_USAGE, runRedrive } from '../../cli/commands/redrive';
-import { contents, createQueuePair, deadLetter, recordingIo, startRedriveWorld, type RedriveWorld } from './support/redrive-world';
+import { contents, createQueuePair, deadLetter, type RedriveWorld, recordingIo, startRedriveWorld } from './support/redrive-world';
 
 /**
  * `redrive` as an operator runs it, over the real AWS SDK: against fauxqs,
@@ -22,7 +22,11 @@ describe('redrive on an SQS server without move tasks', () => {
     // given twelve dead letters (more than one batch) on the local SQS server
     world.useLocalSqs();
     const { queue, dlq } = await createQueuePair(world);
-    deadLetter(world, dlq.name, Array.from({ length: 12 }, (_, i) => requestBody(i)));
+    deadLetter(
+      world,
+      dlq.name,
+      Array.from({ length: 12 }, (_, i) => requestBody(i)),
+    );
     const { io, stdout, stderr } = recordingIo();
 
     // when the operator redrives by ARN, naming no destination
@@ -31,7 +35,9 @@ describe('redrive on an SQS server without move tasks', () => {
     // then it fell back to receive/send/delete and moved all twelve, each once, with their version attribute
     expect(exitCode).toBe(0);
     expect(stderr.join('\n')).toContain('no StartMessageMoveTask');
-    expect(stdout[0]).toBe(`Moved 12 message(s) from ${dlq.url} to ${queue.url} with receive, send and delete (the SQS server has no move tasks).`);
+    expect(stdout[0]).toBe(
+      `Moved 12 message(s) from ${dlq.url} to ${queue.url} with receive, send and delete (the SQS server has no move tasks).`,
+    );
     const moved = contents(world, queue.name).ready;
     expect(moved.map((message) => message.body).sort()).toEqual(Array.from({ length: 12 }, (_, i) => requestBody(i)).sort());
     expect(moved.every((message) => message.schemaVersion === '1')).toBe(true);
@@ -52,7 +58,11 @@ describe('redrive on an SQS server without move tasks', () => {
 
     // then the two small ones moved, and the large one is still in the dead-letter queue
     expect(exitCode).toBe(1);
-    expect(contents(world, small.name).ready.map((message) => message.body).sort()).toEqual([requestBody(1), requestBody(2)]);
+    expect(
+      contents(world, small.name)
+        .ready.map((message) => message.body)
+        .sort(),
+    ).toEqual([requestBody(1), requestBody(2)]);
     const left = contents(world, dlq.name);
     expect(left.ready.length + left.inFlight).toBe(1);
     expect(world.fauxqs.inspectQueue(dlq.name)!.messages.inflight[0]!.message.body).toBe(large);
@@ -95,9 +105,15 @@ describe('redrive with SQS move tasks', () => {
 
     // then ListMessageMoveTasks came before the one StartMessageMoveTask, which carried the rate and destination
     expect(exitCode).toBe(0);
-    const moveOperations = world.withMoveTasks.operations.slice(operationsBefore).filter((operation) => operation.includes('MessageMoveTask'));
+    const moveOperations = world.withMoveTasks.operations
+      .slice(operationsBefore)
+      .filter((operation) => operation.includes('MessageMoveTask'));
     expect(moveOperations).toEqual(['ListMessageMoveTasks', 'StartMessageMoveTask']);
-    expect(world.withMoveTasks.startRequests.at(-1)).toEqual({ SourceArn: dlq.arn, DestinationArn: queue.arn, MaxNumberOfMessagesPerSecond: 25 });
+    expect(world.withMoveTasks.startRequests.at(-1)).toEqual({
+      SourceArn: dlq.arn,
+      DestinationArn: queue.arn,
+      MaxNumberOfMessagesPerSecond: 25,
+    });
     expect(stdout).toContain(`Task handle: ${'task-' + world.withMoveTasks.startRequests.length}`);
   });
 

@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { runCli } from '../../cli/cli';
 import { runRedrive } from '../../cli/commands/redrive';
 import { sqsVariablesFor } from '../../cli/sqs-target';
-import { enqueue } from '../../shared/producer';
 import { regionOfQueue } from '../../shared/aws/sqs-client';
-import { captureIo, ROOT } from '../support/cli-process';
+import { enqueue } from '../../shared/producer';
 import { validRequests } from '../shared/producer/support/producer-requests';
+import { captureIo, ROOT } from '../support/cli-process';
 
 let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
 beforeAll(async () => {
@@ -20,18 +20,37 @@ afterEach(() => vi.unstubAllEnvs());
 
 /** A shell with no AWS settings at all: no region, no credentials, no endpoint, no config files. */
 function bareEnvironment(): void {
-  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_SQS']) vi.stubEnv(name, undefined);
+  for (const name of [
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_ENDPOINT_URL_SQS',
+  ])
+    vi.stubEnv(name, undefined);
   vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/aws-config');
   vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/aws-credentials');
 }
 
 /** A queue and its dead-letter queue in fauxqs, as fauxqs names them (http://sqs.<region>.127.0.0.1:PORT/…). */
 async function queuePair(name: string, region = 'us-east-1') {
-  const admin = new SQSClient({ endpoint: fauxqs.address, region, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, useQueueUrlAsEndpoint: false });
+  const admin = new SQSClient({
+    endpoint: fauxqs.address,
+    region,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    useQueueUrlAsEndpoint: false,
+  });
   const dlqUrl = (await admin.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))).QueueUrl!;
-  const dlqArn = (await admin.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const dlqArn = (await admin.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!
+    .QueueArn!;
   const queueUrl = (
-    await admin.send(new CreateQueueCommand({ QueueName: name, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) } }))
+    await admin.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) },
+      }),
+    )
   ).QueueUrl!;
   return { admin, queueUrl, dlqUrl, dlqArn };
 }
@@ -53,12 +72,19 @@ describe('the SQS server and region a queue reference names', () => {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
-    expect(sqsVariablesFor('http://localhost:9324/000000000000/q', { AWS_PROFILE: 'dev' })).toEqual({ AWS_ENDPOINT_URL_SQS: 'http://localhost:9324', AWS_REGION: 'us-east-1' });
+    expect(sqsVariablesFor('http://localhost:9324/000000000000/q', { AWS_PROFILE: 'dev' })).toEqual({
+      AWS_ENDPOINT_URL_SQS: 'http://localhost:9324',
+      AWS_REGION: 'us-east-1',
+    });
     expect(sqsVariablesFor('https://sqs.eu-west-1.amazonaws.com/123456789012/q', {})).toEqual({ AWS_REGION: 'eu-west-1' });
     expect(sqsVariablesFor('arn:aws:sqs:eu-west-1:123456789012:q', { AWS_REGION: 'us-east-1' })).toEqual({});
     // an endpoint the user set wins; a server elsewhere gets neither a guessed region nor fake credentials
-    expect(sqsVariablesFor('http://127.0.0.1:4566/000000000000/q', { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9999', AWS_REGION: 'eu-west-1' })).toEqual({});
-    expect(sqsVariablesFor('https://queue.internal.example:8443/1/q', {})).toEqual({ AWS_ENDPOINT_URL_SQS: 'https://queue.internal.example:8443' });
+    expect(
+      sqsVariablesFor('http://127.0.0.1:4566/000000000000/q', { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9999', AWS_REGION: 'eu-west-1' }),
+    ).toEqual({});
+    expect(sqsVariablesFor('https://queue.internal.example:8443/1/q', {})).toEqual({
+      AWS_ENDPOINT_URL_SQS: 'https://queue.internal.example:8443',
+    });
   });
 });
 
@@ -86,7 +112,10 @@ describe('enqueue with no AWS settings in the shell', () => {
     vi.stubEnv('AWS_ENDPOINT_URL_SQS', 'http://127.0.0.1:9');
     const sleeps: number[] = [];
     // when requests are enqueued
-    const results = await enqueue(validRequests(12), { queueUrl: 'https://queue.example.invalid/1/q', sleep: async (ms) => void sleeps.push(ms) });
+    const results = await enqueue(validRequests(12), {
+      queueUrl: 'https://queue.example.invalid/1/q',
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     // then each is refused as a configuration error after one attempt, with no wait for a retry
     expect(new Set(results.map((result) => result.status === 'refused' && result.code))).toEqual(new Set(['CLIENT_NOT_CONFIGURED']));
     expect(results.every((result) => result.attempts <= 1)).toBe(true);
@@ -143,13 +172,15 @@ describe('redrive with no AWS settings in the shell', () => {
     admin.destroy();
   });
 
-  it('explains a missing region instead of failing with the SDK\'s words alone', async () => {
+  it("explains a missing region instead of failing with the SDK's words alone", async () => {
     // given a queue URL that names no region, at an endpoint the user set, and no region anywhere
     bareEnvironment();
     vi.stubEnv('AWS_ENDPOINT_URL_SQS', 'http://127.0.0.1:9');
     const recorded = io();
     // when it is redriven, then it says what to set
     expect(await runRedrive(['--dlq', 'https://queue.example.invalid/1/dlq'], recorded.io)).toBe(3);
-    expect(recorded.stderr.join('\n')).toMatch(/CLIENT_NOT_CONFIGURED: Cannot call SQS \(Region is missing\): no AWS region is set: set AWS_REGION/);
+    expect(recorded.stderr.join('\n')).toMatch(
+      /CLIENT_NOT_CONFIGURED: Cannot call SQS \(Region is missing\): no AWS region is set: set AWS_REGION/,
+    );
   });
 });

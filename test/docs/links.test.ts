@@ -60,7 +60,12 @@ function brokenLinks(file: string, markdown: string): string[] {
         broken.push(`${target}: no such file`);
         continue;
       }
-      if (anchor !== undefined && resolved.endsWith('.md') && statSync(resolved).isFile() && !anchors(readFileSync(resolved, 'utf8')).has(anchor)) {
+      if (
+        anchor !== undefined &&
+        resolved.endsWith('.md') &&
+        statSync(resolved).isFile() &&
+        !anchors(readFileSync(resolved, 'utf8')).has(anchor)
+      ) {
         broken.push(`${target}: ${relative(ROOT, resolved)} has no heading #${anchor}`);
       }
     }
@@ -69,9 +74,12 @@ function brokenLinks(file: string, markdown: string): string[] {
 }
 
 describe('the documentation', () => {
-  it.each(pages().map((file) => [relative(ROOT, file), file] as const))('%s: every relative link leads to a file, and to a heading it has', (_name, file) => {
-    expect(brokenLinks(file, readFileSync(file, 'utf8'))).toEqual([]);
-  });
+  it.each(pages().map((file) => [relative(ROOT, file), file] as const))(
+    '%s: every relative link leads to a file, and to a heading it has',
+    (_name, file) => {
+      expect(brokenLinks(file, readFileSync(file, 'utf8'))).toEqual([]);
+    },
+  );
 
   it('finds a link to a missing file, a missing heading, and ignores links inside code', () => {
     // given a page with good links, three broken ones and link-shaped text in code

@@ -21,7 +21,10 @@ const VARIANTS = {
     ],
     redriveSchedule: { schedule: 'rate(6 hours)', maxMessagesPerSecond: 20 },
   },
-  ExistingManifestBucket: { manifestBucketName: 'team-manifests', backfills: [{ name: 'daily', schedule: 'rate(1 day)', manifest: { key: 'a.jsonl' } }] },
+  ExistingManifestBucket: {
+    manifestBucketName: 'team-manifests',
+    backfills: [{ name: 'daily', schedule: 'rate(1 day)', manifest: { key: 'a.jsonl' } }],
+  },
   RedriveOnly: { redriveSchedule: { schedule: 'cron(0 6 * * ? *)' } },
 } satisfies Record<string, ProvisionerStackProps>;
 
@@ -47,8 +50,10 @@ function statementsOfRole(t: Template, roleId: string): Statement[] {
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
     .filter((statement) => statement.Effect === 'Allow');
 }
-const roleOf = (t: Template, functionId: string) => (t.findResources('AWS::Lambda::Function')[functionId]!.Properties.Role['Fn::GetAtt'] as string[])[0]!;
-const byService = (statements: Statement[], service: string) => statements.filter((s) => actionsOf(s).some((a) => a.startsWith(`${service}:`)));
+const roleOf = (t: Template, functionId: string) =>
+  (t.findResources('AWS::Lambda::Function')[functionId]!.Properties.Role['Fn::GetAtt'] as string[])[0]!;
+const byService = (statements: Statement[], service: string) =>
+  statements.filter((s) => actionsOf(s).some((a) => a.startsWith(`${service}:`)));
 
 /** A schedule's input, with `{Ref: X}` written as `<X>`, parsed. */
 function scheduleInput(schedule: { [key: string]: any }): unknown {
@@ -76,7 +81,9 @@ describe('backfill schedules', () => {
     };
   });
   const schedule = (name: string) =>
-    Object.values(t.findResources('AWS::Scheduler::Schedule')).find((s) => JSON.stringify(s.Properties.Target.Input).includes(`\\"backfill\\":\\"${name}\\"`))!;
+    Object.values(t.findResources('AWS::Scheduler::Schedule')).find((s) =>
+      JSON.stringify(s.Properties.Target.Input).includes(`\\"backfill\\":\\"${name}\\"`),
+    )!;
 
   it('declares one schedule per backfill, in the default schedule group, with its expression and time zone', () => {
     t.resourceCountIs('AWS::Scheduler::Schedule', 3);
@@ -85,7 +92,11 @@ describe('backfill schedules', () => {
       ScheduleExpressionTimezone: 'Europe/Berlin',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: arn(ids.fn), RoleArn: arn(ids.schedulerRole), RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+      Target: {
+        Arn: arn(ids.fn),
+        RoleArn: arn(ids.schedulerRole),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      },
     });
     expect(schedule('weekly-all').Properties).toMatchObject({ ScheduleExpression: 'rate(7 days)', ScheduleExpressionTimezone: 'UTC' });
     expect(schedule('nightly').Properties.GroupName).toBeUndefined();
@@ -93,8 +104,16 @@ describe('backfill schedules', () => {
   });
 
   it('passes each schedule its manifest (the created bucket unless the backfill names one) and mode', () => {
-    expect(scheduleInput(schedule('nightly'))).toEqual({ backfill: 'nightly', manifest: { bucket: `<${ids.bucket}>`, key: 'manifests/teams.jsonl' }, mode: 'missing' });
-    expect(scheduleInput(schedule('weekly-all'))).toEqual({ backfill: 'weekly-all', manifest: { bucket: 'shared-manifests', key: 'all.jsonl' }, mode: 'all' });
+    expect(scheduleInput(schedule('nightly'))).toEqual({
+      backfill: 'nightly',
+      manifest: { bucket: `<${ids.bucket}>`, key: 'manifests/teams.jsonl' },
+      mode: 'missing',
+    });
+    expect(scheduleInput(schedule('weekly-all'))).toEqual({
+      backfill: 'weekly-all',
+      manifest: { bucket: 'shared-manifests', key: 'all.jsonl' },
+      mode: 'all',
+    });
   });
 
   it('lets only EventBridge Scheduler, for this account and schedule group, invoke the backfill function, unqualified', () => {
@@ -108,32 +127,61 @@ describe('backfill schedules', () => {
           StringEquals: {
             'aws:SourceAccount': { Ref: 'AWS::AccountId' },
             'aws:SourceArn': {
-              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']],
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':scheduler:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':schedule-group/default',
+                ],
+              ],
             },
           },
         },
       },
     ]);
-    expect(statementsOfRole(t, ids.schedulerRole)).toEqual([{ Sid: 'InvokeOneFunction', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(ids.fn) }]);
+    expect(statementsOfRole(t, ids.schedulerRole)).toEqual([
+      { Sid: 'InvokeOneFunction', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(ids.fn) },
+    ]);
   });
 
   it('creates an encrypted, versioned, TLS-only manifest bucket that blocks public access', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: ids.bucket },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     expect(t.findResources('AWS::S3::Bucket')[ids.bucket]!.DeletionPolicy).toBe('Retain');
     t.hasOutput('ManifestBucketName', { Value: { Ref: ids.bucket } });
   });
 
   it('runs the backfill handler with a five-minute timeout and never retries a failed asynchronous invocation', () => {
-    t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: BACKFILL_FUNCTION_TIMEOUT.toSeconds() });
-    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: ids.fn }, MaximumRetryAttempts: 0, Qualifier: '$LATEST' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: BACKFILL_FUNCTION_TIMEOUT.toSeconds(),
+    });
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.fn },
+      MaximumRetryAttempts: 0,
+      Qualifier: '$LATEST',
+    });
   });
 
   it('gives the backfill an environment its configuration loader accepts', () => {
@@ -141,11 +189,24 @@ describe('backfill schedules', () => {
     const deployed = Object.fromEntries(
       Object.entries(env).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : name === 'PROVISIONING_QUEUE_URL' ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/q' : 'resolved-at-deploy',
+        typeof value === 'string'
+          ? value
+          : name === 'PROVISIONING_QUEUE_URL'
+            ? 'https://sqs.eu-west-1.amazonaws.com/123456789012/q'
+            : 'resolved-at-deploy',
       ]),
     );
-    expect(env).toMatchObject({ PROVISIONING_QUEUE_URL: { Ref: ids.queue }, FIVETRAN_API_SECRET_ID: { Ref: ids.secret }, EVENT_BUS_NAME: { Ref: ids.bus }, HANDOFF_MARGIN_MS: '60000' });
-    expect(readSettings('backfill', deployed)).toMatchObject({ fivetranApiUrl: 'https://api.fivetran.com', eventSource: 'fivetran.provisioner', handoffMarginMs: 60_000 });
+    expect(env).toMatchObject({
+      PROVISIONING_QUEUE_URL: { Ref: ids.queue },
+      FIVETRAN_API_SECRET_ID: { Ref: ids.secret },
+      EVENT_BUS_NAME: { Ref: ids.bus },
+      HANDOFF_MARGIN_MS: '60000',
+    });
+    expect(readSettings('backfill', deployed)).toMatchObject({
+      fivetranApiUrl: 'https://api.fivetran.com',
+      eventSource: 'fivetran.provisioner',
+      handoffMarginMs: 60_000,
+    });
   });
 
   describe('backfill permissions', () => {
@@ -170,14 +231,25 @@ describe('backfill schedules', () => {
     });
 
     it('reads the API key secret only, publishes to its bus only, and invokes only itself', () => {
-      expect(byService(statements, 'secretsmanager')).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.secret } })]);
+      expect(byService(statements, 'secretsmanager')).toEqual([
+        expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.secret } }),
+      ]);
       expect(byService(statements, 'events')).toEqual([expect.objectContaining({ Action: 'events:PutEvents', Resource: arn(ids.bus) })]);
-      expect(byService(statements, 'lambda')).toEqual([expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: arn(ids.fn) })]);
+      expect(byService(statements, 'lambda')).toEqual([
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: arn(ids.fn) }),
+      ]);
     });
 
     it('grants nothing on "*" but the X-Ray actions, and no other service', () => {
-      expect(statements.filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-      expect(new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]))).toEqual(new Set(['logs', 'xray', 's3', 'sqs', 'secretsmanager', 'events', 'lambda']));
+      expect(
+        statements
+          .filter((s) => resourcesOf(s).includes('*'))
+          .flatMap(actionsOf)
+          .sort(),
+      ).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]))).toEqual(
+        new Set(['logs', 'xray', 's3', 'sqs', 'secretsmanager', 'events', 'lambda']),
+      );
       template('WithSchedules').hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });
   });
@@ -191,19 +263,34 @@ describe('backfill schedules', () => {
 
   it('bundles the backfill and redrive handlers as ES modules that load in Node.js with their environment', () => {
     for (const [fn, env] of [
-      [ids.fn, { FIVETRAN_API_SECRET_ID: 'key', PROVISIONING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', EVENT_BUS_NAME: 'bus' }],
+      [
+        ids.fn,
+        {
+          FIVETRAN_API_SECRET_ID: 'key',
+          PROVISIONING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+          EVENT_BUS_NAME: 'bus',
+        },
+      ],
       [
         logicalId(stack, stack.redrive!.function),
-        { DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq', DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq', DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q' },
+        {
+          DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+          DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
+          DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
+        },
       ],
     ] as const) {
       const s3Key = t.findResources('AWS::Lambda::Function')[fn]!.Properties.Code.S3Key as string;
-      const probe = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler);"], {
-        cwd: join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`),
-        env: { ...env, AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_NAME: 'probe' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
+      const probe = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler);"],
+        {
+          cwd: join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`),
+          env: { ...env, AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_NAME: 'probe' },
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
       expect(probe.stderr).toBe('');
       expect(probe.stdout.trim()).toBe('function');
     }
@@ -221,10 +308,17 @@ describe('scheduled redrive', () => {
   });
 
   it('runs on its schedule and moves at most the configured rate back to the provisioning queue', () => {
-    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule')).find((s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arn(ids.fn)))!;
+    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule')).find(
+      (s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arn(ids.fn)),
+    )!;
     expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(6 hours)', ScheduleExpressionTimezone: 'UTC' });
     const env = t.findResources('AWS::Lambda::Function')[ids.fn]!.Properties.Environment.Variables;
-    expect(env).toMatchObject({ DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq }, DEAD_LETTER_QUEUE_ARN: arn(ids.dlq), DESTINATION_QUEUE_ARN: arn(ids.queue), MAX_MESSAGES_PER_SECOND: '20' });
+    expect(env).toMatchObject({
+      DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
+      DEAD_LETTER_QUEUE_ARN: arn(ids.dlq),
+      DESTINATION_QUEUE_ARN: arn(ids.queue),
+      MAX_MESSAGES_PER_SECOND: '20',
+    });
     expect(
       readSettings('redrive', {
         DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
@@ -238,10 +332,19 @@ describe('scheduled redrive', () => {
   it('may start and list move tasks on the dead-letter queue, with the receive/delete they need, and send to the provisioning queue only', () => {
     const sqs = byService(statementsOfRole(t, ids.role), 'sqs');
     expect(sqs.map((s) => [actionsOf(s).sort(), resourcesOf(s)])).toEqual([
-      [['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'], [arn(ids.dlq)]],
+      [
+        ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'],
+        [arn(ids.dlq)],
+      ],
       [['sqs:SendMessage'], [arn(ids.queue)]],
     ]);
-    expect(new Set(statementsOfRole(t, ids.role).flatMap(actionsOf).map((a) => a.split(':')[0]))).toEqual(new Set(['logs', 'xray', 'sqs']));
+    expect(
+      new Set(
+        statementsOfRole(t, ids.role)
+          .flatMap(actionsOf)
+          .map((a) => a.split(':')[0]),
+      ),
+    ).toEqual(new Set(['logs', 'xray', 'sqs']));
   });
 });
 
@@ -251,7 +354,9 @@ describe('other manifest buckets and schedules', () => {
     const stack = stacks.ExistingManifestBucket;
     t.resourceCountIs('AWS::S3::Bucket', 0);
     const statements = statementsOfRole(t, roleOf(t, logicalId(stack, stack.backfills!.function)));
-    expect(byService(statements, 's3').flatMap(resourcesOf)).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-manifests/a.jsonl']] }]);
+    expect(byService(statements, 's3').flatMap(resourcesOf)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-manifests/a.jsonl']] },
+    ]);
     t.hasOutput('ManifestBucketName', { Value: 'team-manifests' });
   });
 
@@ -271,12 +376,28 @@ describe('schedule property validation', () => {
   const backfill = { name: 'n', schedule: 'rate(1 day)', manifest: { key: 'a.jsonl' } };
 
   it.each<[string, ProvisionerStackProps, RegExp]>([
-    ['a manifest key with a wildcard, which would widen the S3 grant', { backfills: [{ ...backfill, manifest: { key: 'teams/*' } }] }, /manifest\.key must be .* without \*, \? or \$/],
-    ['a manifest key with a policy variable', { backfills: [{ ...backfill, manifest: { key: '${aws:username}.jsonl' } }] }, /manifest\.key/],
+    [
+      'a manifest key with a wildcard, which would widen the S3 grant',
+      { backfills: [{ ...backfill, manifest: { key: 'teams/*' } }] },
+      /manifest\.key must be .* without \*, \? or \$/,
+    ],
+    [
+      'a manifest key with a policy variable',
+      { backfills: [{ ...backfill, manifest: { key: '${aws:username}.jsonl' } }] },
+      /manifest\.key/,
+    ],
     ['two backfills with one name', { backfills: [backfill, backfill] }, /name "n" is used by another backfill/],
-    ['a schedule that is neither cron nor rate', { backfills: [{ ...backfill, schedule: 'every day' }] }, /backfills\[0\]\.schedule must be cron/],
+    [
+      'a schedule that is neither cron nor rate',
+      { backfills: [{ ...backfill, schedule: 'every day' }] },
+      /backfills\[0\]\.schedule must be cron/,
+    ],
     ['an unknown time zone', { backfills: [{ ...backfill, timeZone: 'Mars/Olympus' }] }, /timeZone must be an IANA time zone/],
-    ['a redrive rate above what SQS allows', { redriveSchedule: { schedule: 'rate(1 hour)', maxMessagesPerSecond: 501 } }, /maxMessagesPerSecond must be a whole number from 1 to 500/],
+    [
+      'a redrive rate above what SQS allows',
+      { redriveSchedule: { schedule: 'rate(1 hour)', maxMessagesPerSecond: 501 } },
+      /maxMessagesPerSecond must be a whole number from 1 to 500/,
+    ],
   ])('refuses %s', (_case, props, message) => {
     expect(invalid(props)).toThrow(ProvisionerPropsError);
     expect(invalid(props)).toThrow(message);
@@ -303,6 +424,8 @@ describe('template snapshot with schedules', () => {
       if (key === 'Content' && typeof value === 'string' && value.includes('draft-04')) return '[draft-4 schema generated from shared/]';
       return value;
     });
-    await expect(JSON.stringify(stable, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/provisioner-stack-with-schedules.template.json');
+    await expect(JSON.stringify(stable, null, 2) + '\n').toMatchFileSnapshot(
+      './__snapshots__/provisioner-stack-with-schedules.template.json',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, NagRuleCompliance, rules } from 'cdk-nag';
@@ -82,7 +82,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     const stack = buildProvisionerApp(other);
     new sqs.Queue(stack, 'QueueWithoutDeadLetterQueue', { enforceSSL: true });
     expect(() => other.synth()).toThrow(/AwsSolutions-SQS3/);
-    expect(unacknowledgedFindings(stack)).toEqual([expect.stringMatching(/^AwsSolutions-SQS3 at FivetranProvisioner\/QueueWithoutDeadLetterQueue\//)]);
+    expect(unacknowledgedFindings(stack)).toEqual([
+      expect.stringMatching(/^AwsSolutions-SQS3 at FivetranProvisioner\/QueueWithoutDeadLetterQueue\//),
+    ]);
   });
 
   it('acknowledges exactly the reviewed findings, each on the narrowest construct and with a written reason', () => {
@@ -95,7 +97,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(80);
   });
 
-  it('acknowledges, for backfills and the scheduled redrive, only the X-Ray wildcard and the manifest bucket\'s access logs', () => {
+  it("acknowledges, for backfills and the scheduled redrive, only the X-Ray wildcard and the manifest bucket's access logs", () => {
     const acks = acknowledgements(variants.find((stack) => stack.stackName === 'WithSchedules')!);
     expect(acks.map(({ path, id }) => `${path} ${id}`).sort()).toEqual([
       'WithSchedules/Backfill/ManifestBucket AwsSolutions-S1',

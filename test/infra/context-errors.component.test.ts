@@ -24,10 +24,12 @@ describe('context the CDK app cannot use', () => {
 
   it('refuses an unknown key in a stage block of cdk.json the same way', () => {
     const app = newTestApp({ stage: 'prod', stages: { prod: { logLevl: 'DEBUG' } } });
-    expect(() => readProvisionerContext(app)).toThrow(/^Unknown setting in context "stages\.prod": "logLevl" \(did you mean "logLevel"\?\)/);
+    expect(() => readProvisionerContext(app)).toThrow(
+      /^Unknown setting in context "stages\.prod": "logLevl" \(did you mean "logLevel"\?\)/,
+    );
   });
 
-  it('accepts CDK\'s own keys: the feature flags of cdk.json and the CLI\'s', () => {
+  it("accepts CDK's own keys: the feature flags of cdk.json and the CLI's", () => {
     const app = newTestApp({ 'aws:cdk:bundling-stacks': [], 'cli-telemetry': false, 'acknowledged-issue-numbers': [1] });
     expect(readProvisionerContext(app)).toEqual({ stage: undefined, settings: {} });
   });

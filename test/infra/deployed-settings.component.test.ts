@@ -1,8 +1,22 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvisionerStack } from '../../infra/provisioner-stack';
-import { DEPLOYED_BATCH_SIZE, DEPLOYED_FUNCTION_TIMEOUT_SECONDS, DEPLOYED_MAX_RECEIVE_COUNT, DEPLOYED_VISIBILITY_TIMEOUT_SECONDS, WORKER_VARIABLES } from '../../local/run/settings';
-import { FUNCTION_NAMES, readSettings, renderedVariables, SETTINGS, type FunctionName, type KnobName, type KnobSpec } from '../../shared/runtime/settings';
+import {
+  DEPLOYED_BATCH_SIZE,
+  DEPLOYED_FUNCTION_TIMEOUT_SECONDS,
+  DEPLOYED_MAX_RECEIVE_COUNT,
+  DEPLOYED_VISIBILITY_TIMEOUT_SECONDS,
+  WORKER_VARIABLES,
+} from '../../local/run/settings';
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+  type KnobName,
+  type KnobSpec,
+  readSettings,
+  renderedVariables,
+  SETTINGS,
+} from '../../shared/runtime/settings';
 import { disposeTestApps, newTestApp } from './support';
 
 afterAll(disposeTestApps);
@@ -24,7 +38,10 @@ function environments(template: Template): Record<FunctionName, Record<string, u
       .map((variables) => [variables.POWERTOOLS_SERVICE_NAME, variables]),
   );
   const service = SETTINGS.serviceName as KnobSpec<string>;
-  return Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, byService[service.perFunction?.[fn] ?? service.default!]])) as Record<FunctionName, Record<string, unknown>>;
+  return Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, byService[service.perFunction?.[fn] ?? service.default!]])) as Record<
+    FunctionName,
+    Record<string, unknown>
+  >;
 }
 
 describe('the stack renders the settings table', () => {
@@ -38,7 +55,11 @@ describe('the stack renders the settings table', () => {
       .map(([, spec]) => spec.env!);
     expect(expected.length).toBeGreaterThan(0);
     // then the deployed function has each of them and nothing else (NODE_OPTIONS is the runtime's own)
-    expect(Object.keys(rendered[fn]).filter((name) => name !== 'NODE_OPTIONS').sort()).toEqual([...expected].sort());
+    expect(
+      Object.keys(rendered[fn])
+        .filter((name) => name !== 'NODE_OPTIONS')
+        .sort(),
+    ).toEqual([...expected].sort());
     expect(renderedVariables(fn).sort()).toEqual([...expected].sort());
   });
 
@@ -55,7 +76,11 @@ describe('the stack renders the settings table', () => {
   });
 
   it('lets the local worker process pass through exactly the variables the deployed worker is configured with', () => {
-    expect([...WORKER_VARIABLES].sort()).toEqual(Object.keys(rendered.provision).filter((name) => name !== 'NODE_OPTIONS').sort());
+    expect([...WORKER_VARIABLES].sort()).toEqual(
+      Object.keys(rendered.provision)
+        .filter((name) => name !== 'NODE_OPTIONS')
+        .sort(),
+    );
   });
 
   it('gives the local run the deployed queue wiring and batch size, from the same table', () => {

@@ -14,7 +14,21 @@ const detailOf = (detailSchema: unknown, detailType = 'Thing Happened') =>
   (eventBridgeEventSchema({ detailType, source: SOURCE, detailSchema }).definitions as Record<string, JsonSchema>)[pascalCase(detailType)];
 
 /** Keywords that exist in draft 6 and later only; none may survive the conversion. */
-const NEWER_THAN_DRAFT_4 = ['const', '$defs', 'prefixItems', 'contains', 'propertyNames', 'if', 'then', 'else', 'examples', 'dependentRequired', 'dependentSchemas', 'unevaluatedProperties', '$id'];
+const NEWER_THAN_DRAFT_4 = [
+  'const',
+  '$defs',
+  'prefixItems',
+  'contains',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+  'examples',
+  'dependentRequired',
+  'dependentSchemas',
+  'unevaluatedProperties',
+  '$id',
+];
 
 function keywordsIn(schema: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(schema)) schema.forEach((item) => keywordsIn(item, found));
@@ -29,7 +43,9 @@ function keywordsIn(schema: unknown, found = new Set<string>()): Set<string> {
 
 describe('draft 2020-12 to draft 4 conversion', () => {
   it('writes const as a one-value enum and numeric exclusive bounds as draft-4 boolean flags', () => {
-    expect(detailOf({ type: 'object', properties: { kind: { const: 'x' }, n: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 10 } } })).toEqual({
+    expect(
+      detailOf({ type: 'object', properties: { kind: { const: 'x' }, n: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 10 } } }),
+    ).toEqual({
       type: 'object',
       properties: { kind: { enum: ['x'] }, n: { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 10, exclusiveMaximum: true } },
     });
@@ -101,7 +117,11 @@ describe('outcome event schemas', () => {
         type: 'object',
         'x-amazon-events-source': SOURCE,
         'x-amazon-events-detail-type': detailType,
-        properties: { 'detail-type': { enum: [detailType] }, source: { enum: [SOURCE] }, detail: { $ref: `#/definitions/${pascalCase(detailType)}` } },
+        properties: {
+          'detail-type': { enum: [detailType] },
+          source: { enum: [SOURCE] },
+          detail: { $ref: `#/definitions/${pascalCase(detailType)}` },
+        },
       });
       const newer = [...keywordsIn(content)].filter((keyword) => NEWER_THAN_DRAFT_4.includes(keyword));
       expect(newer, `${detailType} keeps keywords newer than draft 4`).toEqual([]);
@@ -168,7 +188,14 @@ describe('outcome event schemas', () => {
 
   it('publishes PERMISSION_DENIED among the failure codes, and that a Connect Card URI lives one day', () => {
     const failedValidator = validatorFor(CONNECTION_PROVISIONING_FAILED);
-    const denied = { requestId: 'req-1', errorCode: 'PERMISSION_DENIED', message: 'Fivetran denied the key', retryable: false, attempts: 1, sqsMessageId: 'm-1' };
+    const denied = {
+      requestId: 'req-1',
+      errorCode: 'PERMISSION_DENIED',
+      message: 'Fivetran denied the key',
+      retryable: false,
+      attempts: 1,
+      sqsMessageId: 'm-1',
+    };
     const provisioned = JSON.stringify(schemas.find((s) => s.detailType === CONNECTION_PROVISIONED)!.content);
 
     expect(failedValidator(envelope(CONNECTION_PROVISIONING_FAILED, denied))).toBe(true);

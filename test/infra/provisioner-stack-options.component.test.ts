@@ -59,7 +59,10 @@ describe('tuning properties', () => {
 
   it('derives the visibility timeout from the function timeout and batching window', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 120, MemorySize: 1024 });
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 120 + 10, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 120 + 10,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
   });
 
   it('passes batch size, batching window and the concurrency cap to the event source mapping', () => {
@@ -137,16 +140,27 @@ describe('alarm notifications', () => {
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
               ArnLike: {
-                'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] },
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+                  ],
+                },
               },
             },
           }),
         ]),
       },
     });
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: topicId },
+    });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -159,7 +173,8 @@ describe('alarm notifications', () => {
     const topicArn = VARIANTS.TopicAlarms.alarmTopicArn;
     const template = variant('TopicAlarms');
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')))
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
   });
 });
 
@@ -179,22 +194,54 @@ describe('property validation', () => {
   const invalid = (props: ProvisionerStackProps) => () => new ProvisionerStack(newTestApp(), 'Invalid', props);
 
   it.each<[string, ProvisionerStackProps, RegExp]>([
-    ['a credentials prefix without a trailing slash', { credentialsSecretPrefix: 'fivetran/gitlab' }, /credentialsSecretPrefix must be .* ending in "\/"/],
-    ['a credentials scope other than group or prefix', { credentialsScope: 'team' as 'group' }, /credentialsScope must be "group" or "prefix"/],
+    [
+      'a credentials prefix without a trailing slash',
+      { credentialsSecretPrefix: 'fivetran/gitlab' },
+      /credentialsSecretPrefix must be .* ending in "\/"/,
+    ],
+    [
+      'a credentials scope other than group or prefix',
+      { credentialsScope: 'team' as 'group' },
+      /credentialsScope must be "group" or "prefix"/,
+    ],
     ['a concurrency cap below what Lambda allows', { maxConcurrency: 1 }, /maxConcurrency must be a whole number from 2 to 1000/],
     ['a plain-http Fivetran URL', { fivetranApiUrl: 'http://api.fivetran.com' }, /fivetranApiUrl must be an absolute https:\/\/ URL/],
-    ['a Fivetran URL with the /v1 path the client adds itself', { fivetranApiUrl: 'https://api.fivetran.com/v1' }, /fivetranApiUrl must be .* the API host only/],
+    [
+      'a Fivetran URL with the /v1 path the client adds itself',
+      { fivetranApiUrl: 'https://api.fivetran.com/v1' },
+      /fivetranApiUrl must be .* the API host only/,
+    ],
     [
       'a function timeout that cannot hold a lookup, a create Fivetran answers after 60 s and the margin',
       { functionTimeout: Duration.seconds(90) },
       /functionTimeout must be at least fivetranRequestTimeout \+ fivetranCreateTimeout \+ safetyMargin/,
     ],
-    ['a create timeout shorter than Fivetran takes to answer', { fivetranCreateTimeout: Duration.seconds(30) }, /fivetranCreateTimeout must be at least 65 seconds/],
-    ['a batch above 10 without a batching window', { batchSize: 50, maxBatchingWindow: Duration.seconds(0) }, /batchSize must be a whole number from 1 to 10,/],
-    ['both an alarm topic and an e-mail', { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', alarmEmail: 'a@example.com' }, /not both/],
-    ['a partial secret ARN', { existingFivetranApiSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key' }, /complete secret ARN/],
+    [
+      'a create timeout shorter than Fivetran takes to answer',
+      { fivetranCreateTimeout: Duration.seconds(30) },
+      /fivetranCreateTimeout must be at least 65 seconds/,
+    ],
+    [
+      'a batch above 10 without a batching window',
+      { batchSize: 50, maxBatchingWindow: Duration.seconds(0) },
+      /batchSize must be a whole number from 1 to 10,/,
+    ],
+    [
+      'both an alarm topic and an e-mail',
+      { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', alarmEmail: 'a@example.com' },
+      /not both/,
+    ],
+    [
+      'a partial secret ARN',
+      { existingFivetranApiSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key' },
+      /complete secret ARN/,
+    ],
     ['an event source in the aws. namespace', { eventSource: 'aws.fivetran' }, /eventSource must be/],
-    ['a bus ARN where a name is expected', { existingEventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/x' }, /existingEventBusName must be the name/],
+    [
+      'a bus ARN where a name is expected',
+      { existingEventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/x' },
+      /existingEventBusName must be the name/,
+    ],
   ])('refuses %s', (_case, props, message) => {
     expect(invalid(props)).toThrow(ProvisionerPropsError);
     expect(invalid(props)).toThrow(message);

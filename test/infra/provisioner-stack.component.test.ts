@@ -66,7 +66,9 @@ describe('provisioning queue', () => {
     const fn = template.findResources('AWS::Lambda::Function')[ids.fn]!.Properties;
     const { FIVETRAN_REQUEST_TIMEOUT_MS, FIVETRAN_CREATE_TIMEOUT_MS, SAFETY_MARGIN_MS } = environment() as Record<string, string>;
     expect(Number(FIVETRAN_CREATE_TIMEOUT_MS)).toBeGreaterThanOrEqual(65_000);
-    expect(Number(FIVETRAN_REQUEST_TIMEOUT_MS) + Number(FIVETRAN_CREATE_TIMEOUT_MS) + Number(SAFETY_MARGIN_MS)).toBeLessThanOrEqual(fn.Timeout * 1000);
+    expect(Number(FIVETRAN_REQUEST_TIMEOUT_MS) + Number(FIVETRAN_CREATE_TIMEOUT_MS) + Number(SAFETY_MARGIN_MS)).toBeLessThanOrEqual(
+      fn.Timeout * 1000,
+    );
   });
 
   it('dead-letters a request after 5 deliveries, keeps dead letters 14 days and tells the worker the count', () => {
@@ -86,7 +88,11 @@ function deployedEnvironment(): Record<string, string> {
   return Object.fromEntries(
     Object.entries(environment()).map(([name, value]) => [
       name,
-      typeof value === 'string' ? value : name === 'EVENT_BUS_NAME' ? 'FivetranProvisionerBus' : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf',
+      typeof value === 'string'
+        ? value
+        : name === 'EVENT_BUS_NAME'
+          ? 'FivetranProvisionerBus'
+          : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf',
     ]),
   );
 }
@@ -204,7 +210,15 @@ describe('worker permissions', () => {
       {
         'Fn::Join': [
           '',
-          ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:fivetran-provisioner/FivetranProvisioner/gitlab/*'],
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':secret:fivetran-provisioner/FivetranProvisioner/gitlab/*',
+          ],
         ],
       },
     ]);
@@ -257,9 +271,10 @@ describe('outcome events', () => {
   it('publishes draft-4 JSON Schemas of both event details to a schema registry', () => {
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map((r) => r.Properties);
     const expected = outcomeEventSchemas('fivetran.provisioner');
-    expect(schemas.map((s) => s.SchemaName).sort()).toEqual(
-      ['fivetran.provisioner@ConnectionProvisioned', 'fivetran.provisioner@ConnectionProvisioningFailed'],
-    );
+    expect(schemas.map((s) => s.SchemaName).sort()).toEqual([
+      'fivetran.provisioner@ConnectionProvisioned',
+      'fivetran.provisioner@ConnectionProvisioningFailed',
+    ]);
     for (const schema of schemas) {
       expect(schema.Type).toBe('JSONSchemaDraft4');
       expect(schema.RegistryName).toEqual({ 'Fn::GetAtt': [ids.registry, 'RegistryName'] });
@@ -348,7 +363,8 @@ describe('outputs and names', () => {
       'AWS::CloudWatch::Alarm': 'AlarmName',
     };
     for (const [type, property] of Object.entries(nameProperties)) {
-      for (const resource of Object.values(template.findResources(type))) expect(resource.Properties?.[property], `${type}.${property}`).toBeUndefined();
+      for (const resource of Object.values(template.findResources(type)))
+        expect(resource.Properties?.[property], `${type}.${property}`).toBeUndefined();
     }
     // CloudFormation requires a bus name; CDK derives it from the stack name and construct path.
     expect(template.findResources('AWS::Events::EventBus')[ids.bus]!.Properties.Name).toMatch(/^FivetranProvisioner/);
@@ -364,7 +380,8 @@ describe('template snapshot', () => {
   function stableTemplate(): unknown {
     return JSON.parse(JSON.stringify(template.toJSON()), (key, value) => {
       if (key === 'S3Key' && typeof value === 'string') return value.replace(/^[0-9a-f]{64}/, '[bundle hash]');
-      if (key === 'Content' && typeof value === 'string' && value.includes('draft-04')) return '[draft-4 schema generated from shared/contracts/events]';
+      if (key === 'Content' && typeof value === 'string' && value.includes('draft-04'))
+        return '[draft-4 schema generated from shared/contracts/events]';
       return value;
     });
   }

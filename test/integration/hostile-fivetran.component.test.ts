@@ -2,8 +2,8 @@ import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import { seededRandom } from '../../local/fivetran-sandbox/prng';
-import { CREDENTIALS_PREFIX, startPipeline, type Pipeline } from '../../local/world/pipeline';
-import { startInterposer, type Interposer } from '../../local/world/interposer';
+import { type Interposer, startInterposer } from '../../local/world/interposer';
+import { CREDENTIALS_PREFIX, type Pipeline, startPipeline } from '../../local/world/pipeline';
 import { findFragments, needlesFor, randomPrivateKey, randomSecret } from '../support/secret-fragments';
 
 /**
@@ -105,7 +105,13 @@ describe('a Fivetran that answers as it must not', () => {
     // given Fivetran quoting the config it was sent in its error message
     fivetran.use((call) =>
       isCreate(call)
-        ? { status: 400, body: JSON.stringify({ code: 'InvalidInput', message: `Invalid client_private_key in ${JSON.stringify(JSON.parse(call.body).config)}` }) }
+        ? {
+            status: 400,
+            body: JSON.stringify({
+              code: 'InvalidInput',
+              message: `Invalid client_private_key in ${JSON.stringify(JSON.parse(call.body).config)}`,
+            }),
+          }
         : 'forward',
     );
     const { messageId } = await sendOne();

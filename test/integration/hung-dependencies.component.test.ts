@@ -1,7 +1,7 @@
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../../local/world/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, type Pipeline, type PipelineOptions, startPipeline } from '../../local/world/pipeline';
 
 /**
  * The handler through the real AWS SDK over HTTP, with dependencies that hang
@@ -44,7 +44,8 @@ const request = (secret: string, schema = `gitlab_hung_${(sequence += 1)}`) =>
     credentialsSecretId: secretOf(secret),
   });
 const detailOf = (event: PublishedEvent) => event.detail as Record<string, unknown>;
-const eventsFor = (pipeline: Pipeline, messageId: string) => pipeline.events().filter((event) => detailOf(event).sqsMessageId === messageId);
+const eventsFor = (pipeline: Pipeline, messageId: string) =>
+  pipeline.events().filter((event) => detailOf(event).sqsMessageId === messageId);
 const logEntries = (pipeline: Pipeline) =>
   pipeline.logLines.flatMap((line) => {
     try {
@@ -79,7 +80,9 @@ describe('dependencies that hang or lie, before the last delivery', () => {
     expect(report).toEqual({ received: 2, failed: 1, deleted: 1 });
     expect(pipeline.aws.hung).toBe(1);
     expect(eventsFor(pipeline, stuck!)).toEqual([]);
-    expect(eventsFor(pipeline, ok!).map((event) => [event.detailType, detailOf(event).outcome])).toEqual([['Connection Provisioned', 'created']]);
+    expect(eventsFor(pipeline, ok!).map((event) => [event.detailType, detailOf(event).outcome])).toEqual([
+      ['Connection Provisioned', 'created'],
+    ]);
     const handedBack = logEntries(pipeline).find((entry) => entry.sqsMessageId === stuck && entry.errorCode === 'SECRETS_UNAVAILABLE');
     expect(handedBack?.reason).toMatch(/did not answer the read of the credentials secret .* in time/);
   });
@@ -111,7 +114,9 @@ describe('dependencies that hang or lie, before the last delivery', () => {
     // then the connection exists but no event was published, and the record comes back
     expect(eventsFor(pipeline, first!)).toEqual([]);
     expect(await pipeline.pollOnce(5)).toEqual({ received: 1, failed: 0, deleted: 1 });
-    expect(eventsFor(pipeline, first!).map((event) => [detailOf(event).outcome, detailOf(event).attempts])).toEqual([['already_exists', 1]]);
+    expect(eventsFor(pipeline, first!).map((event) => [detailOf(event).outcome, detailOf(event).attempts])).toEqual([
+      ['already_exists', 1],
+    ]);
   });
 
   it('never takes PutEvents at its word: a failure that names no entry, or an answer without EventIds, leaves the record unacknowledged', async () => {
@@ -138,7 +143,9 @@ describe('dependencies that hang or lie, before the last delivery', () => {
     // then it answered, the record handed back, although its visibility could not be changed
     expect(report).toEqual({ received: 1, failed: 1, deleted: 0 });
     expect(pipeline.interposers!.sqs.hung).toBe(1);
-    expect(logEntries(pipeline).some((entry) => entry.sqsMessageId === limited && entry.message === 'Could not change the record visibility')).toBe(true);
+    expect(
+      logEntries(pipeline).some((entry) => entry.sqsMessageId === limited && entry.message === 'Could not change the record visibility'),
+    ).toBe(true);
     expect(pipeline.batchErrors).toEqual([]);
   });
 });
@@ -159,7 +166,9 @@ describe('dependencies that hang, on the last delivery', () => {
     // when the handler gets the batch
     expect(await pipeline.pollOnce()).toEqual({ received: 2, failed: 1, deleted: 1 });
     // then each message has exactly one terminal event
-    expect(eventsFor(pipeline, stuck!).map((event) => [detailOf(event).errorCode, detailOf(event).retryable])).toEqual([['RETRIES_EXHAUSTED', true]]);
+    expect(eventsFor(pipeline, stuck!).map((event) => [detailOf(event).errorCode, detailOf(event).retryable])).toEqual([
+      ['RETRIES_EXHAUSTED', true],
+    ]);
     expect(String(detailOf(eventsFor(pipeline, stuck!)[0]!).message)).toMatch(/last fault was SECRETS_UNAVAILABLE/);
     expect(eventsFor(pipeline, ok!).map((event) => event.detailType)).toEqual(['Connection Provisioned']);
     // and once its visibility runs out, only the stuck record is in the dead-letter queue
@@ -173,7 +182,9 @@ describe('dependencies that hang, on the last delivery', () => {
     pipeline.aws.hangNext('GetSecretValue', 10);
     pipeline.aws.hangNext('PutEvents', 10);
     pipeline.interposers!.fivetran.use(() => 'hang');
-    pipeline.interposers!.sqs.use((call) => (call.target === 'AmazonSQS.ChangeMessageVisibility' || call.target === 'AmazonSQS.GetQueueUrl' ? 'hang' : 'forward'));
+    pipeline.interposers!.sqs.use((call) =>
+      call.target === 'AmazonSQS.ChangeMessageVisibility' || call.target === 'AmazonSQS.GetQueueUrl' ? 'hang' : 'forward',
+    );
     await pipeline.send([{ body: request('team-ok') }, { body: request('team-stuck') }, { body: '{}' }]);
     // when the handler gets the batch
     const report = await pipeline.pollOnce();

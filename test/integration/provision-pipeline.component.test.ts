@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import type { AwsStandIn } from '../../local/aws/aws-stand-in';
 import type { FivetranSandbox } from '../../local/fivetran-sandbox/types';
-import { pollOnce, type PollerOptions } from '../../local/sqs-poller';
-import { API_KEY_SECRET_ID, FAKE_PAT, GROUP_CREDENTIALS, SECRET_MARKER, patRequest } from '../../local/world/fixtures';
+import { type PollerOptions, pollOnce } from '../../local/sqs-poller';
+import { API_KEY_SECRET_ID, FAKE_PAT, GROUP_CREDENTIALS, patRequest, SECRET_MARKER } from '../../local/world/fixtures';
 import { provisionSettings } from '../../local/world/settings';
 import { startWorld, type World } from '../../local/world/world';
 
@@ -76,7 +76,10 @@ describe('provisioning pipeline over the real AWS SDK', () => {
 
     // then the record stays hidden for the Retry-After, instead of coming straight back
     const attributes = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: poller.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: poller.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
     expect(await pollOnce(poller)).toMatchObject({ received: 0 });

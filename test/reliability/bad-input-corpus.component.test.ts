@@ -2,15 +2,15 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FUNCTION_ARN } from '../../local/world/fixtures';
-import { startHarness, type Harness } from '../support/handler-harness';
+import { type Harness, startHarness } from '../support/handler-harness';
 import {
   acceptedUnusualInputs,
+  type BadInput,
   badInputCorpus,
+  type CorpusContext,
   corpusSecretId,
   corpusSecretValue,
   validCorpusRequest,
-  type BadInput,
-  type CorpusContext,
 } from './support/bad-input-corpus';
 import { markdownTable, type TableRow } from './support/invariants';
 import { createMarkers } from './support/markers';
@@ -93,13 +93,29 @@ function corpusRows(): TableRow[] {
       const events = eventsOfMessage(messageIdOf.get(badInput.name)!);
       return events.length === 1 && events[0]!.detail.errorCode === code && events[0]!.detail.retryable === false;
     });
-    rows.push({ check: `malformed messages that must end in ${code}: one failure event with that code, not retryable`, observed: `${settled.length} of ${inputs.length}`, required: 'all', holds: settled.length === inputs.length });
+    rows.push({
+      check: `malformed messages that must end in ${code}: one failure event with that code, not retryable`,
+      observed: `${settled.length} of ${inputs.length}`,
+      required: 'all',
+      holds: settled.length === inputs.length,
+    });
   }
   const handedBack = batches.reduce((sum, batch) => sum + batch.response.batchItemFailures.length, 0);
   rows.push({ check: 'records handed back to the queue', observed: String(handedBack), required: '0', holds: handedBack === 0 });
-  const provisioned = accepted.filter((input) => h.events().some((event) => event.detail.requestId === input.requestId && event.detailType === 'Connection Provisioned'));
-  rows.push({ check: 'unusual but valid requests provisioned', observed: `${provisioned.length} of ${accepted.length}`, required: 'all', holds: provisioned.length === accepted.length });
-  rows.push({ check: 'batches (seven malformed and three valid records each)', observed: String(batches.length - 1), required: '(reported)' });
+  const provisioned = accepted.filter((input) =>
+    h.events().some((event) => event.detail.requestId === input.requestId && event.detailType === 'Connection Provisioned'),
+  );
+  rows.push({
+    check: 'unusual but valid requests provisioned',
+    observed: `${provisioned.length} of ${accepted.length}`,
+    required: 'all',
+    holds: provisioned.length === accepted.length,
+  });
+  rows.push({
+    check: 'batches (seven malformed and three valid records each)',
+    observed: String(batches.length - 1),
+    required: '(reported)',
+  });
   return rows;
 }
 
@@ -133,7 +149,9 @@ describe('bad-input corpus', () => {
     expect(batchOf.get(messageId)!.response.batchItemFailures.map((failure) => failure.itemIdentifier)).not.toContain(messageId);
 
     // and nothing was created for it at Fivetran
-    const creates = h.fivetranCalls('POST').filter((call) => (call.body as { config?: { schema?: string } })?.config?.schema === badInput.schema);
+    const creates = h
+      .fivetranCalls('POST')
+      .filter((call) => (call.body as { config?: { schema?: string } })?.config?.schema === badInput.schema);
     expect(creates).toEqual([]);
 
     // and a reference the function may not read was never asked for (the API key secret only once, by the function for itself)
@@ -158,7 +176,10 @@ describe('bad-input corpus', () => {
       expect(batch.response.batchItemFailures).toEqual([]);
       for (const valid of batch.valid) {
         expect(h.events().filter((event) => event.detail.requestId === valid.requestId)).toEqual([
-          expect.objectContaining({ detailType: 'Connection Provisioned', detail: expect.objectContaining({ outcome: 'created', schema: valid.schema }) }),
+          expect.objectContaining({
+            detailType: 'Connection Provisioned',
+            detail: expect.objectContaining({ outcome: 'created', schema: valid.schema }),
+          }),
         ]);
       }
     }
@@ -166,12 +187,15 @@ describe('bad-input corpus', () => {
     expect(corpusBatches.flatMap((batch) => batch.valid.map((valid) => valid.schema)).filter((schema) => !created.has(schema))).toEqual([]);
   });
 
-  it.each(accepted.map((input) => [input.name, input] as const))('accepts unusual text where the contract allows it: %s', (_name, input) => {
-    // given a request with unusual text in a free-text field, when the handler ran (beforeAll),
-    // then it is provisioned, and the text is echoed unchanged
-    const events = h.events().filter((event) => event.detail.requestId === input.requestId);
-    expect(events).toEqual([expect.objectContaining({ detailType: 'Connection Provisioned' })]);
-    expect(events[0]!.detail.context).toEqual(input.context);
-    expect(h.sandbox.connections().some((connection) => connection.schema === input.schema)).toBe(true);
-  });
+  it.each(accepted.map((input) => [input.name, input] as const))(
+    'accepts unusual text where the contract allows it: %s',
+    (_name, input) => {
+      // given a request with unusual text in a free-text field, when the handler ran (beforeAll),
+      // then it is provisioned, and the text is echoed unchanged
+      const events = h.events().filter((event) => event.detail.requestId === input.requestId);
+      expect(events).toEqual([expect.objectContaining({ detailType: 'Connection Provisioned' })]);
+      expect(events[0]!.detail.context).toEqual(input.context);
+      expect(h.sandbox.connections().some((connection) => connection.schema === input.schema)).toBe(true);
+    },
+  );
 });

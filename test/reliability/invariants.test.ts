@@ -3,7 +3,7 @@ import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import type { RecordedCall, StoredConnection } from '../../local/fivetran-sandbox/types';
 import { readSettings } from '../../shared/runtime/settings';
 import type { CampaignPlan } from './support/campaign';
-import { checkCampaign, type CampaignRun } from './support/invariants';
+import { type CampaignRun, checkCampaign } from './support/invariants';
 import { createMarkers } from './support/markers';
 
 /**
@@ -35,7 +35,11 @@ function healthyRun(): CampaignRun {
   return {
     plan,
     messageIds: ['m1', 'm2', 'm3'],
-    events: [provisioned('m1', 'r1', 'c1', 's1', 'created'), provisioned('m2', 'r1', 'c1', 's1', 'already_exists'), provisioned('m3', 'r2', 'c2', 's2', 'created')],
+    events: [
+      provisioned('m1', 'r1', 'c1', 's1', 'created'),
+      provisioned('m2', 'r1', 'c1', 's1', 'already_exists'),
+      provisioned('m3', 'r2', 'c2', 's2', 'created'),
+    ],
     deadLetters: [],
     deliveries: ['m1', 'm2', 'm3'].map((messageId) => ({ messageId, receiveCount: 1 })),
     overlappingDeliveries: [],
@@ -74,13 +78,30 @@ function failed(messageId: string, requestId: string, errorCode: string): Publis
   });
 }
 function event(detailType: string, detail: unknown): PublishedEvent {
-  return { id: 'e', time: '', eventBusName: config.eventBusName, source: config.eventSource, detailType, detail, account: '000000000000', region: 'us-east-1', resources: [] };
+  return {
+    id: 'e',
+    time: '',
+    eventBusName: config.eventBusName,
+    source: config.eventSource,
+    detailType,
+    detail,
+    account: '000000000000',
+    region: 'us-east-1',
+    resources: [],
+  };
 }
 function lookup(): RecordedCall {
   return { method: 'GET', path: '/v1/groups/group_a/connections', query: {}, headers: {}, body: undefined, status: 200 };
 }
 function create(schema: string): RecordedCall {
-  return { method: 'POST', path: '/v1/connections', query: {}, headers: {}, body: { group_id: 'group_a', config: { schema } }, status: 201 };
+  return {
+    method: 'POST',
+    path: '/v1/connections',
+    query: {},
+    headers: {},
+    body: { group_id: 'group_a', config: { schema } },
+    status: 201,
+  };
 }
 function connection(id: string, schema: string): StoredConnection {
   return { id, groupId: 'group_a', schema, createRequest: {}, data: { service: 'gitlab' } as StoredConnection['data'] };
@@ -149,7 +170,10 @@ describe('the campaign invariants', () => {
     run.overlappingDeliveries = ['m1'];
     run.drained = false;
     expect(broken(run).sort()).toEqual(
-      ['no message delivered again while a handler still works on it (visibility timeout > function timeout)', 'queue drained (every message deleted or dead-lettered) within the bound'].sort(),
+      [
+        'no message delivered again while a handler still works on it (visibility timeout > function timeout)',
+        'queue drained (every message deleted or dead-lettered) within the bound',
+      ].sort(),
     );
   });
 });

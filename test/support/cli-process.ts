@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../cli/io';
@@ -60,5 +60,9 @@ export function isRunning(pid: number): boolean {
 export function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin }, out, err };
+  return {
+    io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin },
+    out,
+    err,
+  };
 }

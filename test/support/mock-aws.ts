@@ -15,7 +15,8 @@ export function mockAws(secrets: Record<string, unknown>, queueUrl: string) {
   const values = new Map(Object.entries(secrets).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
   secretsManager.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
     const value = values.get(input.SecretId);
-    if (value === undefined) throw Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: 'ResourceNotFoundException' });
+    if (value === undefined)
+      throw Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: 'ResourceNotFoundException' });
     return { SecretString: value, Name: input.SecretId };
   });
   eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: PutEventsRequestEntry[] }) => ({

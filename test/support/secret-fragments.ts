@@ -50,14 +50,22 @@ export function findFragments(
       const label = owner.get(text.slice(at, at + length));
       if (label === undefined || found.has(label)) continue;
       found.add(label);
-      leaks.push({ label, where, excerpt: `${text.slice(Math.max(0, at - 40), at)}<${label}>${text.slice(at + length, at + length + 40)}` });
+      leaks.push({
+        label,
+        where,
+        excerpt: `${text.slice(Math.max(0, at - 40), at)}<${label}>${text.slice(at + length, at + length + 40)}`,
+      });
     }
   }
   return leaks;
 }
 
 /** A random string of `length` characters from `alphabet`, from a seeded source of numbers in [0, 1). */
-export function randomSecret(random: () => number, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'): string {
+export function randomSecret(
+  random: () => number,
+  length: number,
+  alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+): string {
   return Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
 }
 

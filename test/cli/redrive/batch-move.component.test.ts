@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveInBatches } from '../../../cli/redrive/batch-move';
-import { contents, createQueuePair, deadLetter, startRedriveWorld, type RedriveWorld } from '../support/redrive-world';
+import { contents, createQueuePair, deadLetter, type RedriveWorld, startRedriveWorld } from '../support/redrive-world';
 
 /** The receive/send/delete strategy on its own, with a clock that moves only when it sleeps. */
 let world: RedriveWorld;
@@ -28,11 +28,22 @@ describe('moving dead letters one batch at a time', () => {
   it('paces the batches to the rate: no more than n messages a second reach the destination', async () => {
     // given 25 dead letters and a rate of 10 a second
     const { queue, dlq } = await createQueuePair(world);
-    deadLetter(world, dlq.name, Array.from({ length: 25 }, (_, i) => `{"requestId":"r${i}"}`));
+    deadLetter(
+      world,
+      dlq.name,
+      Array.from({ length: 25 }, (_, i) => `{"requestId":"r${i}"}`),
+    );
     const clock = fakeClock();
 
     // when they are moved (the clock stands still while SQS answers)
-    const report = await moveInBatches({ sqs: world.admin, fromUrl: dlq.url, toUrl: queue.url, maxMessagesPerSecond: 10, receiveWaitSeconds: 0, ...clock });
+    const report = await moveInBatches({
+      sqs: world.admin,
+      fromUrl: dlq.url,
+      toUrl: queue.url,
+      maxMessagesPerSecond: 10,
+      receiveWaitSeconds: 0,
+      ...clock,
+    });
 
     // then batches of 10, 10 and 5 went out a second apart (the last half a second after the second)
     expect(report).toEqual({ moved: 25, notSent: 0, notDeleted: 0, failures: [], stoppedBecause: 'empty' });
@@ -64,8 +75,20 @@ describe('moving dead letters one batch at a time', () => {
 
   it('stops at the maximum, leaving the rest in the dead-letter queue', async () => {
     const { queue, dlq } = await createQueuePair(world);
-    deadLetter(world, dlq.name, Array.from({ length: 14 }, (_, i) => `{"requestId":"m${i}"}`));
-    const report = await moveInBatches({ sqs: world.admin, fromUrl: dlq.url, toUrl: queue.url, maxMessagesPerSecond: 500, maxMessages: 12, receiveWaitSeconds: 0, ...fakeClock() });
+    deadLetter(
+      world,
+      dlq.name,
+      Array.from({ length: 14 }, (_, i) => `{"requestId":"m${i}"}`),
+    );
+    const report = await moveInBatches({
+      sqs: world.admin,
+      fromUrl: dlq.url,
+      toUrl: queue.url,
+      maxMessagesPerSecond: 500,
+      maxMessages: 12,
+      receiveWaitSeconds: 0,
+      ...fakeClock(),
+    });
     expect(report).toMatchObject({ moved: 12, stoppedBecause: 'max-reached' });
     expect(contents(world, dlq.name).ready).toHaveLength(2);
   });
@@ -77,7 +100,14 @@ describe('moving dead letters one batch at a time', () => {
     const gone = dlq.url.replace(/-dlq$/, '-deleted');
 
     // when the messages are moved there
-    const report = await moveInBatches({ sqs: world.admin, fromUrl: dlq.url, toUrl: gone, maxMessagesPerSecond: 10, receiveWaitSeconds: 0, ...fakeClock() });
+    const report = await moveInBatches({
+      sqs: world.admin,
+      fromUrl: dlq.url,
+      toUrl: gone,
+      maxMessagesPerSecond: 10,
+      receiveWaitSeconds: 0,
+      ...fakeClock(),
+    });
 
     // then nothing was deleted and the run stopped after the first batch
     expect(report).toMatchObject({ moved: 0, notSent: 2, notDeleted: 0, stoppedBecause: 'no-progress' });

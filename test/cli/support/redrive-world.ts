@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
 import type { SqsWithMoveTasks } from '../../../local/aws/sqs-move-tasks';
 import { createProvisioningQueues } from '../../../local/world/queues';
-import { startWorld, type Fauxqs } from '../../../local/world/world';
+import { type Fauxqs, startWorld } from '../../../local/world/world';
 
 export const REGION = 'eu-west-1';
 
@@ -50,13 +50,19 @@ export async function createQueuePair(world: RedriveWorld, queueAttributes: Reco
   const names = { queue: `${prefix}-queue`, deadLetterQueue: `${prefix}-dlq` };
   const queues = await createProvisioningQueues(world.admin, names, { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 }, queueAttributes);
   const dlqArn = queues.queueArn.replace(/[^:]+$/, names.deadLetterQueue);
-  return { queue: { name: names.queue, url: queues.queueUrl, arn: queues.queueArn }, dlq: { name: names.deadLetterQueue, url: queues.dlqUrl!, arn: dlqArn } };
+  return {
+    queue: { name: names.queue, url: queues.queueUrl, arn: queues.queueArn },
+    dlq: { name: names.deadLetterQueue, url: queues.dlqUrl!, arn: dlqArn },
+  };
 }
 
 /** Puts dead letters straight into a queue, each with the request contract's version attribute. */
 export function deadLetter(world: RedriveWorld, queueName: string, bodies: readonly string[]): void {
   for (const body of bodies) {
-    world.fauxqs.sendMessage(queueName, body, { region: REGION, messageAttributes: { requestSchemaVersion: { DataType: 'String', StringValue: '1' } } });
+    world.fauxqs.sendMessage(queueName, body, {
+      region: REGION,
+      messageAttributes: { requestSchemaVersion: { DataType: 'String', StringValue: '1' } },
+    });
   }
 }
 
@@ -64,7 +70,10 @@ export function deadLetter(world: RedriveWorld, queueName: string, bodies: reado
 export function contents(world: RedriveWorld, queueName: string) {
   const queue = world.fauxqs.inspectQueue(queueName)!;
   return {
-    ready: queue.messages.ready.map((message) => ({ body: message.body, schemaVersion: message.messageAttributes?.requestSchemaVersion?.StringValue })),
+    ready: queue.messages.ready.map((message) => ({
+      body: message.body,
+      schemaVersion: message.messageAttributes?.requestSchemaVersion?.StringValue,
+    })),
     inFlight: queue.messages.inflight.length,
   };
 }

@@ -3,6 +3,7 @@ import { API_KEY_SECRET_ID, patRequest, SECRET_MARKER } from '../../../local/wor
 import {
   AMPLE_BUDGET_MS,
   BACKFILL_FUNCTION_ARN,
+  type BackfillWorld,
   completedEvents,
   groupListings,
   MANIFEST_BUCKET,
@@ -10,7 +11,6 @@ import {
   putManifest,
   startBackfillWorld,
   TINY_BUDGET_MS,
-  type BackfillWorld,
 } from './support/backfill-world';
 
 /**
@@ -35,7 +35,11 @@ beforeEach(() => {
   world.lambda.invocations.length = 0;
 });
 
-const schedule = (key: string, mode?: 'missing' | 'all') => ({ backfill: 'nightly', manifest: { bucket: MANIFEST_BUCKET, key }, ...(mode ? { mode } : {}) });
+const schedule = (key: string, mode?: 'missing' | 'all') => ({
+  backfill: 'nightly',
+  manifest: { bucket: MANIFEST_BUCKET, key },
+  ...(mode ? { mode } : {}),
+});
 const teamA = (schema: string) => patRequest({ schema, groupId: 'team_a_group' });
 const teamB = (schema: string) => patRequest({ schema, groupId: 'team_b_group' });
 
@@ -49,7 +53,10 @@ describe('reconciling a manifest with Fivetran', () => {
       teamA('gitlab_a1'),
       teamA('gitlab_a2'),
       '',
-      { requestId: 'bad-1', connection: { group_id: 'team_a_group', service: 'gitlab', sync_frequency: 7, colour: 'red', config: { schema: 'Bad Schema' } } },
+      {
+        requestId: 'bad-1',
+        connection: { group_id: 'team_a_group', service: 'gitlab', sync_frequency: 7, colour: 'red', config: { schema: 'Bad Schema' } },
+      },
       '{"requestId": "no-closing-brace"',
       teamB('gitlab_b1'),
       { ...teamB('jira_b'), requestId: 'wants-jira-schema' },
@@ -66,7 +73,9 @@ describe('reconciling a manifest with Fivetran', () => {
     expect(results.map((result) => result.status)).toEqual(['completed']);
     expect(groupListings(world).sort()).toEqual(['no_such_group', 'team_a_group', 'team_b_group']);
     expect(world.sandbox.calls.filter((call) => call.method !== 'GET')).toEqual([]);
-    expect(world.sandbox.calls.every((call) => call.headers.authorization === 'valid' && call.headers.accept === 'application/json;version=2')).toBe(true);
+    expect(
+      world.sandbox.calls.every((call) => call.headers.authorization === 'valid' && call.headers.accept === 'application/json;version=2'),
+    ).toBe(true);
 
     // and only the two missing schemas are on the queue, with the request contract's version
     expect(backfill.queuedRequests().sort((a, b) => a.requestId.localeCompare(b.requestId))).toEqual([
@@ -102,7 +111,13 @@ describe('reconciling a manifest with Fivetran', () => {
     ]);
     expect(event!.failedLines).toEqual([
       { line: 7, requestId: 'wants-jira-schema', groupId: 'team_b_group', code: 'SCHEMA_TAKEN', reason: expect.stringContaining('jira') },
-      { line: 10, requestId: 'req-gitlab_x', groupId: 'no_such_group', code: 'GROUP_NOT_FOUND', reason: 'Fivetran has no group no_such_group' },
+      {
+        line: 10,
+        requestId: 'req-gitlab_x',
+        groupId: 'no_such_group',
+        code: 'GROUP_NOT_FOUND',
+        reason: 'Fivetran has no group no_such_group',
+      },
     ]);
     expect(world.sandbox.contractViolations).toEqual([]);
     expect(world.logLines.join('')).not.toContain(SECRET_MARKER);
@@ -118,7 +133,12 @@ describe('reconciling a manifest with Fivetran', () => {
     await backfill.runToEnd(schedule('all.jsonl', 'all'), AMPLE_BUDGET_MS);
 
     // then both valid requests are queued, Fivetran and the API key were never touched, and the invalid line is reported
-    expect(backfill.queuedRequests().map((request) => request.requestId).sort()).toEqual(['req-gitlab_a1', 'req-gitlab_a2']);
+    expect(
+      backfill
+        .queuedRequests()
+        .map((request) => request.requestId)
+        .sort(),
+    ).toEqual(['req-gitlab_a1', 'req-gitlab_a2']);
     expect(world.sandbox.calls).toEqual([]);
     expect(world.aws.secretReads).toEqual([]);
     expect(completedEvents(world)[0]).toMatchObject({ mode: 'all', counts: { lines: 3, invalid: 1, enqueued: 2, alreadyProvisioned: 0 } });
@@ -146,12 +166,19 @@ describe('a run longer than one invocation', () => {
     ]);
 
     // and the queue holds each of the six missing requests once
-    const queued = backfill.queuedRequests().map((request) => request.requestId).sort();
+    const queued = backfill
+      .queuedRequests()
+      .map((request) => request.requestId)
+      .sort();
     expect(queued).toEqual(['req-gitlab_1', 'req-gitlab_3', 'req-gitlab_4', 'req-gitlab_5', 'req-gitlab_6', 'req-gitlab_8']);
 
     // and a single event reports the whole run
     expect(completedEvents(world)).toEqual([
-      expect.objectContaining({ status: 'completed', invocations: 3, counts: expect.objectContaining({ lines: 8, enqueued: 6, alreadyProvisioned: 2 }) }),
+      expect.objectContaining({
+        status: 'completed',
+        invocations: 3,
+        counts: expect.objectContaining({ lines: 8, enqueued: 6, alreadyProvisioned: 2 }),
+      }),
     ]);
   });
 
@@ -168,7 +195,12 @@ describe('a run longer than one invocation', () => {
 
     // then the follow-up aborts: only the first chunk is queued, and the event names the cause and the line
     expect(result).toMatchObject({ status: 'aborted', code: 'MANIFEST_CHANGED' });
-    expect(backfill.queuedRequests().map((request) => request.requestId).sort()).toEqual(['req-gitlab_c1', 'req-gitlab_c2']);
+    expect(
+      backfill
+        .queuedRequests()
+        .map((request) => request.requestId)
+        .sort(),
+    ).toEqual(['req-gitlab_c1', 'req-gitlab_c2']);
     expect(completedEvents(world)).toEqual([
       expect.objectContaining({
         status: 'aborted',
@@ -191,8 +223,15 @@ describe('a run longer than one invocation', () => {
     // then the run ends as aborted at line 3, with lines 1 and 2 queued once
     expect(result).toMatchObject({ status: 'aborted', code: 'HANDOFF_FAILED' });
     expect(world.lambda.pending).toEqual([]);
-    expect(backfill.queuedRequests().map((request) => request.requestId).sort()).toEqual(['req-gitlab_r1', 'req-gitlab_r2']);
-    expect(completedEvents(world)).toEqual([expect.objectContaining({ status: 'aborted', stoppedAtLine: 3, counts: expect.objectContaining({ enqueued: 2 }) })]);
+    expect(
+      backfill
+        .queuedRequests()
+        .map((request) => request.requestId)
+        .sort(),
+    ).toEqual(['req-gitlab_r1', 'req-gitlab_r2']);
+    expect(completedEvents(world)).toEqual([
+      expect.objectContaining({ status: 'aborted', stoppedAtLine: 3, counts: expect.objectContaining({ enqueued: 2 }) }),
+    ]);
   });
 });
 
@@ -208,7 +247,11 @@ describe('runs that cannot start', () => {
     expect(result).toMatchObject({ status: 'aborted', code: 'MANIFEST_UNREADABLE' });
     expect(backfill.queuedRequests()).toEqual([]);
     expect(completedEvents(world)).toEqual([
-      expect.objectContaining({ status: 'aborted', error: expect.objectContaining({ code: 'MANIFEST_UNREADABLE' }), counts: expect.objectContaining({ lines: 0 }) }),
+      expect.objectContaining({
+        status: 'aborted',
+        error: expect.objectContaining({ code: 'MANIFEST_UNREADABLE' }),
+        counts: expect.objectContaining({ lines: 0 }),
+      }),
     ]);
   });
 

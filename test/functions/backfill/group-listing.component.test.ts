@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFivetranSandbox, type FivetranSandbox } from '../../../local/fivetran-sandbox/server';
 import { createGroupLister } from '../../../functions/backfill/group-listing';
 import { listGroupSchemas } from '../../../functions/backfill/list-group-schemas';
-import { FivetranFault } from '../../../shared/fivetran/fault';
+import { type FivetranSandbox, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
 import { FAKE_API_KEY } from '../../../local/world/fixtures';
+import { FivetranFault } from '../../../shared/fivetran/fault';
 
 let sandbox: FivetranSandbox;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ const lister = (maxAttempts = 3) => {
   return { listGroup, sleeps };
 };
 
-describe('listing a group\'s connections', () => {
+describe("listing a group's connections", () => {
   it('follows next_cursor through every page with Basic auth and the v2 Accept header', async () => {
     // given five connections in the group, one of another service, and one in another group
     for (const schema of ['s1', 's2', 's3', 's4']) sandbox.seedConnection({ groupId: 'group_a', schema });
@@ -41,18 +41,32 @@ describe('listing a group\'s connections', () => {
     const schemas = await listGroupSchemas('group_a', { ...options(), pageSize: 2 });
 
     // then all five came back over three pages, the later ones with the cursor
-    expect(schemas).toEqual(new Map([['s1', 'gitlab'], ['s2', 'gitlab'], ['s3', 'gitlab'], ['s4', 'gitlab'], ['jira_s', 'jira']]));
+    expect(schemas).toEqual(
+      new Map([
+        ['s1', 'gitlab'],
+        ['s2', 'gitlab'],
+        ['s3', 'gitlab'],
+        ['s4', 'gitlab'],
+        ['jira_s', 'jira'],
+      ]),
+    );
     expect(sandbox.calls.map((call) => [call.path, call.query.limit, call.query.cursor === undefined ? 'first' : 'next'])).toEqual([
       ['/v1/groups/group_a/connections', '2', 'first'],
       ['/v1/groups/group_a/connections', '2', 'next'],
       ['/v1/groups/group_a/connections', '2', 'next'],
     ]);
-    expect(sandbox.calls.every((call) => call.headers.authorization === 'valid' && call.headers.accept === 'application/json;version=2')).toBe(true);
+    expect(
+      sandbox.calls.every((call) => call.headers.authorization === 'valid' && call.headers.accept === 'application/json;version=2'),
+    ).toBe(true);
     expect(sandbox.contractViolations).toEqual([]);
   });
 
-  it('throws the fault Fivetran answered, as the worker\'s client does', async () => {
-    await expect(listGroupSchemas('ghost', options())).rejects.toMatchObject({ name: 'FivetranFault', code: 'FIVETRAN_HTTP_ERROR', status: 404 });
+  it("throws the fault Fivetran answered, as the worker's client does", async () => {
+    await expect(listGroupSchemas('ghost', options())).rejects.toMatchObject({
+      name: 'FivetranFault',
+      code: 'FIVETRAN_HTTP_ERROR',
+      status: 404,
+    });
     await expect(listGroupSchemas('ghost', options())).rejects.toBeInstanceOf(FivetranFault);
   });
 });
@@ -66,7 +80,7 @@ describe('listing groups for a run', () => {
     expect(sleeps).toHaveLength(2);
   });
 
-  it('waits at least as long as a 429\'s Retry-After', async () => {
+  it("waits at least as long as a 429's Retry-After", async () => {
     sandbox.injectFault({ method: 'GET', kind: 'status', status: 429, retryAfterSeconds: 7 });
     const { listGroup, sleeps } = lister();
     expect(await listGroup('group_a')).toMatchObject({ ok: true });
@@ -87,7 +101,11 @@ describe('listing groups for a run', () => {
 
     sandbox.reset();
     sandbox.injectFault({ method: 'GET', kind: 'status', status: 401, times: Infinity });
-    expect(await lister(2).listGroup('group_a')).toMatchObject({ ok: false, code: 'GROUP_LISTING_FAILED', reason: expect.stringContaining('API key was refused') });
+    expect(await lister(2).listGroup('group_a')).toMatchObject({
+      ok: false,
+      code: 'GROUP_LISTING_FAILED',
+      reason: expect.stringContaining('API key was refused'),
+    });
     expect(sandbox.calls).toHaveLength(2);
   });
 });

@@ -17,7 +17,7 @@ describe('reading a JSON Lines manifest', () => {
     ]);
   });
 
-  it('reports each problem of an invalid line by path, in the words of the worker\'s parser', () => {
+  it("reports each problem of an invalid line by path, in the words of the worker's parser", () => {
     // given a line with an unknown field, a bad enum value and a secret value inline
     const request = patRequest({ schema: 'gitlab_bad' }) as Record<string, any>;
     request.connection.sync_frequency = 7;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../functions/backfill/manifest-lines';
-import { findDuplicates, groupsToList, planLines, type GroupListing } from '../../../functions/backfill/reconcile-plan';
+import { findDuplicates, type GroupListing, groupsToList, planLines } from '../../../functions/backfill/reconcile-plan';
 import { patRequest } from '../../../local/world/fixtures';
 
 const manifest = (...requests: unknown[]) => parseManifest(requests.map((request) => JSON.stringify(request)).join('\n'));
@@ -27,7 +27,11 @@ describe('planning a backfill', () => {
     );
 
     // when the lines are planned against the listing
-    const plan = planLines(lines, { mode: 'missing', listings: new Map([['g', listed({ gitlab_old: 'gitlab', shared_name: 'jira' })]]), duplicates: new Map() });
+    const plan = planLines(lines, {
+      mode: 'missing',
+      listings: new Map([['g', listed({ gitlab_old: 'gitlab', shared_name: 'jira' })]]),
+      duplicates: new Map(),
+    });
 
     // then only the new schema is enqueued
     expect(plan.map((decision) => [decision.line, decision.kind])).toEqual([
@@ -38,23 +42,31 @@ describe('planning a backfill', () => {
     expect(plan[2]).toMatchObject({ code: 'SCHEMA_TAKEN', groupId: 'g', reason: expect.stringContaining('jira') });
   });
 
-  it('reports the lines of a group that could not be listed with the listing\'s code', () => {
+  it("reports the lines of a group that could not be listed with the listing's code", () => {
     const lines = manifest(patRequest({ schema: 'gitlab_1', groupId: 'ghost' }));
     const plan = planLines(lines, {
       mode: 'missing',
       listings: new Map([['ghost', { ok: false, code: 'GROUP_NOT_FOUND', reason: 'Fivetran has no group ghost' } as const]]),
       duplicates: new Map(),
     });
-    expect(plan).toEqual([{ line: 1, kind: 'not_enqueued', requestId: 'req-gitlab_1', groupId: 'ghost', code: 'GROUP_NOT_FOUND', reason: 'Fivetran has no group ghost' }]);
+    expect(plan).toEqual([
+      {
+        line: 1,
+        kind: 'not_enqueued',
+        requestId: 'req-gitlab_1',
+        groupId: 'ghost',
+        code: 'GROUP_NOT_FOUND',
+        reason: 'Fivetran has no group ghost',
+      },
+    ]);
   });
 
   it('treats a repeat of an earlier group and schema as a duplicate of that line, across the whole manifest', () => {
     // given the same schema on lines 1 and 3
-    const lines = manifest(
-      patRequest({ schema: 'gitlab_1', groupId: 'g' }),
-      patRequest({ schema: 'gitlab_1', groupId: 'other' }),
-      { ...patRequest({ schema: 'gitlab_1', groupId: 'g' }), requestId: 'again' },
-    );
+    const lines = manifest(patRequest({ schema: 'gitlab_1', groupId: 'g' }), patRequest({ schema: 'gitlab_1', groupId: 'other' }), {
+      ...patRequest({ schema: 'gitlab_1', groupId: 'g' }),
+      requestId: 'again',
+    });
     const duplicates = findDuplicates(lines);
     expect(duplicates).toEqual(new Map([[3, 1]]));
 

@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REPORTED_LINES, startCursor, type BackfillCursor } from '../../../functions/backfill/cursor';
-import { continueBackfill, type BackfillRunDeps } from '../../../functions/backfill/run';
+import { type BackfillCursor, MAX_REPORTED_LINES, startCursor } from '../../../functions/backfill/cursor';
 import { parseManifest } from '../../../functions/backfill/manifest-lines';
 import type { GroupListing } from '../../../functions/backfill/reconcile-plan';
-import type { EnqueueResult } from '../../../shared/producer';
-import type { ProvisioningRequest } from '../../../shared/contracts/request';
+import { type BackfillRunDeps, continueBackfill } from '../../../functions/backfill/run';
 import { patRequest } from '../../../local/world/fixtures';
+import type { ProvisioningRequest } from '../../../shared/contracts/request';
+import type { EnqueueResult } from '../../../shared/producer';
 
 const cursorFor = (mode: 'missing' | 'all' = 'missing'): BackfillCursor =>
-  startCursor({ runId: 'run-1', backfill: 'nightly', mode, manifest: { bucket: 'b', key: 'k', etag: '"e"' }, startedAt: new Date('2025-01-01T00:00:00Z') });
+  startCursor({
+    runId: 'run-1',
+    backfill: 'nightly',
+    mode,
+    manifest: { bucket: 'b', key: 'k', etag: '"e"' },
+    startedAt: new Date('2025-01-01T00:00:00Z'),
+  });
 const manifestOf = (count: number, groupOf: (n: number) => string = () => 'g') =>
-  parseManifest(Array.from({ length: count }, (_, i) => JSON.stringify(patRequest({ schema: `gitlab_${i + 1}`, groupId: groupOf(i + 1) }))).join('\n'));
+  parseManifest(
+    Array.from({ length: count }, (_, i) => JSON.stringify(patRequest({ schema: `gitlab_${i + 1}`, groupId: groupOf(i + 1) }))).join('\n'),
+  );
 
 /** Fakes that record what the run did, in order. */
 function recordingDeps(overrides: Partial<BackfillRunDeps> = {}) {
@@ -26,7 +34,13 @@ function recordingDeps(overrides: Partial<BackfillRunDeps> = {}) {
     enqueue: async (requests: ProvisioningRequest[]): Promise<EnqueueResult[]> => {
       log.push(`enqueue ${requests.map((request) => request.requestId).join(',')}`);
       sent.push(...requests.map((request) => request.requestId));
-      return requests.map((request, index) => ({ index, status: 'sent', requestId: request.requestId, messageId: `m-${request.requestId}`, attempts: 1 }));
+      return requests.map((request, index) => ({
+        index,
+        status: 'sent',
+        requestId: request.requestId,
+        messageId: `m-${request.requestId}`,
+        attempts: 1,
+      }));
     },
     onChunkSettled: (cursor) => log.push(`settled next=${cursor.nextLine}`),
     ...overrides,
@@ -35,7 +49,7 @@ function recordingDeps(overrides: Partial<BackfillRunDeps> = {}) {
 }
 
 describe('running through a manifest', () => {
-  it('moves the cursor past a chunk only after that chunk\'s enqueue returned', async () => {
+  it("moves the cursor past a chunk only after that chunk's enqueue returned", async () => {
     const { deps, log } = recordingDeps();
     const step = await continueBackfill(cursorFor(), manifestOf(5), deps);
     expect(step).toMatchObject({ kind: 'finished', cursor: { nextLine: 6, counts: { lines: 5, enqueued: 5 } } });
@@ -64,7 +78,11 @@ describe('running through a manifest', () => {
 
   it('continues from the cursor without touching the lines before it', async () => {
     const { deps, sent } = recordingDeps();
-    const halfway = { ...cursorFor(), nextLine: 4, counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, enqueued: 3, failedToEnqueue: 0 } };
+    const halfway = {
+      ...cursorFor(),
+      nextLine: 4,
+      counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, enqueued: 3, failedToEnqueue: 0 },
+    };
     const step = await continueBackfill(halfway, manifestOf(5), deps);
     expect(sent).toEqual(['req-gitlab_4', 'req-gitlab_5']);
     expect(step.cursor.counts).toMatchObject({ lines: 5, enqueued: 5 });
@@ -84,16 +102,29 @@ describe('running through a manifest', () => {
     expect(step).toMatchObject({ kind: 'handoff', cursor: { nextLine: 5 } });
   });
 
-  it('reports a refused enqueue per line with the producer\'s code, and caps the reported lines', async () => {
+  it("reports a refused enqueue per line with the producer's code, and caps the reported lines", async () => {
     const { deps } = recordingDeps({
       chunkLines: 100,
       enqueue: async (requests) =>
-        requests.map((request, index) => ({ index, status: 'refused', requestId: request.requestId, code: 'SQS_UNAVAILABLE', reason: 'ServiceUnavailable', attempts: 5 })),
+        requests.map((request, index) => ({
+          index,
+          status: 'refused',
+          requestId: request.requestId,
+          code: 'SQS_UNAVAILABLE',
+          reason: 'ServiceUnavailable',
+          attempts: 5,
+        })),
     });
     const step = await continueBackfill(cursorFor(), manifestOf(30), deps);
     expect(step.cursor.counts).toMatchObject({ lines: 30, failedToEnqueue: 30, enqueued: 0 });
     expect(step.cursor.failedLines).toHaveLength(MAX_REPORTED_LINES);
     expect(step.cursor.failedLinesOmitted).toBe(30 - MAX_REPORTED_LINES);
-    expect(step.cursor.failedLines[0]).toEqual({ line: 1, requestId: 'req-gitlab_1', groupId: 'g', code: 'SQS_UNAVAILABLE', reason: 'ServiceUnavailable' });
+    expect(step.cursor.failedLines[0]).toEqual({
+      line: 1,
+      requestId: 'req-gitlab_1',
+      groupId: 'g',
+      code: 'SQS_UNAVAILABLE',
+      reason: 'ServiceUnavailable',
+    });
   });
 });

@@ -1,11 +1,21 @@
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
 import { validateCreateRequest } from '../../../local/fivetran-sandbox/contract';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, GROUP_CREDENTIALS, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, SECRET_MARKER, patRequest } from '../../../local/world/fixtures';
-import { QUEUE_URL, startHarness, type Harness } from '../../support/handler-harness';
+import {
+  API_KEY_SECRET_ID,
+  CREDENTIALS_PREFIX,
+  FAKE_API_KEY,
+  FAKE_MTLS,
+  FAKE_OAUTH,
+  FAKE_PAT,
+  GROUP_CREDENTIALS,
+  patRequest,
+  SECRET_MARKER,
+} from '../../../local/world/fixtures';
+import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
+import { type Harness, QUEUE_URL, startHarness } from '../../support/handler-harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -176,7 +186,12 @@ describe('provisioning handler: request faults are published and never retried',
   });
 
   it('FIVETRAN_REJECTED: a 400 refusal, checked by a lookup, carries what Fivetran said', async () => {
-    h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 400, body: { code: 'InvalidInput', message: 'Invalid custom_base_url' } });
+    h.sandbox.injectFault({
+      method: 'POST',
+      kind: 'status',
+      status: 400,
+      body: { code: 'InvalidInput', message: 'Invalid custom_base_url' },
+    });
     const response = await h.invoke([h.record(patRequest())]);
     expect(failedIds(response)).toEqual([]);
     expect(h.fivetranCalls().map((call) => call.method)).toEqual(['GET', 'POST', 'GET']);
@@ -198,7 +213,12 @@ describe('provisioning handler: request faults are published and never retried',
   it('keeps the rest of the batch unaffected by a bad record', async () => {
     const response = await h.invoke([h.record('not json'), h.record(patRequest({ schema: 'gitlab_ok' }))]);
     expect(failedIds(response)).toEqual([]);
-    expect(h.events().map((e) => e.detailType).sort()).toEqual(['Connection Provisioned', 'Connection Provisioning Failed']);
+    expect(
+      h
+        .events()
+        .map((e) => e.detailType)
+        .sort(),
+    ).toEqual(['Connection Provisioned', 'Connection Provisioning Failed']);
   });
 });
 

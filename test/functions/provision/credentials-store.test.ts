@@ -2,9 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCredentialsStore } from '../../../functions/provision/credentials-store';
+import { FAKE_PAT } from '../../../local/world/fixtures';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { createSecretCache } from '../../../shared/runtime/secret-cache';
-import { FAKE_PAT } from '../../../local/world/fixtures';
 
 const secretsManager = mockClient(SecretsManagerClient);
 afterEach(() => secretsManager.reset());

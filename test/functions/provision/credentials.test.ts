@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreateBody, parseCredentialsSecret } from '../../../functions/provision/credentials';
 import { assertCredentialsReferenceAllowed, locationFromFunctionArn } from '../../../functions/provision/credentials-reference';
-import { ProvisioningError } from '../../../shared/runtime/errors';
 import { CREDENTIALS_PREFIX, FAKE_MTLS, FAKE_OAUTH, FAKE_PAT, FUNCTION_ARN, patRequest } from '../../../local/world/fixtures';
+import { ProvisioningError } from '../../../shared/runtime/errors';
 
 function codeOf(action: () => unknown): string {
   try {
@@ -62,7 +62,10 @@ describe('create body', () => {
   });
 
   it('merges mTLS material into config', () => {
-    const connection = { ...patRequest().connection, config: { ...patRequest().connection.config, enable_mtls_connection: 'true' as const } };
+    const connection = {
+      ...patRequest().connection,
+      config: { ...patRequest().connection.config, enable_mtls_connection: 'true' as const },
+    };
     const body = buildCreateBody(connection, FAKE_MTLS, 'ref');
     expect(body.config).toMatchObject(FAKE_MTLS);
   });
@@ -165,7 +168,8 @@ describe('credentials reference policy', () => {
 describe('credentials bound to their Fivetran group', () => {
   const location = locationFromFunctionArn(FUNCTION_ARN);
   const forGroup = (groupId: string) => ({ prefix: CREDENTIALS_PREFIX, groupId });
-  const check = (reference: string, groupId = 'group_b') => codeOf(() => assertCredentialsReferenceAllowed(reference, forGroup(groupId), location));
+  const check = (reference: string, groupId = 'group_b') =>
+    codeOf(() => assertCredentialsReferenceAllowed(reference, forGroup(groupId), location));
 
   it.each([
     'fivetran/gitlab/group_b/team-b',

@@ -5,9 +5,9 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
-import { startHarness, type Harness, type HarnessOptions } from '../../support/handler-harness';
+import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
+import { type Harness, type HarnessOptions, startHarness } from '../../support/handler-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -22,7 +22,8 @@ async function harness(options: HarnessOptions = {}): Promise<Harness> {
   return h;
 }
 
-const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) => response.batchItemFailures.map((failure) => failure.itemIdentifier);
+const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  response.batchItemFailures.map((failure) => failure.itemIdentifier);
 const callsOf = (harnessed: Harness) => harnessed.fivetranCalls().map((call) => `${call.method} ${call.path} ${call.status ?? 'dropped'}`);
 const logged = (harnessed: Harness) => harnessed.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
@@ -56,7 +57,11 @@ describe('404: only NotFound_Group is about the request', () => {
     expect(h.fivetranCalls('POST')).toEqual([]);
     const errors = logged(h).filter((line) => line.level === 'ERROR');
     expect(errors).toEqual([
-      expect.objectContaining({ errorCode: 'FIVETRAN_ROUTE_NOT_FOUND', fivetranApiUrl: h.config.fivetranApiUrl, sqsMessageId: record.messageId }),
+      expect.objectContaining({
+        errorCode: 'FIVETRAN_ROUTE_NOT_FOUND',
+        fivetranApiUrl: h.config.fivetranApiUrl,
+        sqsMessageId: record.messageId,
+      }),
     ]);
     expect(String(errors[0]!.message)).toContain('FIVETRAN_API_URL');
   });
@@ -133,7 +138,7 @@ describe('5xx: every one is transient, and after a create it is ambiguous', () =
 });
 
 describe('403 Forbidden: the key is valid, its role lacks a permission', () => {
-  it('publishes PERMISSION_DENIED with Fivetran\'s message, does not retry, and keeps the API key', async () => {
+  it("publishes PERMISSION_DENIED with Fivetran's message, does not retry, and keeps the API key", async () => {
     await harness({ sandbox: { forbiddenGroups: ['other_group'] } });
     const record = h.record(patRequest({ groupId: 'other_group' }));
 
@@ -143,11 +148,17 @@ describe('403 Forbidden: the key is valid, its role lacks a permission', () => {
     expect(failedIds(response)).toEqual([]);
     const failure = connectionProvisioningFailedDetailSchema.parse(h.events()[0]!.detail);
     expect(failure).toMatchObject({ errorCode: 'PERMISSION_DENIED', retryable: false, attempts: 1, groupId: 'other_group' });
-    expect(failure.fivetran).toEqual({ status: 403, code: 'Forbidden', message: expect.stringMatching(/^Access denied\. Required permission: /) });
+    expect(failure.fivetran).toEqual({
+      status: 403,
+      code: 'Forbidden',
+      message: expect.stringMatching(/^Access denied\. Required permission: /),
+    });
     expect(failure.message).toContain('Access denied. Required permission:');
     expect(h.fivetranCalls().filter((call) => call.query.group_id === 'other_group' || call.path.includes('other_group'))).toHaveLength(1);
     // The next invocation works with the cached key: a 403 is not the key being refused.
-    const apiKeyReads = h.secretsManager.commandCalls(GetSecretValueCommand).filter((call) => call.args[0].input.SecretId === API_KEY_SECRET_ID);
+    const apiKeyReads = h.secretsManager
+      .commandCalls(GetSecretValueCommand)
+      .filter((call) => call.args[0].input.SecretId === API_KEY_SECRET_ID);
     expect(apiKeyReads).toHaveLength(1);
     expect(h.events()[1]!.detail.outcome).toBe('created');
   });
@@ -178,7 +189,7 @@ describe('the create waits for Fivetran, which answers within 60 s', () => {
     expect(detail.setupTests.map((test) => test.status)).toEqual(['PASSED', 'PASSED']);
   });
 
-  it('after Fivetran\'s own limit answers 500 for a create it applied, looks it up: already_exists, one POST', async () => {
+  it("after Fivetran's own limit answers 500 for a create it applied, looks it up: already_exists, one POST", async () => {
     await harness({ env: { FIVETRAN_CREATE_TIMEOUT_MS: '3000' }, sandbox: { serverTimeoutMs: 300 } });
     h.sandbox.setCreateLatency(1_000);
 
@@ -193,7 +204,7 @@ describe('the create waits for Fivetran, which answers within 60 s', () => {
     expect(h.events()[0]!.detail).toMatchObject({ outcome: 'already_exists', connectionId: h.sandbox.connections()[0]!.id });
   });
 
-  it('never waits past the invocation\'s deadline for a create: the record goes back to the queue', async () => {
+  it("never waits past the invocation's deadline for a create: the record goes back to the queue", async () => {
     // 2.5 s left, 1 s kept back: the create may take 1.5 s of its 65 s, then the record is handed back.
     // (One attempt: the harness's clock moves only when the worker sleeps, so time spent waiting is not counted down.)
     await harness({ env: { SAFETY_MARGIN_MS: '1000', MAX_ATTEMPTS_PER_DELIVERY: '1' }, remainingMs: 2_500 });
@@ -208,24 +219,27 @@ describe('the create waits for Fivetran, which answers within 60 s', () => {
 });
 
 describe('a duplicate schema, refused either way', () => {
-  it.each([409, 400] as const)('turns a %i refusal into a lookup that finds the connection made meanwhile: already_exists', async (status) => {
-    await harness({ sandbox: { duplicateSchemaStatus: status } });
-    // Another container creates the schema while this create is on its way.
-    h.sandbox.injectFault({ method: 'POST', path: '/v1/connections', kind: 'latency', delayMs: 300 });
-    const invocation = h.invoke([h.record(patRequest())]);
-    await vi.waitFor(() => expect(h.sandbox.pendingRequests).toBe(1));
-    const other = h.sandbox.seedConnection({ groupId: 'sandbox_group', schema: 'gitlab_team_a' });
+  it.each([409, 400] as const)(
+    'turns a %i refusal into a lookup that finds the connection made meanwhile: already_exists',
+    async (status) => {
+      await harness({ sandbox: { duplicateSchemaStatus: status } });
+      // Another container creates the schema while this create is on its way.
+      h.sandbox.injectFault({ method: 'POST', path: '/v1/connections', kind: 'latency', delayMs: 300 });
+      const invocation = h.invoke([h.record(patRequest())]);
+      await vi.waitFor(() => expect(h.sandbox.pendingRequests).toBe(1));
+      const other = h.sandbox.seedConnection({ groupId: 'sandbox_group', schema: 'gitlab_team_a' });
 
-    const response = await invocation;
+      const response = await invocation;
 
-    expect(failedIds(response)).toEqual([]);
-    expect(callsOf(h)).toEqual([
-      'GET /v1/groups/sandbox_group/connections 200',
-      `POST /v1/connections ${status}`,
-      'GET /v1/groups/sandbox_group/connections 200',
-    ]);
-    expect(h.events()[0]!.detail).toMatchObject({ outcome: 'already_exists', connectionId: other.id });
-  });
+      expect(failedIds(response)).toEqual([]);
+      expect(callsOf(h)).toEqual([
+        'GET /v1/groups/sandbox_group/connections 200',
+        `POST /v1/connections ${status}`,
+        'GET /v1/groups/sandbox_group/connections 200',
+      ]);
+      expect(h.events()[0]!.detail).toMatchObject({ outcome: 'already_exists', connectionId: other.id });
+    },
+  );
 });
 
 describe('Connect Cards', () => {

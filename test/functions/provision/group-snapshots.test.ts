@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import { createGroupSnapshots, groupIdsOf } from '../../../functions/provision/group-snapshots';
-import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
 import { patRequest } from '../../../local/world/fixtures';
+import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
+import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 
 const connection = (group_id: string, schema: string, service = 'gitlab'): FivetranConnection => ({
   id: `${group_id}-${schema}`,

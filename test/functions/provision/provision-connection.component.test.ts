@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { buildCreateBody } from '../../../functions/provision/credentials';
-import { createFivetranClient } from '../../../shared/fivetran/client';
 import { MIN_CALL_MS, provisionConnection } from '../../../functions/provision/provision-connection';
 import { FAKE_API_KEY, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
+import { createFivetranClient } from '../../../shared/fivetran/client';
 
 /** A loopback port nothing listens on: a server took it and closed again. */
 async function closedPort(): Promise<number> {

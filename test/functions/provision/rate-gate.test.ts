@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProvisioningError } from '../../../shared/runtime/errors';
 import { createRateGate } from '../../../functions/provision/rate-gate';
+import { ProvisioningError } from '../../../shared/runtime/errors';
 import { deadlineAt } from '../../../shared/runtime/retry';
 
 /** A clock that moves only when the gate sleeps. */
@@ -25,7 +25,11 @@ describe('rate gate', () => {
     const time = fakeTime();
     const gate = createRateGate(time);
     const deadline = deadlineAt(60_000, time.now);
-    const releases = await Promise.all([gate.acquire('create', deadline), gate.acquire('create', deadline), gate.acquire('lookup', deadline)]);
+    const releases = await Promise.all([
+      gate.acquire('create', deadline),
+      gate.acquire('create', deadline),
+      gate.acquire('lookup', deadline),
+    ]);
     releases.forEach((release) => release());
     expect(time.sleeps).toEqual([]);
   });

@@ -7,8 +7,8 @@ import {
   validateGroupListResponse,
   validateListResponse,
 } from '../../../local/fivetran-sandbox/contract';
-import { startFivetranSandbox, type FivetranSandbox } from '../../../local/fivetran-sandbox/server';
-import { createConnection, gitlabCreateBody, request, SANDBOX_GROUP, type ReceivedResponse } from './support/sandbox-http';
+import { type FivetranSandbox, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
+import { createConnection, gitlabCreateBody, type ReceivedResponse, request, SANDBOX_GROUP } from './support/sandbox-http';
 
 const OTHER_GROUP = 'other_group';
 let sandbox: FivetranSandbox;
@@ -56,7 +56,10 @@ describe('POST /v1/connections', () => {
     const secrets = ['glpat-very-secret-123', 'client-cert-pem-456', 'oauth-access-789', 'oauth-refresh-abc', 'client-secret-def'];
     const body = gitlabCreateBody('gitlab_secrets', {
       config: {
-        schema: 'gitlab_secrets', auth: 'oauth_2', personal_access_token: secrets[0], client_certificate: secrets[1],
+        schema: 'gitlab_secrets',
+        auth: 'oauth_2',
+        personal_access_token: secrets[0],
+        client_certificate: secrets[1],
       },
       auth: { access_token: secrets[2], refresh_token: secrets[3], client_access: { client_id: 'id', client_secret: secrets[4] } },
     });

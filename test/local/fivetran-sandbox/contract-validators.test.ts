@@ -52,7 +52,7 @@ function withConfig(config: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('validateCreateRequest (gitlab_NewConnectorRequestV1)', () => {
-  it('accepts Fivetran\'s own documented GitLab example body', () => {
+  it("accepts Fivetran's own documented GitLab example body", () => {
     expect(validateCreateRequest(DOCUMENTED_CREATE_REQUEST)).toEqual({ valid: true });
   });
 
@@ -86,7 +86,7 @@ describe('validateCreateRequest (gitlab_NewConnectorRequestV1)', () => {
     expect(validateCreateRequest(withConfig({ base_url: 'gitlab.com' })).valid).toBe(true);
   });
 
-  it('rejects sync_frequency as a string, as the definition\'s enum is written', () => {
+  it("rejects sync_frequency as a string, as the definition's enum is written", () => {
     const result = validateCreateRequest({ ...DOCUMENTED_CREATE_REQUEST, sync_frequency: '1440' });
 
     expect(result).toEqual({ valid: false, errors: expect.arrayContaining(['/sync_frequency must be integer']) });
@@ -139,8 +139,15 @@ describe('response validators', () => {
 
   it('reject a list whose items lack connected_by, which ConnectorResponse requires', () => {
     const item = {
-      id: 'a', group_id: 'g', service: 'gitlab', schema: 's', paused: false, pause_after_trial: false,
-      schedule_type: 'auto', sync_frequency: 360, created_at: '2024-12-01T15:43:29.013729Z',
+      id: 'a',
+      group_id: 'g',
+      service: 'gitlab',
+      schema: 's',
+      paused: false,
+      pause_after_trial: false,
+      schedule_type: 'auto',
+      sync_frequency: 360,
+      created_at: '2024-12-01T15:43:29.013729Z',
       status: { setup_state: 'connected', sync_state: 'scheduled', update_state: 'on_schedule', is_historical_sync: true },
     };
 

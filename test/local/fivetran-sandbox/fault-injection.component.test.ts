@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateErrorResponse, validateListResponse } from '../../../local/fivetran-sandbox/contract';
 import { SandboxConfigError } from '../../../local/fivetran-sandbox/errors';
-import { startFivetranSandbox, type FivetranSandbox, type RandomFaultConfig } from '../../../local/fivetran-sandbox/server';
+import { type FivetranSandbox, type RandomFaultConfig, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
 import { createConnection, gitlabCreateBody, request, SANDBOX_GROUP } from './support/sandbox-http';
 
 let sandbox: FivetranSandbox;
@@ -62,7 +62,7 @@ describe('injected status faults', () => {
     expect(after.status).toBe(200);
   });
 
-  it('sends a custom body as given, unchecked, e.g. a gateway\'s HTML page', async () => {
+  it("sends a custom body as given, unchecked, e.g. a gateway's HTML page", async () => {
     sandbox.injectFault({ kind: 'status', status: 504, body: '<html>Gateway Timeout</html>' });
 
     const response = await request(sandbox, 'GET', '/v1/connections');

@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { validateConnectCardResponse, validateErrorResponse, validateGroupListResponse } from '../../../local/fivetran-sandbox/contract';
 import { SandboxConfigError } from '../../../local/fivetran-sandbox/errors';
 import { AccountRateLimits } from '../../../local/fivetran-sandbox/rate-limit';
-import { startFivetranSandbox, type FivetranSandbox, type FivetranSandboxOptions } from '../../../local/fivetran-sandbox/server';
-import { createConnection, gitlabCreateBody, request, SANDBOX_GROUP, type ReceivedResponse } from './support/sandbox-http';
+import { type FivetranSandbox, type FivetranSandboxOptions, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
+import { createConnection, gitlabCreateBody, type ReceivedResponse, request, SANDBOX_GROUP } from './support/sandbox-http';
 
 const LOCKED_GROUP = 'locked_group';
 const CARD = { connect_card_config: { redirect_uri: 'https://portal.example/done', hide_setup_guide: true } };
@@ -99,7 +99,9 @@ describe("the account's rate limits", () => {
       const second = await request(own, 'GET', '/v1/connections');
       const refused = await request(own, 'GET', '/v1/connections');
 
-      expect([first, second].map((response) => [response.headers.get('x-rate-limit'), response.headers.get('x-rate-limit-remaining')])).toEqual([
+      expect(
+        [first, second].map((response) => [response.headers.get('x-rate-limit'), response.headers.get('x-rate-limit-remaining')]),
+      ).toEqual([
         ['2', '1'],
         ['2', '0'],
       ]);
@@ -180,7 +182,10 @@ describe("Fivetran's 60-second limit on a request", () => {
 
 describe('POST /v1/connections/{id}/connect-card', () => {
   it('mints a fresh, contract-valid card for an existing connection, with its redirect_uri', async () => {
-    const created = await createConnection(sandbox, gitlabCreateBody('gitlab_card', { run_setup_tests: false, config: { schema: 'gitlab_card' }, ...CARD }));
+    const created = await createConnection(
+      sandbox,
+      gitlabCreateBody('gitlab_card', { run_setup_tests: false, config: { schema: 'gitlab_card' }, ...CARD }),
+    );
     const id = created.body.data.id as string;
 
     const card = await request(sandbox, 'POST', `/v1/connections/${id}/connect-card`, { body: CARD });
@@ -202,7 +207,9 @@ describe('POST /v1/connections/{id}/connect-card', () => {
     const id = (await createConnection(sandbox, gitlabCreateBody('gitlab_card_checks'))).body.data.id as string;
 
     expectError(await request(sandbox, 'POST', `/v1/connections/${id}/connect-card`, { body: {} }), 400, 'InvalidInput');
-    expect((await request(sandbox, 'POST', `/v1/connections/${id}/connect-card`, { rawBody: 'x', contentType: 'text/plain' })).status).toBe(415);
+    expect((await request(sandbox, 'POST', `/v1/connections/${id}/connect-card`, { rawBody: 'x', contentType: 'text/plain' })).status).toBe(
+      415,
+    );
     expect((await request(sandbox, 'GET', `/v1/connections/${id}/connect-card`)).status).toBe(405);
     const locked = sandbox.seedConnection({ groupId: LOCKED_GROUP, schema: 'gitlab_locked' });
     expectError(await request(sandbox, 'POST', `/v1/connections/${locked.id}/connect-card`, { body: CARD }), 403, 'Forbidden');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SandboxConfigError } from '../../../local/fivetran-sandbox/errors';
-import { startFivetranSandbox, type FivetranSandbox } from '../../../local/fivetran-sandbox/server';
+import { type FivetranSandbox, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
 import { request } from './support/sandbox-http';
 
 let sandbox: FivetranSandbox;

@@ -28,7 +28,7 @@ function collectKeys(node: unknown, keys = new Set<string>()): Set<string> {
 }
 
 describe.runIf(definitionPresent)('openapi-gitlab.json, the committed GitLab contract', () => {
-  it('is exactly what extractGitlabContract() derives from Fivetran\'s current definition', () => {
+  it("is exactly what extractGitlabContract() derives from Fivetran's current definition", () => {
     // Given the committed file and the definition
     const committed = readFileSync(CONTRACT_PATH, 'utf8');
 

@@ -6,7 +6,7 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/cli';
 import { commandLine } from '../../../local/run/aws-cli-commands';
-import { captureIo, endAll, ROOT, spawnCli, waitFor, type CliProcess } from '../../support/cli-process';
+import { type CliProcess, captureIo, endAll, ROOT, spawnCli, waitFor } from '../../support/cli-process';
 
 /**
  * A watching run, as a newcomer starts it from the dead-letter recipe of docs/local-run.md, and the commands it
@@ -19,7 +19,20 @@ let run: CliProcess;
 
 beforeAll(async () => {
   run = spawnCli(
-    ['start', '--watch', '--examples', 'examples/dead-letter', '--max-receive-count', '2', '--visibility-timeout', '5', '--run-dir', runDir, '--wait-time', '1'],
+    [
+      'start',
+      '--watch',
+      '--examples',
+      'examples/dead-letter',
+      '--max-receive-count',
+      '2',
+      '--visibility-timeout',
+      '5',
+      '--run-dir',
+      runDir,
+      '--wait-time',
+      '1',
+    ],
     started,
   );
   await waitFor(() => run.output().includes('Ctrl-C stops everything.'), 'the run to reach watching', 60_000);
@@ -33,12 +46,17 @@ afterAll(async () => {
 
 /** The words of a printed command line (the printer quotes with single quotes only). */
 function words(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((match) => (match[1] !== undefined ? match[1].replaceAll(`'\\''`, `'`) : match[2]!));
+  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((match) =>
+    match[1] !== undefined ? match[1].replaceAll(`'\\''`, `'`) : match[2]!,
+  );
 }
 
 /** The printed `aws sqs <operation>` line, as its options. */
 function printedAwsCommand(operation: string): Map<string, string | true> {
-  const line = run.output().split('\n').find((candidate) => candidate.trim().startsWith(`aws sqs ${operation} `));
+  const line = run
+    .output()
+    .split('\n')
+    .find((candidate) => candidate.trim().startsWith(`aws sqs ${operation} `));
   if (line === undefined) throw new Error(`no "aws sqs ${operation}" line printed`);
   const [aws, sqs, printedOperation, ...rest] = words(line.trim());
   expect([aws, sqs, printedOperation]).toEqual(['aws', 'sqs', operation]);
@@ -73,8 +91,12 @@ const events = () =>
 describe('the commands a watching run prints', () => {
   it('showed each hand-back of the dead-letter example as it happened, then its dead-lettering', () => {
     const output = run.output();
-    expect(output).toMatch(/retry  example-dead-letter  FIVETRAN_UNAVAILABLE  delivery 1 of 2 handed back: POST \/v1\/connections: Fivetran answered 503/);
-    expect(output).toMatch(/retry  example-dead-letter  FIVETRAN_UNAVAILABLE  delivery 2 of 2: retries exhausted, off to the dead-letter queue/);
+    expect(output).toMatch(
+      /retry {2}example-dead-letter {2}FIVETRAN_UNAVAILABLE {2}delivery 1 of 2 handed back: POST \/v1\/connections: Fivetran answered 503/,
+    );
+    expect(output).toMatch(
+      /retry {2}example-dead-letter {2}FIVETRAN_UNAVAILABLE {2}delivery 2 of 2: retries exhausted, off to the dead-letter queue/,
+    );
     expect(output).toMatch(/example-dead-letter\s+dead-lettered\s+RETRIES_EXHAUSTED/);
   });
 
@@ -96,7 +118,9 @@ describe('the commands a watching run prints', () => {
     sqs.destroy();
     // then both times it holds the dead-lettered example
     for (const answer of [first, second]) {
-      expect(answer.Messages?.map((message) => (JSON.parse(message.Body!) as { requestId: string }).requestId)).toEqual(['example-dead-letter']);
+      expect(answer.Messages?.map((message) => (JSON.parse(message.Body!) as { requestId: string }).requestId)).toEqual([
+        'example-dead-letter',
+      ]);
     }
   });
 
@@ -108,29 +132,45 @@ describe('the commands a watching run prints', () => {
     const sqs = clientFor(options);
     // when its equivalent runs
     const sent = await sqs.send(
-      new SendMessageCommand({ QueueUrl: String(options.get('--queue-url')), MessageBody: readFileSync(join(ROOT, body.slice('file://'.length)), 'utf8') }),
+      new SendMessageCommand({
+        QueueUrl: String(options.get('--queue-url')),
+        MessageBody: readFileSync(join(ROOT, body.slice('file://'.length)), 'utf8'),
+      }),
     );
     sqs.destroy();
     // then the request is provisioned, and its event is in the file as EventBridge delivers it
     expect(sent.MessageId).toBeDefined();
-    await waitFor(() => events().some((event) => event.detail.requestId === 'team-a-gitlab'), 'the request\'s event');
+    await waitFor(() => events().some((event) => event.detail.requestId === 'team-a-gitlab'), "the request's event");
     const event = events().find((candidate) => candidate.detail.requestId === 'team-a-gitlab')!;
     expect(Object.keys(event)).toEqual(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
-    expect(event).toMatchObject({ version: '0', 'detail-type': 'Connection Provisioned', source: 'fivetran.provisioner', account: '000000000000', region: 'us-east-1', resources: [] });
+    expect(event).toMatchObject({
+      version: '0',
+      'detail-type': 'Connection Provisioned',
+      source: 'fivetran.provisioner',
+      account: '000000000000',
+      region: 'us-east-1',
+      resources: [],
+    });
     expect(event.detail).toMatchObject({ outcome: 'created', groupId: 'sandbox_group', schema: 'gitlab_team_a' });
-    expect(run.output()).toMatch(/event  Connection Provisioned  team-a-gitlab  created/);
+    expect(run.output()).toMatch(/event {2}Connection Provisioned {2}team-a-gitlab {2}created/);
   });
 
   it('the printed redrive line moves the dead letter back, and it is provisioned', async () => {
     // given the printed redrive command
-    const line = run.output().split('\n').find((candidate) => candidate.startsWith('Redrive the dead letters: npm run cli -- '))!;
+    const line = run
+      .output()
+      .split('\n')
+      .find((candidate) => candidate.startsWith('Redrive the dead letters: npm run cli -- '))!;
     const args = words(line.slice('Redrive the dead letters: npm run cli -- '.length));
     // when it runs (with the fault gone, as the example clears it once dead-lettered)
     const { io, out } = captureIo();
     expect(await runCli(args, io)).toBe(0);
     // then the message moved, and the worker created its connection
     expect(out[0]).toMatch(/^Moved 1 message\(s\)/);
-    await waitFor(() => events().some((event) => event.detail.requestId === 'example-dead-letter' && event.detail.outcome === 'created'), 'the redriven request\'s event');
+    await waitFor(
+      () => events().some((event) => event.detail.requestId === 'example-dead-letter' && event.detail.outcome === 'created'),
+      "the redriven request's event",
+    );
   });
 
   it('quotes only the words a shell would split', () => {

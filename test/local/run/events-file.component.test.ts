@@ -26,8 +26,17 @@ function envelope(detailType: string, detail: Record<string, unknown>): EventBri
 }
 
 const CREATED = envelope('Connection Provisioned', { requestId: 'more-1', outcome: 'created', connectionId: 'amber_anchor', attempts: 1 });
-const FOUND = envelope('Connection Provisioned', { requestId: 'more-2', outcome: 'already_exists', connectionId: 'brisk_badger', attempts: 1 });
-const NO_GROUP = envelope('Connection Provisioning Failed', { requestId: 'more-3', errorCode: 'GROUP_NOT_FOUND', message: 'Fivetran has no group' });
+const FOUND = envelope('Connection Provisioned', {
+  requestId: 'more-2',
+  outcome: 'already_exists',
+  connectionId: 'brisk_badger',
+  attempts: 1,
+});
+const NO_GROUP = envelope('Connection Provisioning Failed', {
+  requestId: 'more-3',
+  errorCode: 'GROUP_NOT_FOUND',
+  message: 'Fivetran has no group',
+});
 
 function writeEvents(runDir: string, events: readonly EventBridgeEnvelope[]): void {
   writeFileSync(join(runDir, 'events.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
@@ -43,7 +52,17 @@ describe('the events file', () => {
     try {
       // when an event with a resource is put
       await client.send(
-        new PutEventsCommand({ Entries: [{ Source: 'fivetran.provisioner', DetailType: 'Connection Provisioned', Detail: '{"requestId":"r-1"}', Resources: ['arn:aws:x:::y'], EventBusName: 'bus' }] }),
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'fivetran.provisioner',
+              DetailType: 'Connection Provisioned',
+              Detail: '{"requestId":"r-1"}',
+              Resources: ['arn:aws:x:::y'],
+              EventBusName: 'bus',
+            },
+          ],
+        }),
       );
     } finally {
       client.destroy();
@@ -53,7 +72,14 @@ describe('the events file', () => {
     const [line] = readFileSync(path, 'utf8').trim().split('\n');
     const event = JSON.parse(line!) as EventBridgeEnvelope;
     expect(Object.keys(event)).toEqual(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
-    expect(event).toMatchObject({ version: '0', 'detail-type': 'Connection Provisioned', account: '000000000000', region: 'eu-west-1', resources: ['arn:aws:x:::y'], detail: { requestId: 'r-1' } });
+    expect(event).toMatchObject({
+      version: '0',
+      'detail-type': 'Connection Provisioned',
+      account: '000000000000',
+      region: 'eu-west-1',
+      resources: ['arn:aws:x:::y'],
+      detail: { requestId: 'r-1' },
+    });
     expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
@@ -66,7 +92,11 @@ describe('the events file', () => {
     try {
       // when two events are put
       const put = () =>
-        client.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'Connection Provisioned', Detail: '{"requestId":"r"}', EventBusName: 'bus' }] }));
+        client.send(
+          new PutEventsCommand({
+            Entries: [{ Source: 's', DetailType: 'Connection Provisioned', Detail: '{"requestId":"r"}', EventBusName: 'bus' }],
+          }),
+        );
       const answers = [await put(), await put()];
       // then both entries failed as EventBridge reports an entry it could not take, and the stand-in kept neither
       for (const answer of answers) {
@@ -131,7 +161,10 @@ describe('the events command', () => {
     writeEvents(runDir, [CREATED]);
     const { io, out } = captureIo();
     const controller = new AbortController();
-    const following = eventsCommand(['--follow', '--run-dir', runDir, '--request-id', 'more-2'], io, { signal: controller.signal, dispose: () => undefined });
+    const following = eventsCommand(['--follow', '--run-dir', runDir, '--request-id', 'more-2'], io, {
+      signal: controller.signal,
+      dispose: () => undefined,
+    });
     // when a matching event is appended in two writes, then a new run starts the file over with another
     const line = JSON.stringify(FOUND);
     appendFileSync(path, line.slice(0, 20));

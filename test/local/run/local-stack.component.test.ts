@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadExamples, type Example } from '../../../local/run/examples';
-import { startLocalStack, type LocalStack } from '../../../local/run/local-stack';
-import { metExpectation, runExamples } from '../../../local/run/run-examples';
 import { stackFilePath } from '../../../cli/local-run-file';
+import { type Example, loadExamples } from '../../../local/run/examples';
+import { type LocalStack, startLocalStack } from '../../../local/run/local-stack';
+import { metExpectation, runExamples } from '../../../local/run/run-examples';
 
 /**
  * The local stack as `npm start` runs it: fauxqs, the Fivetran sandbox, the
@@ -75,15 +75,23 @@ describe('the local stack that npm start runs', () => {
     expect(runs.find((run) => run.example.requestId === 'example-transient-fault')?.settled?.attempts).toBe(2);
     expect(runs.find((run) => run.example.requestId === 'example-connect-card')?.settled?.connectCardUri).toMatch(/^https:\/\//);
     // and the sandbox holds one connection per valid example, the flaky one included once
-    expect(stack.sandbox!.connections().map((connection) => connection.schema).sort()).toEqual(
-      ['gitlab_team_card', 'gitlab_team_flaky', 'gitlab_team_mtls', 'gitlab_team_oauth', 'gitlab_team_pat'],
-    );
+    expect(
+      stack
+        .sandbox!.connections()
+        .map((connection) => connection.schema)
+        .sort(),
+    ).toEqual(['gitlab_team_card', 'gitlab_team_flaky', 'gitlab_team_mtls', 'gitlab_team_oauth', 'gitlab_team_pat']);
     // and the credentials from the secrets file reached Fivetran in the create bodies
     const mtls = stack.sandbox!.connections().find((connection) => connection.schema === 'gitlab_team_mtls')!;
     expect(mtls.createRequest).toMatchObject({ config: { client_certificate: expect.stringContaining('FAKE-LOCAL-CERTIFICATE') } });
     // and every event is in the events file, in order
-    const fileEvents = readFileSync(stack.eventsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(fileEvents.map((event) => event.detail.requestId)).toEqual(stack.events.map((event) => (event.detail as { requestId: string }).requestId));
+    const fileEvents = readFileSync(stack.eventsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(fileEvents.map((event) => event.detail.requestId)).toEqual(
+      stack.events.map((event) => (event.detail as { requestId: string }).requestId),
+    );
     expect(fileEvents).toHaveLength(6);
     expect(stack.sandbox!.contractViolations).toEqual([]);
   });
@@ -127,13 +135,23 @@ describe('the local stack that npm start runs', () => {
     // when they are sent
     const runs = await runExamples(stack, faults, { timeoutMs: 10_000 });
     // then each gets its own code, and none is left to the dead-letter queue
-    expect(runs.map((run) => run.settled?.outcome)).toEqual(['CREDENTIALS_NOT_ALLOWED', 'CREDENTIALS_NOT_ALLOWED', 'CREDENTIALS_NOT_FOUND', 'GROUP_NOT_FOUND']);
+    expect(runs.map((run) => run.settled?.outcome)).toEqual([
+      'CREDENTIALS_NOT_ALLOWED',
+      'CREDENTIALS_NOT_ALLOWED',
+      'CREDENTIALS_NOT_FOUND',
+      'GROUP_NOT_FOUND',
+    ]);
     expect(stack.deadLetters!()).toEqual([]);
   });
 
   it('moves a request that keeps meeting a transient fault to the dead-letter queue after maxReceiveCount deliveries', async () => {
     // given Fivetran answers every create for this example with 503
-    const persistent = example({ requestId: 'always-503', schema: 'gitlab_always_503', expect: 'RETRIES_EXHAUSTED', fault: { kind: 'status', status: 503, times: 'always' } });
+    const persistent = example({
+      requestId: 'always-503',
+      schema: 'gitlab_always_503',
+      expect: 'RETRIES_EXHAUSTED',
+      fault: { kind: 'status', status: 503, times: 'always' },
+    });
     // when it is sent
     const [run] = await runExamples(stack, [persistent], { timeoutMs: 15_000 });
     // then the last delivery published RETRIES_EXHAUSTED and SQS moved the record to the dead-letter queue
@@ -165,9 +183,15 @@ describe('a local stack whose worker has a bad setting', () => {
     // given a credentials prefix without its trailing slash
     const badRunDir = mkdtempSync(join(tmpdir(), 'local-stack-bad-'));
     // when the stack starts
-    const starting = startLocalStack({ runDir: badRunDir, secretsFile: SECRETS_FILE, workerEnv: { CREDENTIALS_SECRET_PREFIX: 'no-slash' } });
+    const starting = startLocalStack({
+      runDir: badRunDir,
+      secretsFile: SECRETS_FILE,
+      workerEnv: { CREDENTIALS_SECRET_PREFIX: 'no-slash' },
+    });
     // then it rejects with the worker's message, which names the variable
-    await expect(starting).rejects.toThrow(/^Invalid configuration: CREDENTIALS_SECRET_PREFIX must be a Secrets Manager name prefix ending in "\/"/);
+    await expect(starting).rejects.toThrow(
+      /^Invalid configuration: CREDENTIALS_SECRET_PREFIX must be a Secrets Manager name prefix ending in "\/"/,
+    );
     // and that message came from the worker process, which wrote the error to its log as Lambda would
     expect(readFileSync(join(badRunDir, 'handler.log'), 'utf8')).toContain('ConfigurationError');
     // and the stack undid what it had started

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REDRIVE_USAGE } from '../../../cli/commands/redrive';
+import { ENQUEUE_USAGE, EVENTS_USAGE, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from '../../../cli/usage';
 import { DEFAULT_SANDBOX_GROUP } from '../../../local/run/local-servers';
 import { loadSecretsFile } from '../../../local/run/secrets-file';
 import { LOCAL_REQUEST_FILE, LOCAL_WORKER_ENV } from '../../../local/run/settings';
-import { ENQUEUE_USAGE, EVENTS_USAGE, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from '../../../cli/usage';
-import { REDRIVE_USAGE } from '../../../cli/commands/redrive';
 import { validateRequest } from '../../../shared/producer';
 import { ROOT } from '../../support/cli-process';
 
@@ -18,7 +18,13 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const README = read('README.md');
 const LOCAL_RUN = read('docs/local-run.md');
 const CONTRACTS = read('docs/contracts.md');
-const DOCUMENTS = [README, ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => read(`docs/${name}`)), read('cli/README.md')].join('\n');
+const DOCUMENTS = [
+  README,
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => read(`docs/${name}`)),
+  read('cli/README.md'),
+].join('\n');
 const SECRETS = loadSecretsFile(join(ROOT, 'local/secrets.example.json'));
 const PREFIX = LOCAL_WORKER_ENV.CREDENTIALS_SECRET_PREFIX!;
 const API_KEY_SECRET = LOCAL_WORKER_ENV.FIVETRAN_API_SECRET_ID!;
@@ -43,10 +49,13 @@ describe('the local world, as docs/local-run.md tells it', () => {
   it.each([
     ['docs/contracts.md', CONTRACTS, '## The request (SQS message body)'],
     ['README.md', README, '### A request'],
-  ])('%s shows as the request contract\'s example the request file that is valid in it', (_name, document, heading) => {
+  ])("%s shows as the request contract's example the request file that is valid in it", (_name, document, heading) => {
     // given the document's example request and examples/request.json
     const block = /```json\n([\s\S]*?)```/.exec(section(document, heading))![1]!;
-    const request = JSON.parse(readFileSync(LOCAL_REQUEST_FILE, 'utf8')) as { connection: { group_id: string }; credentialsSecretId: string };
+    const request = JSON.parse(readFileSync(LOCAL_REQUEST_FILE, 'utf8')) as {
+      connection: { group_id: string };
+      credentialsSecretId: string;
+    };
     // then they are the same request, valid by contract, for the sandbox's group and a credentials secret the run serves
     expect(JSON.parse(block)).toEqual(request);
     expect(validateRequest(request).ok).toBe(true);
@@ -71,12 +80,16 @@ describe('the commands the README and the documents show', () => {
   it('names only commands the CLI has, and options each one takes', () => {
     expect(commandLines.length).toBeGreaterThan(10);
     for (const line of commandLines) {
-      const words = line.replace(/^npm (run (-s )?cli --|start --)/, (prefix) => (prefix.startsWith('npm start') ? 'start' : '')).trim().split(/\s+/);
+      const words = line
+        .replace(/^npm (run (-s )?cli --|start --)/, (prefix) => (prefix.startsWith('npm start') ? 'start' : ''))
+        .trim()
+        .split(/\s+/);
       const [command, ...rest] = words;
       if (command === undefined || command === '' || command.startsWith('-') || command === '<command>') continue;
       expect(Object.keys(usages), line).toContain(command);
       // --help and --version every command takes.
-      for (const option of rest.filter((word) => /^--[a-z]/.test(word) && word !== '--help' && word !== '--version')) expect(usages[command], `${line}: ${option}`).toContain(option.replace(/=.*$/, ''));
+      for (const option of rest.filter((word) => /^--[a-z]/.test(word) && word !== '--help' && word !== '--version'))
+        expect(usages[command], `${line}: ${option}`).toContain(option.replace(/=.*$/, ''));
     }
     expect(USAGE).toContain('--version');
   });

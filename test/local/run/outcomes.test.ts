@@ -30,7 +30,9 @@ describe('outcome of a sent request', () => {
   it('ignores events from before it was sent, so a re-send waits for its own', () => {
     const events = [provisioned('r-1', 'created')];
     expect(progressOf(sent(1), events, [])).toEqual({ state: 'waiting' });
-    expect(progressOf(sent(1), [...events, provisioned('r-1', 'already_exists')], [])).toMatchObject({ settled: { outcome: 'already_exists' } });
+    expect(progressOf(sent(1), [...events, provisioned('r-1', 'already_exists')], [])).toMatchObject({
+      settled: { outcome: 'already_exists' },
+    });
   });
 
   it('is settled by a request fault with its code', () => {

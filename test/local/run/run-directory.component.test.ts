@@ -1,11 +1,11 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/cli';
-import { acquireRunLock, RUN_LOCK_FILE, RunDirectoryBusyError } from '../../../local/run/run-lock';
 import { stackFilePath } from '../../../cli/local-run-file';
+import { acquireRunLock, RUN_LOCK_FILE, RunDirectoryBusyError } from '../../../local/run/run-lock';
 import { captureIo, endAll, ROOT, spawnCli, waitFor } from '../../support/cli-process';
 
 const started: ChildProcess[] = [];
@@ -14,7 +14,10 @@ afterEach(() => endAll(started));
 const newRunDir = () => mkdtempSync(join(tmpdir(), 'run-dir-'));
 /** The pid of a process that has exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
-const eventLines = (runDir: string) => readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
+const eventLines = (runDir: string) =>
+  readFileSync(join(runDir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 
 describe('the run directory lock', () => {
   it('is taken by the first run and refused to a second while the first lives, naming its pid', () => {

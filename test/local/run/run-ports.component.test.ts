@@ -31,7 +31,10 @@ describe('fixed ports', () => {
   it('puts SQS, the AWS stand-in and the sandbox on n, n+1 and n+2, and a second run on the same ports is refused naming the port', async () => {
     // given a run on fixed ports
     const port = await threeFreePorts();
-    const run = spawnCli(['start', '--watch', '--no-examples', '--port', String(port), '--run-dir', mkdtempSync(join(tmpdir(), 'ports-')), '--wait-time', '1'], started);
+    const run = spawnCli(
+      ['start', '--watch', '--no-examples', '--port', String(port), '--run-dir', mkdtempSync(join(tmpdir(), 'ports-')), '--wait-time', '1'],
+      started,
+    );
     await waitFor(() => run.output().includes('Ctrl-C stops everything.'), 'the run to watch');
     // then its banner and its commands name those ports
     expect(run.output()).toContain(`queue          http://127.0.0.1:${port}/000000000000/fivetran-provisioner-requests`);
@@ -41,7 +44,10 @@ describe('fixed ports', () => {
 
     // when a second run, in a directory of its own, asks for the same ports
     const second = captureIo();
-    const code = await runCli(['start', '--no-examples', '--port', String(port), '--run-dir', mkdtempSync(join(tmpdir(), 'ports-'))], second.io);
+    const code = await runCli(
+      ['start', '--no-examples', '--port', String(port), '--run-dir', mkdtempSync(join(tmpdir(), 'ports-'))],
+      second.io,
+    );
     // then it is refused, naming the port and the way out, and the first run goes on
     expect(code).toBe(3);
     expect(second.err.join('\n')).toMatch(new RegExp(`^start failed: PORT_IN_USE: Port ${port} \\(SQS\\) is in use.*--port <n>`));

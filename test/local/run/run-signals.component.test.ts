@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type StackFile, stackFilePath } from '../../../cli/local-run-file';
 import { RUN_LOCK_FILE } from '../../../local/run/run-lock';
-import { stackFilePath, type StackFile } from '../../../cli/local-run-file';
 import { endAll, isRunning, spawnCli, spawnCommand, waitFor } from '../../support/cli-process';
 
 const started: ChildProcess[] = [];

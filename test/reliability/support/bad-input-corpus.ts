@@ -111,8 +111,14 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   /** A field path is named as "path:"; other text (such as "not JSON") as it is. */
   const invalid = (name: string, change: Mutation | { raw: string }, field: string, extra?: Parameters<typeof add>[4]) =>
     add(name, change, 'INVALID_REQUEST', /^[A-Za-z_][\w.]*$/.test(field) ? `${field}:` : field, extra);
-  const set = (path: string, value: unknown): Mutation => (request) => void assign(request, path, value);
-  const remove = (path: string): Mutation => (request) => void assign(request, path, undefined, true);
+  const set =
+    (path: string, value: unknown): Mutation =>
+    (request) =>
+      void assign(request, path, value);
+  const remove =
+    (path: string): Mutation =>
+    (request) =>
+      void assign(request, path, undefined, true);
   const secretValue = (label: string) => `glpat-${context.marker(label)}`;
 
   // Not JSON at all.
@@ -165,20 +171,40 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   ] as const) {
     invalid(`wrong type: ${path} = ${JSON.stringify(value)}`, set(path, value), path);
   }
-  invalid('wrong type: connect_card_config.hide_setup_guide = "true"', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', hide_setup_guide: 'true' };
-  }, 'connection.connect_card_config.hide_setup_guide');
-  invalid('wrong type: connect_card_config.all_fields = 1', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', all_fields: 1 };
-  }, 'connection.connect_card_config.all_fields');
+  invalid(
+    'wrong type: connect_card_config.hide_setup_guide = "true"',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', hide_setup_guide: 'true' };
+    },
+    'connection.connect_card_config.hide_setup_guide',
+  );
+  invalid(
+    'wrong type: connect_card_config.all_fields = 1',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', all_fields: 1 };
+    },
+    'connection.connect_card_config.all_fields',
+  );
 
   // Each required field missing.
-  for (const path of ['requestId', 'connection', 'connection.group_id', 'connection.service', 'connection.config', 'connection.config.schema', 'credentialsSecretId']) {
+  for (const path of [
+    'requestId',
+    'connection',
+    'connection.group_id',
+    'connection.service',
+    'connection.config',
+    'connection.config.schema',
+    'credentialsSecretId',
+  ]) {
     invalid(`missing: ${path}`, remove(path), path);
   }
-  invalid('missing: connect_card_config.redirect_uri', (request) => {
-    request.connection.connect_card_config = { hide_setup_guide: true };
-  }, 'connection.connect_card_config.redirect_uri');
+  invalid(
+    'missing: connect_card_config.redirect_uri',
+    (request) => {
+      request.connection.connect_card_config = { hide_setup_guide: true };
+    },
+    'connection.connect_card_config.redirect_uri',
+  );
   invalid('missing: everything (an empty object)', { raw: '{}' }, 'requestId');
 
   // Each enum and range broken.
@@ -231,19 +257,35 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
     const shown = typeof value === 'string' && value.length > 40 ? `${value.length} characters` : JSON.stringify(value);
     invalid(`out of range: ${path} = ${shown}`, set(path, value), path);
   }
-  invalid('out of range: daily_sync_time with sync_frequency 60', (request) => {
-    request.connection.sync_frequency = 60;
-  }, 'connection.daily_sync_time');
-  invalid('out of range: connect_card_config.redirect_uri ftp://', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'ftp://portal.example.com/done' };
-  }, 'connection.connect_card_config.redirect_uri');
-  invalid('out of range: connect_card_config.redirect_uri javascript:', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'javascript:alert(1)' };
-  }, 'connection.connect_card_config.redirect_uri');
+  invalid(
+    'out of range: daily_sync_time with sync_frequency 60',
+    (request) => {
+      request.connection.sync_frequency = 60;
+    },
+    'connection.daily_sync_time',
+  );
+  invalid(
+    'out of range: connect_card_config.redirect_uri ftp://',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'ftp://portal.example.com/done' };
+    },
+    'connection.connect_card_config.redirect_uri',
+  );
+  invalid(
+    'out of range: connect_card_config.redirect_uri javascript:',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'javascript:alert(1)' };
+    },
+    'connection.connect_card_config.redirect_uri',
+  );
   // Fivetran's connect-card guide: a connection created without credentials runs no setup tests.
-  invalid('out of range: run_setup_tests true with connect_card_config', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done' };
-  }, 'connection.run_setup_tests');
+  invalid(
+    'out of range: run_setup_tests true with connect_card_config',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done' };
+    },
+    'connection.run_setup_tests',
+  );
   for (const [name, redirectUri] of [
     ['a user and token in it', 'https://oauth2:glpat-in-the-url@portal.example.com/done'],
     ['a user name in it', 'https://admin@portal.example.com/done'],
@@ -251,11 +293,17 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
     ['a zero-width space in it', 'https://portal.example.com\u200B/done'],
     ['a control character in it', 'https://portal.example.com/done\u0007'],
   ] as const) {
-    invalid(`out of range: connect_card_config.redirect_uri with ${name}`, (request) => {
-      request.connection.connect_card_config = { redirect_uri: redirectUri };
-    }, 'connection.connect_card_config.redirect_uri');
+    invalid(
+      `out of range: connect_card_config.redirect_uri with ${name}`,
+      (request) => {
+        request.connection.connect_card_config = { redirect_uri: redirectUri };
+      },
+      'connection.connect_card_config.redirect_uri',
+    );
   }
-  invalid('out of range: requestSchemaVersion attribute 2', () => undefined, 'request schema version "2"', { attributes: { requestSchemaVersion: '2' } });
+  invalid('out of range: requestSchemaVersion attribute 2', () => undefined, 'request schema version "2"', {
+    attributes: { requestSchemaVersion: '2' },
+  });
   invalid('out of range: requestSchemaVersion attribute 1.0', () => undefined, 'request schema version "1.0"', {
     attributes: { requestSchemaVersion: '1.0' },
   });
@@ -276,11 +324,23 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   ]) {
     invalid(`unknown field: ${path}`, set(path, 'x'), path);
   }
-  invalid('unknown field: connect_card_config.extra', (request) => {
-    request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', extra: true };
-  }, 'connection.connect_card_config.extra');
-  invalid('unknown field: __proto__ at the top', (request) => JSON.stringify(request).replace('{', '{"__proto__":{"polluted":true},'), '__proto__');
-  invalid('unknown field: __proto__ in config', (request) => JSON.stringify(request).replace('"schema"', '"__proto__":{"polluted":true},"schema"'), 'connection.config.__proto__');
+  invalid(
+    'unknown field: connect_card_config.extra',
+    (request) => {
+      request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', extra: true };
+    },
+    'connection.connect_card_config.extra',
+  );
+  invalid(
+    'unknown field: __proto__ at the top',
+    (request) => JSON.stringify(request).replace('{', '{"__proto__":{"polluted":true},'),
+    '__proto__',
+  );
+  invalid(
+    'unknown field: __proto__ in config',
+    (request) => JSON.stringify(request).replace('"schema"', '"__proto__":{"polluted":true},"schema"'),
+    'connection.config.__proto__',
+  );
 
   // Secret values inline, wherever one could put them.
   for (const path of [
@@ -304,18 +364,36 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   }
   {
     const value = secretValue('inline connect_card_config.client_secret');
-    invalid('inline secret: connect_card_config.client_secret', (request) => {
-      request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', client_secret: value };
-    }, 'connection.connect_card_config.client_secret', { planted: [value] });
+    invalid(
+      'inline secret: connect_card_config.client_secret',
+      (request) => {
+        request.connection.connect_card_config = { redirect_uri: 'https://portal.example.com/done', client_secret: value };
+      },
+      'connection.connect_card_config.client_secret',
+      { planted: [value] },
+    );
   }
   {
     const value = secretValue('inline secret in an object');
-    invalid('inline secret: client_secret as an object', set('connection.auth.client_access.client_secret', { value }), 'connection.auth.client_access.client_secret', {
-      planted: [value],
-    });
+    invalid(
+      'inline secret: client_secret as an object',
+      set('connection.auth.client_access.client_secret', { value }),
+      'connection.auth.client_access.client_secret',
+      {
+        planted: [value],
+      },
+    );
   }
-  invalid('inline secret: personal_access_token null', set('connection.config.personal_access_token', null), 'connection.config.personal_access_token');
-  invalid('inline secret: personal_access_token empty', set('connection.config.personal_access_token', ''), 'connection.config.personal_access_token');
+  invalid(
+    'inline secret: personal_access_token null',
+    set('connection.config.personal_access_token', null),
+    'connection.config.personal_access_token',
+  );
+  invalid(
+    'inline secret: personal_access_token empty',
+    set('connection.config.personal_access_token', ''),
+    'connection.config.personal_access_token',
+  );
   {
     const value = secretValue('inline token in custom_base_url');
     invalid(
@@ -327,13 +405,20 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   }
   {
     const value = secretValue('token pasted into credentialsSecretId');
-    add('inline secret: a token pasted into credentialsSecretId', set('credentialsSecretId', value), 'CREDENTIALS_NOT_ALLOWED', 'credentialsSecretId', {
-      planted: [value],
-    });
+    add(
+      'inline secret: a token pasted into credentialsSecretId',
+      set('credentialsSecretId', value),
+      'CREDENTIALS_NOT_ALLOWED',
+      'credentialsSecretId',
+      {
+        planted: [value],
+      },
+    );
   }
 
   // Credential references the function must not read.
-  const notAllowed = (name: string, reference: string) => add(`not allowed: ${name}`, set('credentialsSecretId', reference), 'CREDENTIALS_NOT_ALLOWED', 'credentialsSecretId');
+  const notAllowed = (name: string, reference: string) =>
+    add(`not allowed: ${name}`, set('credentialsSecretId', reference), 'CREDENTIALS_NOT_ALLOWED', 'credentialsSecretId');
   notAllowed('the API key secret', context.apiKeySecretId);
   notAllowed('the API key secret by its ARN', arn(`${context.apiKeySecretId}-AbCdEf`));
   notAllowed('another prefix', 'other/gitlab/team-a');
@@ -355,7 +440,10 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   notAllowed('a group whose id only starts like this one', `${prefix}${context.groupId}x/${CORPUS_SECRET}`);
   notAllowed('".." out of the group', `${prefix}${context.groupId}/../another_group/${CORPUS_SECRET}`);
   notAllowed('an ARN of another account', arn(`${prefix}team-a-AbCdEf`, '999999999999'));
-  notAllowed('an ARN of another region', arn(`${prefix}team-a-AbCdEf`, context.accountId, context.region === 'us-east-1' ? 'eu-west-1' : 'us-east-1'));
+  notAllowed(
+    'an ARN of another region',
+    arn(`${prefix}team-a-AbCdEf`, context.accountId, context.region === 'us-east-1' ? 'eu-west-1' : 'us-east-1'),
+  );
   notAllowed('an ARN of another partition', arn(`${prefix}team-a-AbCdEf`, context.accountId, context.region, 'aws-cn'));
   notAllowed('an ARN with ".." in its name', arn(`${prefix}../api-key-AbCdEf`));
   notAllowed('an ARN of another service', `arn:aws:ssm:${context.region}:${context.accountId}:parameter/${prefix}team-a`);
@@ -374,8 +462,18 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
 
   // Secrets that are missing, or hold the wrong thing.
   const groupFolder = `${prefix}${context.groupId}/`;
-  add('missing secret: a name in the group', set('credentialsSecretId', `${groupFolder}never-created`), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
-  add('missing secret: an ARN in the group', set('credentialsSecretId', arn(`${groupFolder}never-created-AbCdEf`)), 'CREDENTIALS_NOT_FOUND', 'credentialsSecretId');
+  add(
+    'missing secret: a name in the group',
+    set('credentialsSecretId', `${groupFolder}never-created`),
+    'CREDENTIALS_NOT_FOUND',
+    'credentialsSecretId',
+  );
+  add(
+    'missing secret: an ARN in the group',
+    set('credentialsSecretId', arn(`${groupFolder}never-created-AbCdEf`)),
+    'CREDENTIALS_NOT_FOUND',
+    'credentialsSecretId',
+  );
   const badSecret = (name: string, secretName: string, value: string, names: string, mutate?: Mutation, planted: string[] = []) => {
     const id = `${groupFolder}${secretName}`;
     add(
@@ -395,7 +493,9 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   }
   {
     const token = secretValue('secret with trailing text');
-    badSecret('JSON followed by text', 'corpus-trailing', `{"personal_access_token":"${token}"} # team a`, 'is not JSON', undefined, [token]);
+    badSecret('JSON followed by text', 'corpus-trailing', `{"personal_access_token":"${token}"} # team a`, 'is not JSON', undefined, [
+      token,
+    ]);
   }
   {
     const token = secretValue('secret as a JSON string');
@@ -409,62 +509,135 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   badSecret('JSON null', 'corpus-json-null', 'null', 'must be a JSON object');
   {
     const token = secretValue('secret with key password');
-    badSecret('an unknown key "password"', 'corpus-password', JSON.stringify({ password: token }), '1 unexpected key(s)', undefined, [token]);
+    badSecret('an unknown key "password"', 'corpus-password', JSON.stringify({ password: token }), '1 unexpected key(s)', undefined, [
+      token,
+    ]);
   }
   {
     const token = secretValue('secret with an extra key');
     const extra = secretValue('secret with an extra key, the extra');
-    badSecret('a token and an unknown key "token"', 'corpus-extra-key', JSON.stringify({ personal_access_token: token, token: extra }), '1 unexpected key(s)', undefined, [token, extra]);
+    badSecret(
+      'a token and an unknown key "token"',
+      'corpus-extra-key',
+      JSON.stringify({ personal_access_token: token, token: extra }),
+      '1 unexpected key(s)',
+      undefined,
+      [token, extra],
+    );
   }
   {
     const token = secretValue('secret with an upper-case key');
-    badSecret('a key in the wrong case', 'corpus-upper-key', JSON.stringify({ PERSONAL_ACCESS_TOKEN: token }), '1 unexpected key(s)', undefined, [token]);
+    badSecret(
+      'a key in the wrong case',
+      'corpus-upper-key',
+      JSON.stringify({ PERSONAL_ACCESS_TOKEN: token }),
+      '1 unexpected key(s)',
+      undefined,
+      [token],
+    );
   }
   {
     const token = secretValue('a token pasted as a key name');
-    badSecret('a token pasted as a key name', 'corpus-token-as-key', JSON.stringify({ [token]: 'personal_access_token' }), '1 unexpected key(s)', undefined, [token]);
+    badSecret(
+      'a token pasted as a key name',
+      'corpus-token-as-key',
+      JSON.stringify({ [token]: 'personal_access_token' }),
+      '1 unexpected key(s)',
+      undefined,
+      [token],
+    );
   }
   badSecret('a token that is a number', 'corpus-number-token', JSON.stringify({ personal_access_token: 1234567 }), 'personal_access_token');
   badSecret('an empty token', 'corpus-empty-token', JSON.stringify({ personal_access_token: '' }), 'personal_access_token');
   {
     const token = secretValue('secret with a nested token');
-    badSecret('a token nested in an object', 'corpus-nested', JSON.stringify({ personal_access_token: { value: token } }), 'personal_access_token', undefined, [token]);
+    badSecret(
+      'a token nested in an object',
+      'corpus-nested',
+      JSON.stringify({ personal_access_token: { value: token } }),
+      'personal_access_token',
+      undefined,
+      [token],
+    );
   }
   badSecret('an empty object', 'corpus-empty-object', '{}', 'personal_access_token');
   {
     const access = secretValue('OAuth secret for a token request');
-    badSecret('OAuth tokens for a personal-access-token request', 'corpus-wrong-method', JSON.stringify({ access_token: access, refresh_token: `${access}-r` }), 'personal_access_token', undefined, [access]);
+    badSecret(
+      'OAuth tokens for a personal-access-token request',
+      'corpus-wrong-method',
+      JSON.stringify({ access_token: access, refresh_token: `${access}-r` }),
+      'personal_access_token',
+      undefined,
+      [access],
+    );
   }
   {
     const access = secretValue('OAuth secret without refresh token');
-    badSecret('OAuth without refresh_token', 'corpus-oauth-half', JSON.stringify({ access_token: access }), 'refresh_token', (request) => {
-      request.connection.config.auth = 'oauth_2';
-    }, [access]);
+    badSecret(
+      'OAuth without refresh_token',
+      'corpus-oauth-half',
+      JSON.stringify({ access_token: access }),
+      'refresh_token',
+      (request) => {
+        request.connection.config.auth = 'oauth_2';
+      },
+      [access],
+    );
   }
   {
     const token = secretValue('mTLS secret without key');
-    badSecret('mTLS without client_private_key', 'corpus-mtls-half', JSON.stringify({ personal_access_token: token, client_certificate: `${token}-cert` }), 'client_private_key', (request) => {
-      request.connection.config.enable_mtls_connection = 'true';
-    }, [token]);
+    badSecret(
+      'mTLS without client_private_key',
+      'corpus-mtls-half',
+      JSON.stringify({ personal_access_token: token, client_certificate: `${token}-cert` }),
+      'client_private_key',
+      (request) => {
+        request.connection.config.enable_mtls_connection = 'true';
+      },
+      [token],
+    );
   }
   {
     const token = secretValue('client secret without client id');
-    badSecret('client_secret without client_id', 'corpus-client-secret', JSON.stringify({ personal_access_token: token, client_secret: `${token}-c` }), 'client_id', undefined, [token]);
+    badSecret(
+      'client_secret without client_id',
+      'corpus-client-secret',
+      JSON.stringify({ personal_access_token: token, client_secret: `${token}-c` }),
+      'client_id',
+      undefined,
+      [token],
+    );
   }
   {
     const token = secretValue('client id in the request without client secret');
-    badSecret('client_id in the request, no client_secret in the secret', 'corpus-client-id', JSON.stringify({ personal_access_token: token }), 'client_secret', (request) => {
-      request.connection.auth = { client_access: { client_id: 'portal-client' } };
-    }, [token]);
+    badSecret(
+      'client_id in the request, no client_secret in the secret',
+      'corpus-client-id',
+      JSON.stringify({ personal_access_token: token }),
+      'client_secret',
+      (request) => {
+        request.connection.auth = { client_access: { client_id: 'portal-client' } };
+      },
+      [token],
+    );
   }
 
   // Oversized bodies: counted in bytes, before anything else.
-  invalid('oversized: 64 KiB + 1 byte of JSON', (request) => {
-    const text = JSON.stringify(request);
-    return JSON.stringify({ ...request, padding: 'p'.repeat(64 * 1024 + 1 - text.length - ',"padding":""'.length) });
-  }, 'at most 65536');
+  invalid(
+    'oversized: 64 KiB + 1 byte of JSON',
+    (request) => {
+      const text = JSON.stringify(request);
+      return JSON.stringify({ ...request, padding: 'p'.repeat(64 * 1024 + 1 - text.length - ',"padding":""'.length) });
+    },
+    'at most 65536',
+  );
   invalid('oversized: 200 KiB of text', { raw: 'x'.repeat(200 * 1024) }, 'at most 65536');
-  invalid('oversized: 22,000 three-byte characters (under 64 Ki characters, over 64 KiB)', set('context.requestedBy', '€'.repeat(22_000)), 'at most 65536');
+  invalid(
+    'oversized: 22,000 three-byte characters (under 64 Ki characters, over 64 KiB)',
+    set('context.requestedBy', '€'.repeat(22_000)),
+    'at most 65536',
+  );
 
   // Unusual Unicode where only ASCII is allowed. (Escaped in the JSON, as SQS carries them.)
   for (const [name, path, value] of [
@@ -488,7 +661,11 @@ export function badInputCorpus(context: CorpusContext): BadInput[] {
   // The same characters raw in the body: SQS refuses to carry them, so only a handler fed directly meets them.
   // JSON forbids a raw control character inside a string: the body is not JSON at all.
   invalid('unicode, raw: a NUL in requestId', (request) => JSON.stringify(request).replace(/"bad-(\d+)"/, '"bad-\u0000$1"'), 'not JSON');
-  invalid('unicode, raw: an unpaired surrogate in requestId', (request) => JSON.stringify(request).replace(/"bad-(\d+)"/, '"bad-\uD800$1"'), 'requestId');
+  invalid(
+    'unicode, raw: an unpaired surrogate in requestId',
+    (request) => JSON.stringify(request).replace(/"bad-(\d+)"/, '"bad-\uD800$1"'),
+    'requestId',
+  );
   invalid('unicode, raw: a NUL between tokens', (request) => JSON.stringify(request).replace('{', '{\u0000'), 'not JSON');
 
   // Request faults that only Fivetran can tell.
@@ -524,7 +701,11 @@ export function acceptedUnusualInputs(context: CorpusContext): AcceptedInput[] {
     const schema = `odd_${n}`;
     const body = {
       requestId,
-      connection: { group_id: context.groupId, service: 'gitlab', config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' } },
+      connection: {
+        group_id: context.groupId,
+        service: 'gitlab',
+        config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' },
+      },
       credentialsSecretId: corpusSecretId(context),
       context: contextFields,
     };

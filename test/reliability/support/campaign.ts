@@ -1,6 +1,6 @@
-import { seededRandom, type SeededRandom } from '../../../local/fivetran-sandbox/prng';
-import type { FailureCode } from '../../../shared/contracts/error-codes';
+import { type SeededRandom, seededRandom } from '../../../local/fivetran-sandbox/prng';
 import { CREDENTIALS_PREFIX, REGION, type SentMessage } from '../../../local/world/pipeline';
+import type { FailureCode } from '../../../shared/contracts/error-codes';
 import type { Markers } from './markers';
 
 /**
@@ -86,7 +86,8 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
     secrets[secretId] ??= JSON.stringify(value(`${reachesFivetran ? '' : 'unreached '}${name}@${groupId}`));
     return secretId;
   };
-  const patTeam = (i: number, groupId: string) => filed(groupId, `pat-${i}`, (label) => ({ personal_access_token: `glpat-${markers.next(label)}` }));
+  const patTeam = (i: number, groupId: string) =>
+    filed(groupId, `pat-${i}`, (label) => ({ personal_access_token: `glpat-${markers.next(label)}` }));
   const mtlsTeam = (i: number, groupId: string) =>
     filed(groupId, `mtls-${i}`, (label) => ({
       personal_access_token: `glpat-${markers.next(`${label} token`)}`,
@@ -110,7 +111,8 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
   const requests = kinds.map((kind, index): CampaignRequest => {
     const requestId = `cmp-${String(index).padStart(3, '0')}`;
     const schema = kind === 'schema-taken' ? `taken_${index}` : `cmp_${index}`;
-    const groupId = kind === 'group-not-found' ? MISSING_GROUP : kind === 'outage' ? OUTAGE_GROUP : CAMPAIGN_GROUPS[index % CAMPAIGN_GROUPS.length]!;
+    const groupId =
+      kind === 'group-not-found' ? MISSING_GROUP : kind === 'outage' ? OUTAGE_GROUP : CAMPAIGN_GROUPS[index % CAMPAIGN_GROUPS.length]!;
     if (kind === 'schema-taken') seeded.push({ groupId, schema, service: 'github' });
     const connection: Record<string, unknown> = {
       group_id: groupId,
@@ -130,7 +132,13 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
       connection.config = { schema, auth: 'personal_access_token', base_url: '', custom_base_url: 'gitlab.example.com' };
       credentialsSecretId = `arn:aws:secretsmanager:${REGION}:${shape.accountId}:secret:${patTeam(index % PAT_TEAMS, groupId)}-AbCdEf`;
     } else if (method === 6 || method === 7) {
-      connection.config = { schema, auth: 'personal_access_token', base_url: '', custom_base_url: 'gitlab.example.com', enable_mtls_connection: 'true' };
+      connection.config = {
+        schema,
+        auth: 'personal_access_token',
+        base_url: '',
+        custom_base_url: 'gitlab.example.com',
+        enable_mtls_connection: 'true',
+      };
       credentialsSecretId = mtlsTeam(index % 2, groupId);
     } else if (method === 8) {
       connection.config = { schema, auth: 'oauth_2', base_url: 'gitlab.com' };
@@ -152,7 +160,12 @@ export function planCampaign(shape: CampaignShape): CampaignPlan {
     return { requestId, kind, groupId, schema, body };
   });
 
-  const duplicated = new Set(shuffle(requests.map((_, index) => index), random).slice(0, Math.round(shape.requests * shape.duplicateShare)));
+  const duplicated = new Set(
+    shuffle(
+      requests.map((_, index) => index),
+      random,
+    ).slice(0, Math.round(shape.requests * shape.duplicateShare)),
+  );
   const messages: PlannedMessage[] = requests.flatMap((request, index) => {
     const message = { requestId: request.requestId, body: JSON.stringify(request.body) };
     return duplicated.has(index) ? [message, { ...message }] : [message];

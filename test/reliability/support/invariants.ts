@@ -1,14 +1,14 @@
 import type { PublishedEvent } from '../../../local/aws/aws-stand-in';
 import type { RecordedCall, StoredConnection } from '../../../local/fivetran-sandbox/types';
-import type { ProvisionerConfig } from '../../../shared/runtime/settings';
+import type { DeadLetter, Delivery } from '../../../local/world/pipeline';
 import {
   CONNECTION_PROVISIONED,
   CONNECTION_PROVISIONING_FAILED,
   connectionProvisionedDetailSchema,
   connectionProvisioningFailedDetailSchema,
 } from '../../../shared/contracts/events';
-import { OUTAGE_GROUP, PERMANENT_FAILURE_OF, type CampaignPlan } from './campaign';
-import type { DeadLetter, Delivery } from '../../../local/world/pipeline';
+import type { ProvisionerConfig } from '../../../shared/runtime/settings';
+import { type CampaignPlan, OUTAGE_GROUP, PERMANENT_FAILURE_OF } from './campaign';
 
 /**
  * Checks the invariants of a finished campaign and lays them out as a table.
@@ -90,7 +90,12 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   // The run itself.
   const duplicated = [...messagesOf.values()].filter((ids) => ids.length > 1).length;
   fact('requests / messages sent', `${plan.requests.length} / ${run.messageIds.length} (${duplicated} requests sent twice)`);
-  check('queue drained (every message deleted or dead-lettered) within the bound', run.drained ? 'yes' : 'no', 'yes', run.drained ? [] : ['the queue still held messages when the wait ended']);
+  check(
+    'queue drained (every message deleted or dead-lettered) within the bound',
+    run.drained ? 'yes' : 'no',
+    'yes',
+    run.drained ? [] : ['the queue still held messages when the wait ended'],
+  );
 
   // Every message: exactly one terminal outcome.
   const outcomeProblems: string[] = [];
@@ -100,22 +105,29 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
     const provisionedCount = provisionedByMessage.get(id)?.length ?? 0;
     const dead = deadLettered.has(id);
     if (permanentCount > 1) outcomeProblems.push(`${id}: ${permanentCount} non-retryable failure events`);
-    if (permanentCount > 0 && (dead || exhaustedCount > 0)) outcomeProblems.push(`${id}: a non-retryable failure and also retries exhausted`);
-    if (dead !== (exhaustedCount === 1)) outcomeProblems.push(`${id}: dead-lettered=${dead} with ${exhaustedCount} RETRIES_EXHAUSTED events`);
+    if (permanentCount > 0 && (dead || exhaustedCount > 0))
+      outcomeProblems.push(`${id}: a non-retryable failure and also retries exhausted`);
+    if (dead !== (exhaustedCount === 1))
+      outcomeProblems.push(`${id}: dead-lettered=${dead} with ${exhaustedCount} RETRIES_EXHAUSTED events`);
     if (provisionedCount + permanentCount + (dead ? 1 : 0) !== 1) {
-      outcomeProblems.push(`${id}: ${provisionedCount} Connection Provisioned, ${permanentCount} non-retryable failure(s), dead-lettered=${dead}`);
+      outcomeProblems.push(
+        `${id}: ${provisionedCount} Connection Provisioned, ${permanentCount} non-retryable failure(s), dead-lettered=${dead}`,
+      );
     }
   }
   for (const [requestId, ids] of messagesOf) {
     const settledOtherwise = ids.filter((id) => permanent(id).length > 0 || deadLettered.has(id)).length;
     const count = provisionedByRequest.get(requestId)?.length ?? 0;
     if (count !== ids.length - settledOtherwise) {
-      outcomeProblems.push(`${requestId}: ${ids.length} message(s), ${settledOtherwise} failed or dead-lettered, but ${count} Connection Provisioned event(s)`);
+      outcomeProblems.push(
+        `${requestId}: ${ids.length} message(s), ${settledOtherwise} failed or dead-lettered, but ${count} Connection Provisioned event(s)`,
+      );
     }
   }
   const knownMessages = new Set(run.messageIds);
   for (const event of failed) {
-    if (!knownMessages.has(String(detail(event).sqsMessageId))) outcomeProblems.push(`a failure event names an unknown message ${detail(event).sqsMessageId}`);
+    if (!knownMessages.has(String(detail(event).sqsMessageId)))
+      outcomeProblems.push(`a failure event names an unknown message ${detail(event).sqsMessageId}`);
   }
   for (const letter of run.deadLetters) {
     if (!knownMessages.has(letter.messageId)) outcomeProblems.push(`an unknown message ${letter.messageId} is in the dead-letter queue`);
@@ -125,7 +137,8 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   }
   for (const event of provisioned) {
     const id = String(detail(event).sqsMessageId);
-    if (requestOf.get(id) !== detail(event).requestId) outcomeProblems.push(`Connection Provisioned of ${detail(event).requestId} names message ${id}, not one of its own`);
+    if (requestOf.get(id) !== detail(event).requestId)
+      outcomeProblems.push(`Connection Provisioned of ${detail(event).requestId} names message ${id}, not one of its own`);
   }
   const permanentCount = run.messageIds.filter((id) => permanent(id).length > 0).length;
   check(
@@ -140,14 +153,24 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   const exhaustedProblems = exhaustedEvents
     .filter((event) => !deadLettered.has(String(detail(event).sqsMessageId)))
     .map((event) => `RETRIES_EXHAUSTED for ${detail(event).sqsMessageId}, which is not in the dead-letter queue`);
-  exhaustedProblems.push(...exhaustedEvents.filter((event) => detail(event).retryable !== true).map((event) => `RETRIES_EXHAUSTED not marked retryable: ${detail(event).sqsMessageId}`));
-  check('each dead letter has exactly one RETRIES_EXHAUSTED event, and each such event a dead letter', `${deadLettered.size} dead letters, ${exhaustedEvents.length} events`, 'equal, pairwise', exhaustedProblems);
+  exhaustedProblems.push(
+    ...exhaustedEvents
+      .filter((event) => detail(event).retryable !== true)
+      .map((event) => `RETRIES_EXHAUSTED not marked retryable: ${detail(event).sqsMessageId}`),
+  );
+  check(
+    'each dead letter has exactly one RETRIES_EXHAUSTED event, and each such event a dead letter',
+    `${deadLettered.size} dead letters, ${exhaustedEvents.length} events`,
+    'equal, pairwise',
+    exhaustedProblems,
+  );
 
   // Provisioned and dead-lettered.
   const bothProblems: string[] = [];
   let splitDuplicates = 0;
   for (const id of run.messageIds) {
-    if (deadLettered.has(id) && provisionedByMessage.has(id)) bothProblems.push(`${id} (${requestOf.get(id)}): provisioned and dead-lettered`);
+    if (deadLettered.has(id) && provisionedByMessage.has(id))
+      bothProblems.push(`${id} (${requestOf.get(id)}): provisioned and dead-lettered`);
   }
   for (const [requestId, ids] of messagesOf) {
     const dead = ids.filter((id) => deadLettered.has(id)).length;
@@ -164,8 +187,15 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
 
   // The sandbox: one connection per (group, schema), and each provisioned event names one of them.
   const connectionsByKey = groupBy(run.connections, (connection) => `${connection.groupId}/${connection.schema}`);
-  const duplicateConnections = [...connectionsByKey].filter(([, list]) => list.length > 1).map(([key, list]) => `${key}: ${list.length} connections`);
-  check('the sandbox holds at most one connection per (group, schema)', `${run.connections.length} connections, ${connectionsByKey.size} distinct (group, schema)`, 'never two', duplicateConnections);
+  const duplicateConnections = [...connectionsByKey]
+    .filter(([, list]) => list.length > 1)
+    .map(([key, list]) => `${key}: ${list.length} connections`);
+  check(
+    'the sandbox holds at most one connection per (group, schema)',
+    `${run.connections.length} connections, ${connectionsByKey.size} distinct (group, schema)`,
+    'never two',
+    duplicateConnections,
+  );
   const byId = new Map(run.connections.map((connection) => [connection.id, connection]));
   const mismatches = provisioned.flatMap((event) => {
     const d = detail(event);
@@ -175,13 +205,22 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
       return [`${d.requestId}: connection ${d.connectionId} is ${connection.groupId}/${connection.schema} (${connection.data.service})`];
     }
     const request = plan.requests.find((r) => r.requestId === d.requestId);
-    if (request && (request.groupId !== d.groupId || request.schema !== d.schema)) return [`${d.requestId}: provisioned ${d.groupId}/${d.schema} instead of ${request.groupId}/${request.schema}`];
+    if (request && (request.groupId !== d.groupId || request.schema !== d.schema))
+      return [`${d.requestId}: provisioned ${d.groupId}/${d.schema} instead of ${request.groupId}/${request.schema}`];
     return [];
   });
-  check('every Connection Provisioned names the GitLab connection the sandbox holds for its request', `${provisioned.length - mismatches.length} of ${provisioned.length}`, 'all', mismatches);
+  check(
+    'every Connection Provisioned names the GitLab connection the sandbox holds for its request',
+    `${provisioned.length - mismatches.length} of ${provisioned.length}`,
+    'all',
+    mismatches,
+  );
   const provisionedRequests = new Set(provisioned.map((event) => String(detail(event).requestId)));
   const orphans = plan.requests.filter(
-    (request) => request.kind === 'provision' && !provisionedRequests.has(request.requestId) && connectionsByKey.has(`${request.groupId}/${request.schema}`),
+    (request) =>
+      request.kind === 'provision' &&
+      !provisionedRequests.has(request.requestId) &&
+      connectionsByKey.has(`${request.groupId}/${request.schema}`),
   ).length;
   fact('connections whose requests were all dead-lettered (a redrive answers already_exists)', String(orphans));
 
@@ -190,7 +229,8 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   for (const [id, requestId] of requestOf) {
     const kind = kindOf.get(requestId)!;
     for (const event of permanent(id)) {
-      if (detail(event).errorCode !== PERMANENT_FAILURE_OF[kind]) kindProblems.push(`${requestId} (${kind}): ${detail(event).errorCode}: ${detail(event).message}`);
+      if (detail(event).errorCode !== PERMANENT_FAILURE_OF[kind])
+        kindProblems.push(`${requestId} (${kind}): ${detail(event).errorCode}: ${detail(event).message}`);
     }
     if (kind === 'outage' && !deadLettered.has(id)) kindProblems.push(`${requestId} (outage): not dead-lettered`);
   }
@@ -203,21 +243,36 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
 
   // Events are valid.
   const invalidEvents = run.events.flatMap((event, index) => {
-    const schema = event.detailType === CONNECTION_PROVISIONED ? connectionProvisionedDetailSchema : connectionProvisioningFailedDetailSchema;
+    const schema =
+      event.detailType === CONNECTION_PROVISIONED ? connectionProvisionedDetailSchema : connectionProvisioningFailedDetailSchema;
     const parsed = schema.safeParse(event.detail);
-    return parsed.success && event.source === config.eventSource && event.eventBusName === config.eventBusName ? [] : [`event ${index} (${event.detailType})`];
+    return parsed.success && event.source === config.eventSource && event.eventBusName === config.eventBusName
+      ? []
+      : [`event ${index} (${event.detailType})`];
   });
-  check('every event matches its published schema, source and bus', `${run.events.length - invalidEvents.length} of ${run.events.length}`, 'all', invalidEvents);
+  check(
+    'every event matches its published schema, source and bus',
+    `${run.events.length - invalidEvents.length} of ${run.events.length}`,
+    'all',
+    invalidEvents,
+  );
 
   // Deliveries.
-  const overDelivered = [...deliveriesOf].filter(([, list]) => list.length > config.maxReceiveCount).map(([id, list]) => `${id}: ${list.length} deliveries`);
+  const overDelivered = [...deliveriesOf]
+    .filter(([, list]) => list.length > config.maxReceiveCount)
+    .map(([id, list]) => `${id}: ${list.length} deliveries`);
   check(
     'no message delivered again while a handler still works on it (visibility timeout > function timeout)',
     String(run.overlappingDeliveries.length),
     '0',
     run.overlappingDeliveries.map((id) => `${id} delivered while in progress`),
   );
-  check('no message delivered more than MAX_RECEIVE_COUNT times', `at most ${Math.max(0, ...[...deliveriesOf.values()].map((list) => list.length))}`, `≤ ${config.maxReceiveCount}`, overDelivered);
+  check(
+    'no message delivered more than MAX_RECEIVE_COUNT times',
+    `at most ${Math.max(0, ...[...deliveriesOf.values()].map((list) => list.length))}`,
+    `≤ ${config.maxReceiveCount}`,
+    overDelivered,
+  );
 
   // Bounds on calls, derived from the code (see CALLS_PER_TRY).
   const creates = run.calls.filter((call) => call.method === 'POST' && call.path === '/v1/connections');
@@ -248,8 +303,18 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
     `≤ ${callBound} (a priori ≤ ${aPriori})`,
     run.calls.length <= callBound ? [] : [`${run.calls.length} calls exceed ${callBound}`],
   );
-  check('responses of the sandbox that broke the API contract', String(run.contractViolations), '0', run.contractViolations === 0 ? [] : [`${run.contractViolations} contract violations`]);
-  check('batches failed as a whole (the handler threw)', String(run.batchErrors), '0', run.batchErrors === 0 ? [] : [`${run.batchErrors} batches failed as a whole`]);
+  check(
+    'responses of the sandbox that broke the API contract',
+    String(run.contractViolations),
+    '0',
+    run.contractViolations === 0 ? [] : [`${run.contractViolations} contract violations`],
+  );
+  check(
+    'batches failed as a whole (the handler threw)',
+    String(run.batchErrors),
+    '0',
+    run.batchErrors === 0 ? [] : [`${run.batchErrors} batches failed as a whole`],
+  );
 
   // Facts.
   const outcomes = countBy(provisioned, (event) => String(detail(event).outcome));

@@ -1,5 +1,5 @@
-import { cpus } from 'node:os';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 
 /**
@@ -59,7 +59,10 @@ function writeSection(file: string, name: string, body: string): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (lockAge(lock) > STALE_LOCK_MS) unlinkSync(lock);
-      else if (Date.now() > until) throw new Error(`${lock} is held by another writer for more than ${LOCK_WAIT_MS / 1000} s; remove it if no run is writing the report`);
+      else if (Date.now() > until)
+        throw new Error(
+          `${lock} is held by another writer for more than ${LOCK_WAIT_MS / 1000} s; remove it if no run is writing the report`,
+        );
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }

@@ -1,8 +1,8 @@
 import type { RandomFaultConfig } from '../../../local/fivetran-sandbox/types';
-import { CAMPAIGN_GROUPS, markedApiKey, OUTAGE_GROUP, planCampaign, type CampaignPlan } from './campaign';
+import { type DeadLetter, type Pipeline, type PipelineOptions, type SentMessage, startPipeline } from '../../../local/world/pipeline';
+import { CAMPAIGN_GROUPS, type CampaignPlan, markedApiKey, OUTAGE_GROUP, planCampaign } from './campaign';
 import type { CampaignRun } from './invariants';
 import { createMarkers, type Markers } from './markers';
-import { startPipeline, type DeadLetter, type Pipeline, type PipelineOptions, type SentMessage } from '../../../local/world/pipeline';
 
 export interface CampaignSettings {
   seed: number;
@@ -71,7 +71,11 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignO
     for (const [name, value] of Object.entries({ ...plan.secrets, ...extra.secrets })) pipeline.aws.setSecret(name, value);
     for (const seeded of [...plan.seeded, ...(extra.seeded ?? [])]) pipeline.sandbox.seedConnection(seeded);
     pipeline.sandbox.injectFault({ path: new RegExp(`^/v1/groups/${OUTAGE_GROUP}/`), kind: 'status', status: 503, times: Infinity });
-    pipeline.sandbox.setRandomFaults({ seed: settings.seed, longRetryAfterSeconds: settings.longRetryAfterSeconds, probabilities: settings.faults });
+    pipeline.sandbox.setRandomFaults({
+      seed: settings.seed,
+      longRetryAfterSeconds: settings.longRetryAfterSeconds,
+      probabilities: settings.faults,
+    });
 
     // The extra messages go in evenly among the campaign's, so they share batches with valid requests.
     const order: Array<{ message: SentMessage; extraIndex?: number }> = plan.messages.map((message) => ({ message }));
@@ -83,7 +87,9 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignO
     const ids = await pipeline.send(order.map(({ message }) => message));
     const messageIds: string[] = [];
     const extraIds: string[] = [];
-    order.forEach(({ extraIndex }, position) => (extraIndex === undefined ? messageIds.push(ids[position]!) : (extraIds[extraIndex] = ids[position]!)));
+    order.forEach(({ extraIndex }, position) =>
+      extraIndex === undefined ? messageIds.push(ids[position]!) : (extraIds[extraIndex] = ids[position]!),
+    );
 
     pipeline.startPollers();
     const drained = await pipeline.waitUntilDrained(settings.drainTimeoutMs);
@@ -133,7 +139,9 @@ function handBacksOf(logLines: readonly string[]): Record<string, number> {
       continue;
     }
     if (entry.message !== 'Transient fault; the record goes back to the queue') continue;
-    const why = entry.reason?.startsWith('Fivetran asked to wait longer') ? 'waiting out a Retry-After longer than the invocation' : String(entry.errorCode);
+    const why = entry.reason?.startsWith('Fivetran asked to wait longer')
+      ? 'waiting out a Retry-After longer than the invocation'
+      : String(entry.errorCode);
     counts[why] = (counts[why] ?? 0) + 1;
   }
   return counts;

@@ -25,7 +25,10 @@ describe('event publisher', () => {
       Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })),
     }));
     await publisher().publish(events(12));
-    expect(sentDetails()).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]]);
+    expect(sentDetails()).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [10, 11],
+    ]);
     const first = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(first).toMatchObject({ EventBusName: 'bus', Source: 'fivetran.provisioner', DetailType: 'Test' });
   });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { BackfillError, InvalidBackfillEventError } from '../../../functions/backfill/errors';
+import { RecordHandedBack } from '../../../functions/provision/process-record';
 import { backfillCompletedDetailSchema } from '../../../shared/contracts/backfill-events';
 import {
   BACKFILL_ABORT_CODES,
@@ -13,8 +15,6 @@ import { connectionProvisioningFailedDetailSchema } from '../../../shared/contra
 import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
 import { FivetranFault } from '../../../shared/fivetran/fault';
 import { CodedError, ConfigurationError, ProvisioningError, RedriveError } from '../../../shared/runtime/errors';
-import { BackfillError, InvalidBackfillEventError } from '../../../functions/backfill/errors';
-import { RecordHandedBack } from '../../../functions/provision/process-record';
 
 describe('error codes', () => {
   it('retries every transient code and no failure code, whatever the message says', () => {
@@ -67,9 +67,11 @@ describe('error codes', () => {
     expect(errors[3]!.retryable).toBe(false);
   });
 
-  it('carries a refused request\'s findings as structure, not only in the message', () => {
+  it("carries a refused request's findings as structure, not only in the message", () => {
     // given a request with a wrong field and an unknown one
-    const parsed = parseProvisioningRequest(JSON.stringify({ requestId: 'r-1', connection: { group_id: 'g', service: 'gitlab', config: { schema: 7 } }, colour: 'red' }));
+    const parsed = parseProvisioningRequest(
+      JSON.stringify({ requestId: 'r-1', connection: { group_id: 'g', service: 'gitlab', config: { schema: 7 } }, colour: 'red' }),
+    );
     // then the error lists them by path, and its reason is the message without its lead
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;

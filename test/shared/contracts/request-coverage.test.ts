@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { gitlabContract } from '../../../local/fivetran-sandbox/contract';
-import { gitlabConnectionSchema, provisioningRequestSchema } from '../../../shared/contracts/request';
 import { patRequest } from '../../../local/world/fixtures';
+import { gitlabConnectionSchema, provisioningRequestSchema } from '../../../shared/contracts/request';
 
 type JsonSchema = { [keyword: string]: unknown };
 
@@ -37,17 +37,20 @@ describe('the request contract covers Fivetran’s GitLab create request', () =>
     expect(refused.sort()).toEqual(passwords.sort());
   });
 
-  it.each([...definition].filter(([, schema]) => Array.isArray(schema.enum)))('accepts every value the definition allows for %s', (path, schema) => {
-    for (const value of schema.enum as unknown[]) {
-      const request = structuredClone(patRequest()) as Record<string, any>;
-      const keys = path.split('.');
-      let target = request.connection;
-      for (const key of keys.slice(0, -1)) target = target[key] ??= {};
-      target[keys.at(-1)!] = value;
-      // daily_sync_time only goes with the daily schedule; the test varies one field at a time.
-      if (path === 'sync_frequency') delete request.connection.daily_sync_time;
-      const result = provisioningRequestSchema.safeParse(request);
-      expect(result.success, `${path} = ${JSON.stringify(value)}: ${result.error?.message}`).toBe(true);
-    }
-  });
+  it.each([...definition].filter(([, schema]) => Array.isArray(schema.enum)))(
+    'accepts every value the definition allows for %s',
+    (path, schema) => {
+      for (const value of schema.enum as unknown[]) {
+        const request = structuredClone(patRequest()) as Record<string, any>;
+        const keys = path.split('.');
+        let target = request.connection;
+        for (const key of keys.slice(0, -1)) target = target[key] ??= {};
+        target[keys.at(-1)!] = value;
+        // daily_sync_time only goes with the daily schedule; the test varies one field at a time.
+        if (path === 'sync_frequency') delete request.connection.daily_sync_time;
+        const result = provisioningRequestSchema.safeParse(request);
+        expect(result.success, `${path} = ${JSON.stringify(value)}: ${result.error?.message}`).toBe(true);
+      }
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
 import { patRequest } from '../../../local/world/fixtures';
+import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
 
 const parse = (value: unknown) => parseProvisioningRequest(typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -68,7 +68,11 @@ describe('provisioning request contract', () => {
     ['data_delay_threshold', (r: any) => (r.connection.data_delay_threshold = -1), /connection.data_delay_threshold/],
     ['daily_sync_time format', (r: any) => (r.connection.daily_sync_time = '14:30'), /connection.daily_sync_time: must be a whole hour/],
     ['daily_sync_time hour', (r: any) => (r.connection.daily_sync_time = '24:00'), /connection.daily_sync_time/],
-    ['daily_sync_time without daily sync', (r: any) => (r.connection.sync_frequency = 60), /daily_sync_time: is only allowed with sync_frequency 1440/],
+    [
+      'daily_sync_time without daily sync',
+      (r: any) => (r.connection.sync_frequency = 60),
+      /daily_sync_time: is only allowed with sync_frequency 1440/,
+    ],
     ['schema name', (r: any) => (r.connection.config.schema = '1gitlab'), /connection.config.schema: must be lowercase/],
     ['schema upper case', (r: any) => (r.connection.config.schema = 'GitLab'), /connection.config.schema/],
     ['schema missing', (r: any) => delete r.connection.config.schema, /connection.config.schema: is required/],
@@ -76,8 +80,16 @@ describe('provisioning request contract', () => {
     ['group_id with a slash', (r: any) => (r.connection.group_id = '../admin'), /connection.group_id/],
     ['config.auth', (r: any) => (r.connection.config.auth = 'basic'), /connection.config.auth/],
     ['config.base_url', (r: any) => (r.connection.config.base_url = 'https://gitlab.com'), /connection.config.base_url/],
-    ['enable_mtls_connection boolean', (r: any) => (r.connection.config.enable_mtls_connection = true), /connection.config.enable_mtls_connection/],
-    ['redirect_uri scheme', (r: any) => (r.connection.connect_card_config = { redirect_uri: 'ftp://x' }), /connect_card_config.redirect_uri/],
+    [
+      'enable_mtls_connection boolean',
+      (r: any) => (r.connection.config.enable_mtls_connection = true),
+      /connection.config.enable_mtls_connection/,
+    ],
+    [
+      'redirect_uri scheme',
+      (r: any) => (r.connection.connect_card_config = { redirect_uri: 'ftp://x' }),
+      /connect_card_config.redirect_uri/,
+    ],
     [
       'redirect_uri with a user and token',
       (r: any) => (r.connection.connect_card_config = { redirect_uri: 'https://oauth2:fake-token@portal.example.com/done' }),

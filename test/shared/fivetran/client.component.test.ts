@@ -5,11 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { provisionedEvent } from '../../../functions/provision/events';
+import { FAKE_API_KEY, patRequest } from '../../../local/world/fixtures';
 import type { CreateConnectionBody } from '../../../shared/contracts/credentials-secret';
 import { createFivetranClient } from '../../../shared/fivetran/client';
-import { provisionedEvent } from '../../../functions/provision/events';
 import { createRedactor } from '../../../shared/runtime/redact';
-import { FAKE_API_KEY, patRequest } from '../../../local/world/fixtures';
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_BYTES, messageSize, packBatches, type OutgoingEntry } from '../../../shared/producer/batch-packing';
+import { MAX_BATCH_BYTES, messageSize, type OutgoingEntry, packBatches } from '../../../shared/producer/batch-packing';
 
 const entry = (id: number, bodyBytes = 10): OutgoingEntry => ({
   id: String(id),

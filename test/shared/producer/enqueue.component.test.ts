@@ -1,10 +1,10 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { enqueue } from '../../../shared/producer';
-import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
-import { REQUEST_SCHEMA_VERSION } from '../../../shared/contracts/request';
 import { createSqsClient } from '../../../shared/aws/sqs-client';
+import { REQUEST_SCHEMA_VERSION } from '../../../shared/contracts/request';
+import { parseProvisioningRequest } from '../../../shared/contracts/request-parser';
+import { enqueue } from '../../../shared/producer';
 import { invalidRequest, validRequests } from './support/producer-requests';
 
 /** The producer over the real AWS SDK and wire protocol, against fauxqs. */

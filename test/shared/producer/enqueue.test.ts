@@ -1,8 +1,8 @@
-import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { enqueue, type EnqueueOptions } from '../../../shared/producer';
 import { REQUEST_SCHEMA_VERSION } from '../../../shared/contracts/request';
+import { type EnqueueOptions, enqueue } from '../../../shared/producer';
 import { invalidRequest, validRequests } from './support/producer-requests';
 
 const sqs = mockClient(SQSClient);
@@ -30,7 +30,10 @@ describe('enqueue', () => {
     // when they are enqueued
     const results = await enqueue(validRequests(12), options());
     // then two calls carry them, and each message says which contract it follows
-    expect(sentIds()).toEqual([['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], ['10', '11']]);
+    expect(sentIds()).toEqual([
+      ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      ['10', '11'],
+    ]);
     const entry = calls()[0]!.Entries![0]!;
     expect(entry.MessageAttributes).toEqual({ requestSchemaVersion: { DataType: 'String', StringValue: REQUEST_SCHEMA_VERSION } });
     expect(JSON.parse(entry.MessageBody!)).toEqual(validRequests(1)[0]);
@@ -112,7 +115,10 @@ describe('enqueue', () => {
     // when three requests are enqueued
     const results = await enqueue(validRequests(3), options());
     // then the second call carries just the two failed entries, and all three are sent
-    expect(sentIds()).toEqual([['0', '1', '2'], ['1', '2']]);
+    expect(sentIds()).toEqual([
+      ['0', '1', '2'],
+      ['1', '2'],
+    ]);
     expect(results.map((result) => [result.status, result.attempts])).toEqual([
       ['sent', 1],
       ['sent', 2],
@@ -127,11 +133,18 @@ describe('enqueue', () => {
     }));
     const results = await enqueue(validRequests(2), options());
     expect(sentIds()).toEqual([['0', '1']]);
-    expect(results[1]).toMatchObject({ status: 'refused', code: 'SQS_REJECTED', reason: 'InvalidMessageContents: bad character', attempts: 1 });
+    expect(results[1]).toMatchObject({
+      status: 'refused',
+      code: 'SQS_REJECTED',
+      reason: 'InvalidMessageContents: bad character',
+      attempts: 1,
+    });
   });
 
   it('gives an entry up as SQS_UNAVAILABLE once its attempts are spent', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError', Message: 'down' }] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError', Message: 'down' }] });
     const results = await enqueue(validRequests(1), options({ maxAttempts: 3 }));
     expect(calls()).toHaveLength(3);
     expect(results[0]).toMatchObject({ status: 'refused', code: 'SQS_UNAVAILABLE', attempts: 3 });
@@ -144,13 +157,18 @@ describe('enqueue', () => {
       .rejectsOnce(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable', $fault: 'server' }))
       .callsFake(acceptAll);
     const results = await enqueue(validRequests(2), options());
-    expect(sentIds()).toEqual([['0', '1'], ['0', '1']]);
+    expect(sentIds()).toEqual([
+      ['0', '1'],
+      ['0', '1'],
+    ]);
     expect(results.every((result) => result.status === 'sent')).toBe(true);
   });
 
   it('stops at a call that fails for a reason every call would share, and refuses the rest with it', async () => {
     // given a queue that does not exist
-    sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist', $fault: 'client' }));
+    sqs
+      .on(SendMessageBatchCommand)
+      .rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist', $fault: 'client' }));
     // when 25 requests (three batches) are enqueued one batch at a time
     const results = await enqueue(validRequests(25), options({ concurrency: 1 }));
     // then only the first batch was tried, and every request carries the reason

@@ -10,7 +10,8 @@ afterEach(() => secretsManager.reset());
 
 const reads = () => secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
 const asJson = (text: string | undefined) => JSON.parse(text ?? 'null') as { value: string };
-const cache = (ttlMs: number, now?: () => number) => createSecretCache({ client: new SecretsManagerClient({}), ttlMs, ...(now ? { now } : {}) });
+const cache = (ttlMs: number, now?: () => number) =>
+  createSecretCache({ client: new SecretsManagerClient({}), ttlMs, ...(now ? { now } : {}) });
 
 describe('secret cache', () => {
   it('reads each secret once per TTL, and again once it has run out', async () => {
@@ -88,7 +89,9 @@ describe('secret cache', () => {
       .resolves({ SecretString: '{"value":"fake-four"}' });
     const secrets = cache(300_000);
     // when a record reads it with 50 ms left
-    const hung = await secrets.read('fivetran/api-key', asJson, { deadline: deadlineAt(Date.now() + 50, Date.now) }).catch((error: unknown) => error);
+    const hung = await secrets
+      .read('fivetran/api-key', asJson, { deadline: deadlineAt(Date.now() + 50, Date.now) })
+      .catch((error: unknown) => error);
     // then the read ends as time up, not never
     expect(isTimeUp(hung)).toBe(true);
     // and the next read is a call of its own, which answers
@@ -103,7 +106,9 @@ describe('secret cache', () => {
     const first = secrets.read('fivetran/api-key', asJson, { deadline: deadlineAt(Date.now() + 60_000, Date.now) });
     first.catch(() => undefined);
     // when a second caller with 20 ms left joins it
-    const joined = await secrets.read('fivetran/api-key', asJson, { deadline: deadlineAt(Date.now() + 20, Date.now) }).catch((error: unknown) => error);
+    const joined = await secrets
+      .read('fivetran/api-key', asJson, { deadline: deadlineAt(Date.now() + 20, Date.now) })
+      .catch((error: unknown) => error);
     // then the second caller stops waiting at its own deadline, and no second call was made
     expect(isTimeUp(joined)).toBe(true);
     expect(reads()).toHaveLength(1);

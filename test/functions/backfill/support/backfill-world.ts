@@ -3,11 +3,15 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
-import { createBackfillHandler, type BackfillInvocationResult } from '../../../../functions/backfill/create-handler';
+import { type BackfillInvocationResult, createBackfillHandler } from '../../../../functions/backfill/create-handler';
 import { lambdaContext as worldLambdaContext } from '../../../../local/world/lambda-context';
 import { backfillSettings } from '../../../../local/world/settings';
 import { startWorld, type World } from '../../../../local/world/world';
-import { BACKFILL_COMPLETED, backfillCompletedDetailSchema, type BackfillCompletedDetail } from '../../../../shared/contracts/backfill-events';
+import {
+  BACKFILL_COMPLETED,
+  type BackfillCompletedDetail,
+  backfillCompletedDetailSchema,
+} from '../../../../shared/contracts/backfill-events';
 
 export const BACKFILL_FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:000000000000:function:backfill';
 export const MANIFEST_BUCKET = 'manifests';
@@ -24,7 +28,10 @@ export const AMPLE_BUDGET_MS = 900_000;
  * loopback stand-in, Lambda's Invoke a stand-in that keeps follow-ups for the
  * test to run, and Fivetran the sandbox.
  */
-export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 'lambda' | 'sqs' | 's3'>> & { logLines: string[]; close(): Promise<void> };
+export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 'lambda' | 'sqs' | 's3'>> & {
+  logLines: string[];
+  close(): Promise<void>;
+};
 
 export async function startBackfillWorld(): Promise<BackfillWorld> {
   const world = await startWorld({ sqs: true, aws: { lambda: true, s3: true }, fivetran: { groups: [...GROUPS] }, logs: 'capture' });
