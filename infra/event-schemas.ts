@@ -169,7 +169,7 @@ export function eventBridgeEventSchema(options: {
   detailType: string;
   source: string;
   detailSchema: unknown;
-  description?: string;
+  description?: string | undefined;
 }): JsonSchema {
   const detailName = pascalCase(options.detailType);
   const converter = new Draft4Converter(detailName);

@@ -104,7 +104,7 @@ const stageSchema = z
   .regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'must be lowercase letters, digits and -, such as staging or prod' });
 
 /** Reads `stage`, its block under `stages` and the flat overrides from the app's context. */
-export function readProvisionerContext(app: App): { stage?: string; settings: ProvisionerContext } {
+export function readProvisionerContext(app: App): { stage?: string | undefined; settings: ProvisionerContext } {
   const unknown = unknownSettingKeys(app.node.getAllContext() as Record<string, unknown>);
   if (unknown.length > 0) throw new ContextError(unknownKeysMessage(unknown, 'context'));
   const stage = app.node.tryGetContext('stage') as unknown;

@@ -16,15 +16,15 @@ export interface ProvisionerStackProps extends StackProps {
    * hold a lookup, a create and the safety margin (30 s + 65 s + 5 s by default): a create that Fivetran answers
    * after 60 s, the lookup before it and the publish after it then fit in one invocation. @default Duration.seconds(120)
    */
-  readonly functionTimeout?: Duration;
+  readonly functionTimeout?: Duration | undefined;
   /** Memory of the worker in MB. @default 512 */
-  readonly memorySize?: number;
+  readonly memorySize?: number | undefined;
   /** Deliveries of a request before SQS moves it to the dead-letter queue; also the worker's `MAX_RECEIVE_COUNT`. @default 5 */
-  readonly maxReceiveCount?: number;
+  readonly maxReceiveCount?: number | undefined;
   /** Records per invocation. @default 5 */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
   /** How long Lambda gathers records before invoking (0 to 300 s). @default Duration.seconds(5) */
-  readonly maxBatchingWindow?: Duration;
+  readonly maxBatchingWindow?: Duration | undefined;
   /**
    * Most concurrent invocations the queue may start (2 to 1000). With
    * `recordConcurrency` it bounds the calls in flight against Fivetran,
@@ -32,39 +32,39 @@ export interface ProvisionerStackProps extends StackProps {
    * tests 250 a minute; docs/fivetran.md); the worker backs off
    * on HTTP 429 on top of that. @default 2
    */
-  readonly maxConcurrency?: number;
+  readonly maxConcurrency?: number | undefined;
   /** Records one invocation works on at once (`RECORD_CONCURRENCY`). @default 5 */
-  readonly recordConcurrency?: number;
+  readonly recordConcurrency?: number | undefined;
   /** Fivetran's REST API base URL, https only (`FIVETRAN_API_URL`). @default 'https://api.fivetran.com' */
-  readonly fivetranApiUrl?: string;
+  readonly fivetranApiUrl?: string | undefined;
   /** Timeout of one Fivetran lookup (`FIVETRAN_REQUEST_TIMEOUT_MS`). @default Duration.seconds(30) */
-  readonly fivetranRequestTimeout?: Duration;
+  readonly fivetranRequestTimeout?: Duration | undefined;
   /**
    * How long a create may take (`FIVETRAN_CREATE_TIMEOUT_MS`), at least 65 s: Fivetran runs the setup tests in the
    * create and answers within 60 s, with a 500 when they took longer. @default Duration.seconds(65)
    */
-  readonly fivetranCreateTimeout?: Duration;
+  readonly fivetranCreateTimeout?: Duration | undefined;
   /** Time kept back from the Lambda deadline to publish events and answer SQS (`SAFETY_MARGIN_MS`). @default Duration.seconds(5) */
-  readonly safetyMargin?: Duration;
+  readonly safetyMargin?: Duration | undefined;
   /** How long the worker caches secret values (`SECRETS_CACHE_TTL_SECONDS`). @default Duration.minutes(5) */
-  readonly secretsCacheTtl?: Duration;
+  readonly secretsCacheTtl?: Duration | undefined;
   /** Fivetran calls per record and delivery before the record is handed back to the queue (`MAX_ATTEMPTS_PER_DELIVERY`). @default 4 */
-  readonly maxAttemptsPerDelivery?: number;
+  readonly maxAttemptsPerDelivery?: number | undefined;
   /** Worker log level (`POWERTOOLS_LOG_LEVEL`). @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   /** Retention of the worker's log group. @default logs.RetentionDays.THREE_MONTHS */
-  readonly logRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays | undefined;
   /**
    * Name, or complete ARN, of an existing secret holding `{"apiKey","apiSecret"}`
    * of the Fivetran API key. @default - a new, empty secret is created for the operator to fill
    */
-  readonly existingFivetranApiSecret?: string;
+  readonly existingFivetranApiSecret?: string | undefined;
   /**
    * Secret-name prefix, ending in "/", that GitLab credential secrets must
    * live under; the worker may read those secrets only (`CREDENTIALS_SECRET_PREFIX`).
    * @default `fivetran-provisioner/<stack name>/gitlab/`
    */
-  readonly credentialsSecretPrefix?: string;
+  readonly credentialsSecretPrefix?: string | undefined;
   /**
    * Which credentials a request may name (`CREDENTIALS_SCOPE`). `'group'`: only
    * secrets filed under `<credentialsSecretPrefix><group_id>/`, for the
@@ -74,32 +74,32 @@ export interface ProvisionerStackProps extends StackProps {
    * send to the queue can have any team's credentials used for its group.
    * @default 'group'
    */
-  readonly credentialsScope?: 'group' | 'prefix';
+  readonly credentialsScope?: 'group' | 'prefix' | undefined;
   /** `source` of the outcome events (`EVENT_SOURCE`). @default 'fivetran.provisioner' */
-  readonly eventSource?: string;
+  readonly eventSource?: string | undefined;
   /** Name of an existing EventBridge bus in this account and region to publish to. @default - a new bus is created */
-  readonly existingEventBusName?: string;
+  readonly existingEventBusName?: string | undefined;
   /** How long the archive keeps the provisioner's events for replay. @default Duration.days(30) */
-  readonly eventArchiveRetention?: Duration;
+  readonly eventArchiveRetention?: Duration | undefined;
   /** Alarm when the oldest request in the queue is older than this. @default Duration.hours(1) */
-  readonly oldestMessageAgeAlarmThreshold?: Duration;
+  readonly oldestMessageAgeAlarmThreshold?: Duration | undefined;
   /** ARN of an existing SNS topic the alarms notify (on alarm and on recovery). @default - no notification unless `alarmEmail` is set */
-  readonly alarmTopicArn?: string;
+  readonly alarmTopicArn?: string | undefined;
   /** E-mail address the alarms notify, through a new KMS-encrypted topic. Not together with `alarmTopicArn`. @default - none */
-  readonly alarmEmail?: string;
+  readonly alarmEmail?: string | undefined;
   /**
    * Scheduled backfills: each reads a JSON Lines manifest from S3 on its
    * schedule and enqueues the requests whose schema has no connection yet
    * (or every valid one, with `mode: 'all'`). @default - none
    */
-  readonly backfills?: readonly BackfillSchedule[];
+  readonly backfills?: readonly BackfillSchedule[] | undefined;
   /**
    * Name of an existing bucket for manifests that name no bucket of their own.
    * @default - an encrypted, TLS-only, versioned bucket is created when a backfill needs one
    */
-  readonly manifestBucketName?: string;
+  readonly manifestBucketName?: string | undefined;
   /** Move dead-lettered requests back to the queue on a schedule (an SQS move task at a bounded rate). @default - no schedule */
-  readonly redriveSchedule?: RedriveSchedule;
+  readonly redriveSchedule?: RedriveSchedule | undefined;
 }
 
 /** The settings after defaults are applied; what the constructs are built from. */
@@ -110,8 +110,11 @@ type OptionalSetting =
   | 'alarmEmail'
   | 'manifestBucketName'
   | 'redriveSchedule';
-export type ResolvedProvisionerSettings = Required<Omit<ProvisionerStackProps, keyof StackProps | OptionalSetting>> &
-  Pick<ProvisionerStackProps, OptionalSetting>;
+type DefaultedSetting = Exclude<keyof ProvisionerStackProps, keyof StackProps | OptionalSetting>;
+export type ResolvedProvisionerSettings = { readonly [K in DefaultedSetting]-?: NonNullable<ProvisionerStackProps[K]> } & Pick<
+  ProvisionerStackProps,
+  OptionalSetting
+>;
 
 /**
  * The queue's visibility timeout: at least six function timeouts (Lambda's

@@ -30,11 +30,11 @@ export class ProvisionerStack extends Stack {
   readonly outcomeEvents: OutcomeEvents;
   readonly alarms: ProvisionerAlarms;
   /** The backfill function and its schedules, when backfills are declared. */
-  readonly backfills?: BackfillSchedules;
+  readonly backfills?: BackfillSchedules | undefined;
   /** The scheduled redrive, when `redriveSchedule` is set. */
-  readonly redrive?: ScheduledRedrive;
+  readonly redrive?: ScheduledRedrive | undefined;
   /** The API key secret, when the stack created it. */
-  readonly fivetranApiSecret?: secretsmanager.Secret;
+  readonly fivetranApiSecret?: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisionerStackProps = {}) {
     super(scope, id, {
@@ -112,7 +112,7 @@ export class ProvisionerStack extends Stack {
           deadLetterQueueUrl: this.queue.deadLetterQueue.queueUrl,
           deadLetterQueueArn: this.queue.deadLetterQueue.queueArn,
           destinationQueueArn: this.queue.queue.queueArn,
-          maxMessagesPerSecond: s.redriveSchedule.maxMessagesPerSecond,
+          ...(s.redriveSchedule.maxMessagesPerSecond === undefined ? {} : { maxMessagesPerSecond: s.redriveSchedule.maxMessagesPerSecond }),
         }),
         scheduleGroup,
       });

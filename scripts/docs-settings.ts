@@ -30,10 +30,10 @@ export function renderSettingsDoc(): string {
       spec.env === undefined ? '—' : `\`${spec.env}\``,
       spec.prop === undefined ? '—' : `\`${spec.prop}\``,
       context === undefined ? '—' : `\`${context.key}\``,
-      escape(fallback),
-      escape(`${spec.rule.range}${unit}`),
+      escapeCell(fallback),
+      escapeCell(`${spec.rule.range}${unit}`),
       spec.usedBy.join(', '),
-      escape(spec.doc),
+      escapeCell(spec.doc),
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -58,7 +58,7 @@ export function renderSettingsDoc(): string {
   ].join('\n');
 }
 
-function escape(text: string): string {
+function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 

@@ -45,7 +45,7 @@ export async function enqueueCommand(args: string[], io: CliIo): Promise<number>
 
   // Set for the SDK, which reads them when enqueue creates its client.
   const endpoint = overrideEnv(target.env);
-  let results;
+  let results: Awaited<ReturnType<typeof enqueue>>;
   try {
     results = await enqueue(
       checked.valid.map((entry) => entry.value),

@@ -85,7 +85,14 @@ export async function eventsCommand(args: string[], io: CliIo, interrupts?: Inte
     while (!listening.signal.aborted) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FOLLOW_EVERY_MS);
-        listening.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        listening.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       reader.read(show);
     }

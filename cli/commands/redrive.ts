@@ -57,7 +57,7 @@ command line it cannot act on, 3 when the queues cannot be used.`;
  * @example await runRedrive(['--dlq', dlqArn, '--rate', '20', '--wait'], { stdout: console.log, stderr: console.error }) // 0
  */
 export async function runRedrive(args: string[], io: RedriveIo): Promise<number> {
-  let options;
+  let options: ReturnType<typeof readOptions>;
   try {
     options = readOptions(args);
   } catch (error) {

@@ -1,9 +1,11 @@
 import {
   DeleteMessageBatchCommand,
+  type DeleteMessageBatchCommandOutput,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  type SendMessageBatchCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { describeSqsError } from '../../shared/aws/sqs-client';
@@ -104,7 +106,7 @@ async function sendCopies(
   notSent: (message: Message, reason: string) => void,
 ): Promise<Message[]> {
   const byId = new Map(messages.map((message, index) => [`m${index}`, message]));
-  let answer;
+  let answer: SendMessageBatchCommandOutput;
   try {
     answer = await options.sqs.send(
       new SendMessageBatchCommand({
@@ -138,7 +140,7 @@ async function deleteOriginals(
 ): Promise<number> {
   if (sent.length === 0) return 0;
   const byId = new Map(sent.map((message, index) => [`m${index}`, message]));
-  let answer;
+  let answer: DeleteMessageBatchCommandOutput;
   try {
     answer = await options.sqs.send(
       new DeleteMessageBatchCommand({

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { BackfillError } from './errors';
 
 /** Far above any real manifest (thousands of requests of a few KiB), far below the function's memory. */
@@ -29,7 +29,7 @@ export interface ManifestLocation {
  */
 export async function readManifest(s3: S3Client, location: ManifestLocation): Promise<ManifestObject> {
   const where = `s3://${location.bucket}/${location.key}`;
-  let answer;
+  let answer: GetObjectCommandOutput;
   try {
     answer = await s3.send(
       new GetObjectCommand({

@@ -40,7 +40,7 @@ export function assertCredentialsReferenceAllowed(reference: string, rule: Crede
   const required = groupId === undefined ? prefix : `${prefix}${groupId}/`;
   // Only a well-formed secret ARN is repeated back: anything else might be a token pasted into the wrong field.
   const shown = SECRET_ARN.test(reference) ? ` ${JSON.stringify(reference)}` : '';
-  const refuse = (why: string): never => {
+  const refuse: (why: string) => never = (why) => {
     throw new ProvisioningError(
       'CREDENTIALS_NOT_ALLOWED',
       `credentialsSecretId${shown} is not allowed: ${why}. Use a secret whose name starts with "${required}"`,
@@ -49,20 +49,20 @@ export function assertCredentialsReferenceAllowed(reference: string, rule: Crede
   let name = reference;
   if (reference.startsWith('arn:')) {
     const match = SECRET_ARN.exec(reference);
-    if (!match) return refuse('it is not a Secrets Manager secret ARN');
+    if (!match) refuse('it is not a Secrets Manager secret ARN');
     const [, partition, region, accountId, secretName] = match;
-    if (location === undefined) return refuse('ARNs are accepted only when the function knows its own account');
+    if (location === undefined) refuse('ARNs are accepted only when the function knows its own account');
     if (partition !== location.partition || region !== location.region || accountId !== location.accountId) {
-      return refuse(`the ARN is not in this function's account and region (${location.accountId}, ${location.region})`);
+      refuse(`the ARN is not in this function's account and region (${location.accountId}, ${location.region})`);
     }
     name = secretName!;
   }
-  if (!name.startsWith(prefix) || name.length === prefix.length) return refuse('its name is outside the allowed prefix');
+  if (!name.startsWith(prefix) || name.length === prefix.length) refuse('its name is outside the allowed prefix');
   const segments = name.split('/');
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    return refuse('its name has an empty, "." or ".." path segment');
+    refuse('its name has an empty, "." or ".." path segment');
   }
   if (!name.startsWith(required) || name.length === required.length) {
-    return refuse(`it is not filed under connection.group_id ${groupId}; credentials are bound to their Fivetran group`);
+    refuse(`it is not filed under connection.group_id ${groupId}; credentials are bound to their Fivetran group`);
   }
 }

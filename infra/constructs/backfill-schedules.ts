@@ -22,17 +22,17 @@ export interface BackfillSchedule {
   /** EventBridge Scheduler expression: `cron(0 3 * * ? *)` or `rate(1 day)`. */
   readonly schedule: string;
   /** IANA time zone the cron expression is read in. @default 'UTC' */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   /** The JSON Lines object: in `bucketName`, or in the manifest bucket (given or created). */
-  readonly manifest: { readonly bucketName?: string; readonly key: string };
+  readonly manifest: { readonly bucketName?: string | undefined; readonly key: string };
   /** "missing" enqueues only requests whose schema has no connection yet; "all" enqueues every valid line. @default 'missing' */
-  readonly mode?: 'missing' | 'all';
+  readonly mode?: 'missing' | 'all' | undefined;
 }
 
 export interface BackfillSchedulesProps {
   readonly backfills: readonly BackfillSchedule[];
   /** An existing bucket for manifests that name no bucket; without it the stack creates one. */
-  readonly manifestBucketName?: string;
+  readonly manifestBucketName?: string | undefined;
   readonly queue: sqs.IQueue;
   readonly eventBus: events.IEventBus;
   /** ARN (possibly ending in `-??????`) of the Fivetran API key secret. */
@@ -56,9 +56,9 @@ export class BackfillSchedules extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   /** The bucket the stack created for manifests; undefined when every manifest lives in a given bucket. */
-  readonly createdManifestBucket?: s3.Bucket;
+  readonly createdManifestBucket?: s3.Bucket | undefined;
   /** Name of the bucket manifests without a bucket of their own are read from, if any. */
-  readonly manifestBucketName?: string;
+  readonly manifestBucketName?: string | undefined;
   readonly schedules: scheduler.Schedule[];
 
   constructor(scope: Construct, id: string, props: BackfillSchedulesProps) {

@@ -8,7 +8,7 @@ export interface OutcomeEventsProps {
   /** `source` of every event the provisioner publishes. */
   readonly eventSource: string;
   /** Name of an existing bus in this account and region to publish to; a new bus is created when absent. */
-  readonly existingEventBusName?: string;
+  readonly existingEventBusName?: string | undefined;
   /** How long the archive keeps the provisioner's events for replay. */
   readonly archiveRetention: Duration;
 }
@@ -30,9 +30,10 @@ export class OutcomeEvents extends Construct {
     super(scope, id);
 
     this.ownsEventBus = props.existingEventBusName === undefined;
+    // A created EventBus is an IEventBus; the cast only bridges aws-cdk-lib's types, which are not written for exactOptionalPropertyTypes.
     this.eventBus =
       props.existingEventBusName === undefined
-        ? new events.EventBus(this, 'EventBus', { description: 'Outcome events of the Fivetran provisioner' })
+        ? (new events.EventBus(this, 'EventBus', { description: 'Outcome events of the Fivetran provisioner' }) as events.IEventBus)
         : events.EventBus.fromEventBusName(this, 'EventBus', props.existingEventBusName);
 
     // Only the provisioner's events: on a shared bus, archiving everything would be someone else's bill.

@@ -16,9 +16,9 @@ export interface ProvisionerAlarmsProps {
   /** Alarm when the oldest request has waited longer than this. */
   readonly oldestMessageAgeThreshold: Duration;
   /** ARN of an existing topic to notify on alarm and recovery. */
-  readonly alarmTopicArn?: string;
+  readonly alarmTopicArn?: string | undefined;
   /** Address to notify; creates an encrypted topic with this subscription. */
-  readonly alarmEmail?: string;
+  readonly alarmEmail?: string | undefined;
 }
 
 /** The alarms an operator needs, notifying an SNS topic when one is given or created. */
@@ -28,7 +28,7 @@ export class ProvisionerAlarms extends Construct {
   readonly functionErrors: cloudwatch.Alarm;
   readonly functionThrottles: cloudwatch.Alarm;
   /** The topic alarms notify, if any. */
-  readonly topic?: sns.ITopic;
+  readonly topic?: sns.ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisionerAlarmsProps) {
     super(scope, id);

@@ -15,9 +15,9 @@ export interface RedriveSchedule {
   /** EventBridge Scheduler expression: `cron(0 6 * * ? *)` or `rate(6 hours)`. */
   readonly schedule: string;
   /** IANA time zone the cron expression is read in. @default 'UTC' */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   /** StartMessageMoveTask's MaxNumberOfMessagesPerSecond (1 to 500). @default 10 */
-  readonly maxMessagesPerSecond?: number;
+  readonly maxMessagesPerSecond?: number | undefined;
 }
 
 export interface ScheduledRedriveProps extends RedriveSchedule {

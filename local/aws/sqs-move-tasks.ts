@@ -105,8 +105,9 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
       const attributes = await fauxqs.send(
         new GetQueueAttributesCommand({ QueueUrl: await urlOfArn(sourceArn), AttributeNames: ['ApproximateNumberOfMessages'] }),
       );
+      sequence += 1;
       const task: MoveTask = {
-        handle: `task-${(sequence += 1)}`,
+        handle: `task-${sequence}`,
         sourceArn,
         ...(input.DestinationArn === undefined ? {} : { destinationArn: String(input.DestinationArn) }),
         ...(input.MaxNumberOfMessagesPerSecond === undefined ? {} : { rate: Number(input.MaxNumberOfMessagesPerSecond) }),
@@ -178,8 +179,9 @@ export async function startSqsWithMoveTasks(fauxqsAddress: string, region: strin
     operations,
     startRequests,
     seedRunningTask(sourceArn, progress = { moved: 3, toMove: 10 }) {
+      sequence += 1;
       const task: MoveTask = {
-        handle: `task-${(sequence += 1)}`,
+        handle: `task-${sequence}`,
         sourceArn,
         status: 'RUNNING',
         ...progress,

@@ -274,7 +274,7 @@ export class FivetranApi {
   private list(query: URLSearchParams, groupId: string | undefined, contract: 'listResponse' | 'groupListResponse'): ApiResponse {
     const limit = parseLimit(query.get('limit'));
     const schema = query.get('schema') ?? undefined;
-    let page;
+    let page: ReturnType<typeof this.store.list>;
     try {
       page = this.store.list({ groupId, schema }, query.get('cursor') ?? undefined, limit);
     } catch (error) {

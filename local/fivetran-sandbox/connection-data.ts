@@ -50,7 +50,7 @@ export interface NewConnectionIdentity {
 export function buildConnectionData(request: GitlabCreateRequest, identity: NewConnectionIdentity): GitlabConnectionData {
   const paused = request.paused ?? false;
   const setupTests = request.run_setup_tests === false ? undefined : runSetupTests(request);
-  const testsPassed = setupTests !== undefined && setupTests.every((test) => test.status === 'PASSED');
+  const testsPassed = setupTests?.every((test) => test.status === 'PASSED');
   const usesConnectCard = request.connect_card_config !== undefined;
 
   const data: GitlabConnectionData = {

@@ -242,7 +242,7 @@ function assertEnumsMatchTypes(schema: JsonSchema, where: string): void {
         assertEnumsMatchTypes(property as JsonSchema, `${where}.${name}`);
       }
     } else if (keyword === 'allOf' || keyword === 'anyOf' || keyword === 'oneOf') {
-      (value as JsonSchema[]).forEach((member) => assertEnumsMatchTypes(member, where));
+      for (const member of value as JsonSchema[]) assertEnumsMatchTypes(member, where);
     } else if ((keyword === 'items' || keyword === 'additionalProperties') && typeof value === 'object') {
       assertEnumsMatchTypes(value as JsonSchema, `${where}[]`);
     }

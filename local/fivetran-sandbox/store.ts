@@ -11,14 +11,14 @@ export class InvalidCursorError extends Error {
 }
 
 export interface ConnectionFilter {
-  groupId?: string;
-  schema?: string;
+  groupId?: string | undefined;
+  schema?: string | undefined;
 }
 
 export interface ConnectionPage {
   items: StoredConnection[];
   /** Present only when more connections match after this page. */
-  nextCursor?: string;
+  nextCursor?: string | undefined;
 }
 
 // Fivetran ids read like two random words ("iodize_impressive"); these lists only imitate the look.

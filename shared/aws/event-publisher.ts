@@ -1,4 +1,9 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { ProvisioningError } from '../runtime/errors';
 import { type BackoffOptions, type Deadline, nextDelayMs } from '../runtime/retry';
 import { isTimeUp, untilDeadline } from './aws-calls';
@@ -66,7 +71,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
   const publishChunk = async (entries: PutEventsRequestEntry[], deadline: Deadline | undefined): Promise<void> => {
     let pending = entries;
     for (let resend = 0; ; resend += 1) {
-      let answer;
+      let answer: PutEventsCommandOutput;
       try {
         answer = await options.client.send(new PutEventsCommand({ Entries: pending }), untilDeadline(deadline));
       } catch (error) {

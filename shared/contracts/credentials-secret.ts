@@ -24,8 +24,8 @@ type ConfigSecretKey = 'personal_access_token' | 'client_certificate' | 'client_
 export type CreateConnectionBody = Omit<GitlabConnection, 'config' | 'auth'> & {
   config: Omit<GitlabConnection['config'], ConfigSecretKey> & Pick<GitlabCredentials, ConfigSecretKey>;
   auth?: {
-    access_token?: string;
-    refresh_token?: string;
-    client_access?: { client_id?: string; client_secret?: string };
+    access_token?: string | undefined;
+    refresh_token?: string | undefined;
+    client_access?: { client_id?: string | undefined; client_secret?: string | undefined } | undefined;
   };
 };

@@ -75,6 +75,7 @@ export const gitlabAuthSchema = z.strictObject({
 });
 
 /** Control, invisible and bidirectional-formatting characters: they make a URL read differently from where it leads. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const UNSAFE_URL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
 
 /**

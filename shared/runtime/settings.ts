@@ -464,7 +464,7 @@ export function defaultOf<K extends KnobName>(name: K): Table[K] extends { defau
 const SUFFIX: Record<Unit, string> = { ms: 'Ms', s: 'Seconds', min: 'Minutes', days: 'Days' };
 
 /** The `-c` context key of a knob the stack takes as a top-level property, and the unit its number is in. */
-export function contextKeyOf(name: KnobName): { key: string; unit?: Unit } | undefined {
+export function contextKeyOf(name: KnobName): { key: string; unit?: Unit | undefined } | undefined {
   const spec: KnobSpec<unknown> = SETTINGS[name];
   if (spec.prop === undefined || spec.prop.includes('.')) return undefined;
   if (spec.context !== undefined) return { key: spec.context.key, unit: spec.context.unit ?? spec.unit };

@@ -114,7 +114,7 @@ describe('redrive with SQS move tasks', () => {
       DestinationArn: queue.arn,
       MaxNumberOfMessagesPerSecond: 25,
     });
-    expect(stdout).toContain(`Task handle: ${'task-' + world.withMoveTasks.startRequests.length}`);
+    expect(stdout).toContain(`Task handle: ${`task-${world.withMoveTasks.startRequests.length}`}`);
   });
 
   it('refuses to start a second move task while one runs on the dead-letter queue', async () => {

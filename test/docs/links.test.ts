@@ -104,7 +104,7 @@ describe('the documentation', () => {
   it('keeps the README a front door: at most 220 lines, linking every page under docs/', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(readme.split('\n').length).toBeLessThanOrEqual(220);
-    const docs = pages().filter((file) => file.startsWith(join(ROOT, 'docs') + '/') && !file.includes('/reports/'));
+    const docs = pages().filter((file) => file.startsWith(`${join(ROOT, 'docs')}/`) && !file.includes('/reports/'));
     const linked = docs.filter((file) => readme.includes(`](${relative(ROOT, file)}`));
     expect(linked.map((file) => relative(ROOT, file))).toEqual(docs.map((file) => relative(ROOT, file)));
   });

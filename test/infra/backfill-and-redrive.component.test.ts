@@ -383,6 +383,7 @@ describe('schedule property validation', () => {
     ],
     [
       'a manifest key with a policy variable',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable in a key is what this case refuses.
       { backfills: [{ ...backfill, manifest: { key: '${aws:username}.jsonl' } }] },
       /manifest\.key/,
     ],
@@ -424,7 +425,7 @@ describe('template snapshot with schedules', () => {
       if (key === 'Content' && typeof value === 'string' && value.includes('draft-04')) return '[draft-4 schema generated from shared/]';
       return value;
     });
-    await expect(JSON.stringify(stable, null, 2) + '\n').toMatchFileSnapshot(
+    await expect(`${JSON.stringify(stable, null, 2)}\n`).toMatchFileSnapshot(
       './__snapshots__/provisioner-stack-with-schedules.template.json',
     );
   });

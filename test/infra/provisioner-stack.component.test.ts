@@ -395,6 +395,6 @@ describe('template snapshot', () => {
   });
 
   it('matches the reviewed template', async () => {
-    await expect(JSON.stringify(stableTemplate(), null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/provisioner-stack.template.json');
+    await expect(`${JSON.stringify(stableTemplate(), null, 2)}\n`).toMatchFileSnapshot('./__snapshots__/provisioner-stack.template.json');
   });
 });

@@ -65,7 +65,8 @@ beforeEach(async () => {
 
 let sequence = 0;
 async function sendOne(): Promise<{ messageId: string; schema: string }> {
-  const schema = `gitlab_hostile_${(sequence += 1)}`;
+  sequence += 1;
+  const schema = `gitlab_hostile_${sequence}`;
   const body = {
     requestId: `req-${schema}`,
     connection: {

@@ -37,7 +37,7 @@ function settings(maxReceiveCount: number): PipelineOptions {
 }
 
 let sequence = 0;
-const request = (secret: string, schema = `gitlab_hung_${(sequence += 1)}`) =>
+const request = (secret: string, schema = `gitlab_hung_${++sequence}`) =>
   JSON.stringify({
     requestId: `req-${schema}`,
     connection: { group_id: GROUP, service: 'gitlab', config: { schema, auth: 'personal_access_token' } },

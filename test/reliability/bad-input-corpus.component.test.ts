@@ -65,7 +65,7 @@ beforeAll(async () => {
   for (let start = 0; start < corpus.length; start += BAD_PER_BATCH) {
     const bad = corpus.slice(start, start + BAD_PER_BATCH).map(recordOf);
     const valid = [0, 1, 2].map(() => {
-      const request = validCorpusRequest(context, (validIndex += 1));
+      const request = validCorpusRequest(context, ++validIndex);
       return { ...request, record: h.record(request.body) };
     });
     // The valid records go first, in the middle and last.

@@ -91,7 +91,7 @@ describe('running through a manifest', () => {
   it('lists a group once per invocation however many chunks name it, and stops before listing a new group when time is short', async () => {
     // given lines alternating between two groups, and time that runs short after the second chunk
     let checks = 0;
-    const { deps, log } = recordingDeps({ timeIsShort: () => (checks += 1) > 1 });
+    const { deps, log } = recordingDeps({ timeIsShort: () => ++checks > 1 });
     const lines = manifestOf(6, (n) => (n <= 4 ? 'g' : 'h'));
 
     // when it runs

@@ -17,8 +17,9 @@ const openapiDocument = (definitionPresent ? JSON.parse(readFileSync(OPENAPI_PAT
 const contract = definitionPresent ? extractGitlabContract(openapiDocument) : undefined!;
 
 function collectKeys(node: unknown, keys = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) node.forEach((item) => collectKeys(item, keys));
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const item of node) collectKeys(item, keys);
+  } else if (node !== null && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       keys.add(key);
       collectKeys(value, keys);

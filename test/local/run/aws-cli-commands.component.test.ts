@@ -65,7 +65,10 @@ function printedAwsCommand(operation: string): Map<string, string | true> {
     const word = rest[index]!;
     const value = rest[index + 1];
     if (value === undefined || value.startsWith('--')) options.set(word, true);
-    else options.set(word, value), (index += 1);
+    else {
+      options.set(word, value);
+      index += 1;
+    }
   }
   return options;
 }

@@ -87,9 +87,10 @@ export async function runCampaign(settings: CampaignSettings): Promise<CampaignO
     const ids = await pipeline.send(order.map(({ message }) => message));
     const messageIds: string[] = [];
     const extraIds: string[] = [];
-    order.forEach(({ extraIndex }, position) =>
-      extraIndex === undefined ? messageIds.push(ids[position]!) : (extraIds[extraIndex] = ids[position]!),
-    );
+    for (const [position, { extraIndex }] of order.entries()) {
+      if (extraIndex === undefined) messageIds.push(ids[position]!);
+      else extraIds[extraIndex] = ids[position]!;
+    }
 
     pipeline.startPollers();
     const drained = await pipeline.waitUntilDrained(settings.drainTimeoutMs);

@@ -50,7 +50,7 @@ describe('Fivetran client', () => {
     const client = createFivetranClient({ baseUrl: fivetran.url, apiKey: FAKE_API_KEY });
 
     // When the client creates and the event is built
-    const connection = await client.createConnection(patRequest().connection as CreateConnectionBody, { timeoutMs: 2_000 });
+    const connection = await client.createConnection(patRequest().connection as unknown as CreateConnectionBody, { timeoutMs: 2_000 });
     const event = provisionedEvent(
       { request: patRequest(), outcome: 'created', connection, attempts: 1, sqsMessageId: 'message-1' },
       createRedactor(),

@@ -74,7 +74,7 @@ export async function newBackfill(world: BackfillWorld, options: { chunkLines?: 
 
 /** Puts a manifest into the bucket: one JSON value (or raw text) a line. */
 export async function putManifest(world: BackfillWorld, key: string, lines: ReadonlyArray<unknown>): Promise<void> {
-  const body = lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n';
+  const body = `${lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n')}\n`;
   await world.s3.send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
 }
 

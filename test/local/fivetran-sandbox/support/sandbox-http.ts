@@ -39,7 +39,7 @@ export async function request(
     body = options.rawBody ?? JSON.stringify(options.body);
     headers['Content-Type'] = options.contentType ?? 'application/json';
   }
-  const response = await fetch(`${sandbox.url}${path}`, { method, headers, body });
+  const response = await fetch(`${sandbox.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
   let parsed: unknown;
   try {
