@@ -1,6 +1,6 @@
+import { benchRequest, GROUP_CREDENTIALS as BENCH_CREDENTIALS } from '../local/world/fixtures';
 import { inFlightCountingFetch } from '../local/world/in-flight-fetch';
-import { benchHandler } from './support/invoke';
-import { BENCH_CREDENTIALS, benchRequest, startLocalServices } from './support/local-services';
+import { benchHandler, startLocalServices } from './support/invoke';
 import type { BenchmarkResult } from './support/report';
 import { median, round, timed } from './support/stats';
 
