@@ -1,6 +1,8 @@
 /**
  * Small HTTP helpers for the sandbox tests: real requests through global fetch.
  */
+import { expect } from 'vitest';
+import { validateErrorResponse } from '../../../../local/fivetran-sandbox/contract';
 import type { FivetranSandbox } from '../../../../local/fivetran-sandbox/server';
 
 export const SANDBOX_GROUP = 'sandbox_group';
@@ -52,4 +54,11 @@ export async function request(
 
 export function createConnection(sandbox: FivetranSandbox, body: unknown): Promise<ReceivedResponse> {
   return request(sandbox, 'POST', '/v1/connections', { body });
+}
+
+/** The response is a contract-valid Fivetran error of this status and code. */
+export function expectError(response: ReceivedResponse, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(validateErrorResponse(response.body)).toEqual({ valid: true });
+  expect(response.body.code).toBe(code);
 }
