@@ -11,7 +11,7 @@ import {
 } from '../reliability/support/bad-input-corpus';
 import { findFragments, needlesFor, type SecretNeedle } from '../support/secret-fragments';
 import { findLeaks } from '../reliability/support/markers';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../../local/world/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION, type Pipeline } from '../../local/world/pipeline';
 import { runCampaign, type CampaignOutcome, type CampaignSettings } from '../reliability/support/run-campaign';
 import { faultCampaignSettings } from '../reliability/support/settings';
 
@@ -115,6 +115,18 @@ function requestIdIn(body: string): string | undefined {
   }
 }
 
+/** Every text the pipeline let out: its log lines, its events, and the errors a handler threw. */
+function haystacksOf(pipeline: Pipeline): { where: string; text: string }[] {
+  return [
+    ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
+    ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
+    ...pipeline.batchErrors.map((error, index) => ({
+      where: `handler error ${index + 1}`,
+      text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
+    })),
+  ];
+}
+
 describe('secrets stay secret through the fault campaign and the bad-input corpus', () => {
   it('ran both to the end, so the scan covers everything they produced', () => {
     const { run, extraIds, deadLetters, pipeline } = outcome!;
@@ -162,27 +174,13 @@ describe('secrets stay secret through the fault campaign and the bad-input corpu
 
   it('shows no 12 characters of any secret in any log line, event, error message or error a handler threw', () => {
     const { pipeline } = outcome!;
-    const haystacks = [
-      ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
-      ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
-      ...pipeline.batchErrors.map((error, index) => ({
-        where: `handler error ${index + 1}`,
-        text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
-      })),
-    ];
+    const haystacks = haystacksOf(pipeline);
     expect(findFragments(secretNeedles(), haystacks, 12)).toEqual([]);
   });
 
   it('shows no marker in any log line, event, error message or error a handler threw', () => {
     const { pipeline, markers, apiKey } = outcome!;
-    const haystacks = [
-      ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
-      ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
-      ...pipeline.batchErrors.map((error, index) => ({
-        where: `handler error ${index + 1}`,
-        text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
-      })),
-    ];
+    const haystacks = haystacksOf(pipeline);
     // The API key also travels base64-encoded in the Authorization header.
     const authorization = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
     const needles = [...markers.all(), { marker: authorization, label: 'API key, as sent in Authorization' }];

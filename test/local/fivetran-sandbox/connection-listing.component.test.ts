@@ -1,15 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateGroupListResponse, validateListResponse } from '../../../local/fivetran-sandbox/contract';
-import { startFivetranSandbox, type FivetranSandbox } from '../../../local/fivetran-sandbox/server';
-import { createConnection, expectError, gitlabCreateBody, request, SANDBOX_GROUP } from './support/sandbox-http';
+import type { FivetranSandbox } from '../../../local/fivetran-sandbox/server';
+import { createConnection, expectError, gitlabCreateBody, OTHER_GROUP, request, SANDBOX_GROUP, useSandbox } from './support/sandbox-http';
 
-const OTHER_GROUP = 'other_group';
 let sandbox: FivetranSandbox;
-
-beforeAll(async () => (sandbox = await startFivetranSandbox({ groups: [SANDBOX_GROUP, OTHER_GROUP], seed: 42 })));
-afterAll(() => sandbox.close());
-beforeEach(() => sandbox.reset());
-afterEach(() => expect(sandbox.contractViolations).toEqual([]));
+useSandbox((started) => (sandbox = started));
 
 describe('listing connections', () => {
   async function createMany(schemas: readonly string[], groupId = SANDBOX_GROUP): Promise<string[]> {

@@ -40,29 +40,28 @@ export function acceptedUnusualInputs(context: CorpusContext): AcceptedInput[] {
     ['an escaped NUL in requestedBy', { requestedBy: 'team\u0000a' }],
     ['an escaped unpaired surrogate in requestedBy', { requestedBy: 'team\uD800a' }],
     ['128 emoji (256 UTF-16 units, the limit) in requestedBy', { requestedBy: '\u{1F680}'.repeat(128) }],
-  ].map(([name, contextFields], index) => {
-    const n = String(index + 1).padStart(3, '0');
-    const requestId = `odd-${n}`;
-    const schema = `odd_${n}`;
-    const body = {
-      requestId,
-      connection: { group_id: context.groupId, service: 'gitlab', config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' } },
-      credentialsSecretId: corpusSecretId(context),
-      context: contextFields,
-    };
-    return { name: name as string, body: JSON.stringify(body), requestId, schema, context: contextFields as Record<string, string> };
-  });
+  ].map(([name, contextFields], index) => ({
+    name: name as string,
+    ...corpusRequest(context, 'odd', index + 1, { context: contextFields }),
+    context: contextFields as Record<string, string>,
+  }));
 }
 
 /** A valid request with the corpus secret, to share batches with the bad ones. */
 export function validCorpusRequest(context: CorpusContext, index: number): { body: string; requestId: string; schema: string } {
+  return corpusRequest(context, 'good', index);
+}
+
+/** A minimal valid request for the corpus secret, its requestId and schema numbered by `kind`, with `extra` fields last. */
+function corpusRequest(context: CorpusContext, kind: string, index: number, extra: Record<string, unknown> = {}) {
   const n = String(index).padStart(3, '0');
-  const requestId = `good-${n}`;
-  const schema = `good_${n}`;
+  const requestId = `${kind}-${n}`;
+  const schema = `${kind}_${n}`;
   const body = {
     requestId,
     connection: { group_id: context.groupId, service: 'gitlab', config: { schema, auth: 'personal_access_token', base_url: 'gitlab.com' } },
     credentialsSecretId: corpusSecretId(context),
+    ...extra,
   };
   return { body: JSON.stringify(body), requestId, schema };
 }
