@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { benchRequest } from './support/local-services';
+import { benchRequest } from '../local/world/fixtures';
 import { createQueues, sendAll, startBenchServices, startWorker } from './support/pipeline';
 import type { BenchmarkResult } from './support/report';
 import { round } from './support/stats';

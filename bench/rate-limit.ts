@@ -1,4 +1,4 @@
-import { benchRequest } from './support/local-services';
+import { benchRequest } from '../local/world/fixtures';
 import { createQueues, DEPLOYED, sendAll, startBenchServices, startWorker } from './support/pipeline';
 import type { BenchmarkResult } from './support/report';
 import { round } from './support/stats';

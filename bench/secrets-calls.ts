@@ -1,5 +1,10 @@
-import { benchHandler } from './support/invoke';
-import { BENCH_API_SECRET_ID, BENCH_CREDENTIALS, BENCH_PREFIX, benchRequest, startLocalServices } from './support/local-services';
+import {
+  API_KEY_SECRET_ID as BENCH_API_SECRET_ID,
+  GROUP_CREDENTIALS as BENCH_CREDENTIALS,
+  CREDENTIALS_PREFIX as BENCH_PREFIX,
+  benchRequest,
+} from '../local/world/fixtures';
+import { benchHandler, startLocalServices } from './support/invoke';
 import type { BenchmarkResult } from './support/report';
 import { round } from './support/stats';
 

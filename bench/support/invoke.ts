@@ -1,49 +1,42 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { createProvisionHandler, type ProvisionHandlerOverrides } from '../../functions/provision/create-handler';
-import { readSettings } from '../../shared/runtime/settings';
+import type { FivetranSandboxOptions } from '../../local/fivetran-sandbox/types';
+import { FUNCTION_ARN, QUEUE_ARN } from '../../local/world/fixtures';
+import { lambdaContext, sqsRecord } from '../../local/world/lambda-context';
+import { startWorld } from '../../local/world/world';
+import { DEPLOYED, deployedSettings } from './deployed';
 
-const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
-const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:bench';
+/**
+ * The world's Fivetran sandbox and Secrets Manager / EventBridge stand-in,
+ * with this process's AWS SDK pointed at the stand-in until `close`.
+ */
+export async function startLocalServices(
+  secrets: Record<string, unknown>,
+  sandboxOptions: Omit<FivetranSandboxOptions, 'apiKey' | 'apiSecret' | 'host'> = {},
+) {
+  const world = await startWorld({ aws: true, fivetran: sandboxOptions, secrets });
+  return {
+    sandbox: world.sandbox!,
+    aws: world.aws!,
+    /** Variables of the worker pointed at these services, beside the world's settings. */
+    workerEnv: { FIVETRAN_API_URL: world.fivetranUrl! },
+    close: world.stop,
+  };
+}
 
-/** The provisioning handler as Lambda would run it, with its logs kept quiet. */
-export function benchHandler(env: Record<string, string>, overrides: ProvisionHandlerOverrides = {}) {
+/** The provisioning handler as Lambda would run it, configured like the deployed stack, with its logs kept quiet. */
+export function benchHandler(env: Record<string, string> & { FIVETRAN_API_URL: string }, overrides: ProvisionHandlerOverrides = {}) {
   const logger = new Logger({ serviceName: 'bench', logLevel: 'ERROR' });
-  const handler = createProvisionHandler(readSettings('provision', env), { logger, ...overrides });
+  const handler = createProvisionHandler(deployedSettings(env.FIVETRAN_API_URL, env), { logger, ...overrides });
   let invocation = 0;
   return async (bodies: readonly unknown[]): Promise<SQSBatchResponse> => {
     invocation += 1;
-    const records: SQSRecord[] = bodies.map((body, index) => ({
-      messageId: `bench-${invocation}-${index}`,
-      receiptHandle: `receipt-${invocation}-${index}`,
-      body: JSON.stringify(body),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'bench',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: QUEUE_ARN,
-      awsRegion: 'us-east-1',
-    }));
+    const records = bodies.map((body, index) =>
+      sqsRecord(body, { messageId: `bench-${invocation}-${index}`, sentAt: Date.now(), queueArn: QUEUE_ARN }),
+    );
     const startedAt = Date.now();
-    const context: Context = {
-      functionName: 'bench',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: FUNCTION_ARN,
-      memoryLimitInMB: '512',
-      awsRequestId: `bench-${invocation}`,
-      logGroupName: 'bench',
-      logStreamName: 'bench',
-      callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => 90_000 - (Date.now() - startedAt),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
+    const context = lambdaContext(FUNCTION_ARN, () => DEPLOYED.functionTimeoutMs - (Date.now() - startedAt), `bench-${invocation}`);
     return (await handler({ Records: records }, context)) as SQSBatchResponse;
   };
 }

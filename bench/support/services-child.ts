@@ -1,10 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 
+/** Where the child's world listens: the variables that point an AWS SDK at it, and the Fivetran sandbox. */
 export interface ServiceAddresses {
-  sqs: string;
+  env: Readonly<Record<string, string>>;
   fivetran: string;
-  aws: string;
 }
 
 export interface ServiceStats {
@@ -18,7 +18,7 @@ export interface ServiceStats {
   secretReads: number;
 }
 
-/** Starts bench/support/services-process.ts in a child process and talks to it over IPC. */
+/** Starts bench/support/services-process.ts (the world, in a child process) and talks to it over IPC. */
 export async function startServicesChild(options: object) {
   const child: ChildProcess = fork(new URL('./services-process.ts', import.meta.url), [JSON.stringify(options)], {
     // fauxqs uses node:sqlite, which Node 22 flags as experimental on every start.

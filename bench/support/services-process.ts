@@ -1,36 +1,38 @@
 /**
- * Runs the local services a pipeline benchmark talks to (SQS, Fivetran,
- * Secrets Manager + EventBridge) in a process of their own, so the
- * benchmark's process measures only the poller and the handler. Prints one
- * JSON line with the addresses, and stops on SIGTERM.
+ * Runs the world a pipeline benchmark talks to (SQS, Fivetran, Secrets
+ * Manager + EventBridge) in a process of its own, so the benchmark's process
+ * measures only the poller and the handler. Sends the world's environment and
+ * Fivetran URL over IPC, and stops on SIGTERM.
  *
  * argv[2]: JSON options { secrets, createRateLimit?, groups? }.
  */
-import { startFauxqs } from 'fauxqs';
-import { startAwsStandIn } from '../../local/aws/aws-stand-in';
-import { startFivetranSandbox } from '../../local/fivetran-sandbox/server';
-import { BENCH_API_KEY } from './local-services';
+import { startWorld } from '../../local/world/world';
+import type { ServiceAddresses } from './services-child';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as {
-  secrets: Record<string, string>;
+  secrets: Record<string, unknown>;
   createRateLimit?: { limit: number; windowMs: number };
   groups?: string[];
 };
-const fauxqs = await startFauxqs({ port: 0, logger: false });
-const sandbox = await startFivetranSandbox({
-  ...BENCH_API_KEY,
-  groups: options.groups ?? ['bench_group'],
-  ...(options.createRateLimit ? { createRateLimit: options.createRateLimit } : {}),
-});
 let events = 0;
 let lastEventAt = 0;
-const aws = await startAwsStandIn({
-  secrets: options.secrets,
-  onEvent: () => {
-    events += 1;
-    lastEventAt = Date.now();
+const world = await startWorld({
+  env: 'child',
+  sqs: true,
+  aws: {
+    onEvent: () => {
+      events += 1;
+      lastEventAt = Date.now();
+    },
   },
+  fivetran: {
+    ...(options.groups ? { groups: options.groups } : {}),
+    ...(options.createRateLimit ? { createRateLimit: options.createRateLimit } : {}),
+  },
+  secrets: options.secrets,
 });
+const sandbox = world.sandbox!;
+const aws = world.aws!;
 
 process.on('message', (message: unknown) => {
   if (message === 'stats') {
@@ -48,6 +50,7 @@ process.on('message', (message: unknown) => {
   }
 });
 process.on('SIGTERM', () => {
-  void Promise.all([fauxqs.stop(), sandbox.close(), aws.close()]).then(() => process.exit(0));
+  void world.stop().then(() => process.exit(0));
 });
-process.send?.({ sqs: fauxqs.address, fivetran: sandbox.url, aws: aws.url });
+const addresses: ServiceAddresses = { env: world.env, fivetran: world.fivetranUrl! };
+process.send?.(addresses);

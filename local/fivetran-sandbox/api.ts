@@ -3,12 +3,11 @@
  * validation, groups, permissions, duplicate schemas, rate limits, pagination, Connect Cards.
  * Which answer follows which evidence is in errors.ts.
  */
-
+import { type ApiRequest, type ApiResponse, errorResponse, methodNotAllowed, parseJsonBody, parseLimit } from './api-request';
 import { buildConnectionData, connectCardUri, fakeJwt, type GitlabCreateRequest, toConnectionDetails, toListItem } from './connection-data';
 import { validateConnectCardRequest, validateCreateRequest } from './contract';
 import {
   FIVETRAN_ERROR_CODES as CODES,
-  defaultErrorCode,
   FivetranApiError,
   FIVETRAN_ERROR_MESSAGES as MESSAGES,
   SandboxConfigError,
@@ -18,34 +17,6 @@ import { type SeededRandom, seededRandom } from './prng';
 import type { AccountRateLimits, RollingWindowLimiter } from './rate-limit';
 import { ConnectionStore, InvalidCursorError } from './store';
 import type { ConnectionSeed, StoredConnection } from './types';
-
-/** Which contract a response body is held to before it is sent ('none': injected on purpose, unchecked). */
-export type ResponseContract =
-  | 'createResponse'
-  | 'getResponse'
-  | 'listResponse'
-  | 'groupListResponse'
-  | 'deleteResponse'
-  | 'connectCardResponse'
-  | 'errorResponse'
-  | 'none';
-
-export interface ApiRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  contentType: string | undefined;
-  rawBody: string;
-  authorized: boolean;
-}
-
-export interface ApiResponse {
-  status: number;
-  /** Serialized as JSON, or sent as-is when a string. */
-  body: unknown;
-  headers?: Record<string, string>;
-  contract: ResponseContract;
-}
 
 export interface FivetranApiSettings {
   groups: ReadonlySet<string>;
@@ -67,23 +38,11 @@ const PERMISSION = { read: 'CONNECTOR_READ', create: 'CONNECTOR_CREATE', connect
 
 const SERVICE = 'gitlab';
 const CONNECTED_BY = 'sandbox_user';
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 /** Fivetran's documented rule for destination schema names. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const CONNECTION_ROUTE = /^\/v1\/connections\/([^/]+)$/;
 const CONNECT_CARD_ROUTE = /^\/v1\/connections\/([^/]+)\/connect-card$/;
 const GROUP_CONNECTIONS_ROUTE = /^\/v1\/groups\/([^/]+)\/connections$/;
-
-/** The answer to an error, shaped as Fivetran's `{code, message}`. */
-export function errorResponse(error: FivetranApiError): ApiResponse {
-  return {
-    status: error.status,
-    body: { code: error.code, message: error.message },
-    headers: error.headers,
-    contract: 'errorResponse',
-  };
-}
 
 export class FivetranApi {
   private readonly store = new ConnectionStore();
@@ -301,31 +260,4 @@ export class FivetranApi {
     if (connection === undefined) throw new FivetranApiError(404, CODES.connectionNotFound, MESSAGES.connectionNotFound(id));
     return connection;
   }
-}
-
-function methodNotAllowed(method: string, path: string, allowed: readonly string[]): FivetranApiError {
-  return new FivetranApiError(405, defaultErrorCode(405), `Method ${method} is not supported on ${path} by this sandbox`, {
-    Allow: allowed.join(', '),
-  });
-}
-
-function parseJsonBody(request: ApiRequest): unknown {
-  const mediaType = request.contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') {
-    throw new FivetranApiError(415, CODES.unsupportedMediaType, `Content-Type must be application/json, got '${mediaType ?? ''}'`);
-  }
-  try {
-    return JSON.parse(request.rawBody);
-  } catch {
-    throw new FivetranApiError(400, CODES.invalidInput, MESSAGES.notJson);
-  }
-}
-
-function parseLimit(raw: string | null): number {
-  if (raw === null) return DEFAULT_PAGE_SIZE;
-  const limit = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) {
-    throw new FivetranApiError(400, CODES.invalidInput, `Query parameter 'limit' must be a number in the range 1..${MAX_PAGE_SIZE}`);
-  }
-  return limit;
 }

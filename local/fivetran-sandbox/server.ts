@@ -8,41 +8,21 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../aws/loopback';
-import { type ApiResponse, errorResponse, FivetranApi, type ResponseContract } from './api';
-import { MASKED_SECRET, secretValuesOf } from './connection-data';
-import {
-  type ContractCheck,
-  validateConnectCardResponse,
-  validateCreateResponse,
-  validateDeleteResponse,
-  validateErrorResponse,
-  validateGetResponse,
-  validateGroupListResponse,
-  validateListResponse,
-} from './contract';
+import { FivetranApi } from './api';
+import { type ApiResponse, errorResponse } from './api-request';
+import { secretValuesOf } from './connection-data';
 import { defaultErrorCode, FIVETRAN_ERROR_CODES, FIVETRAN_ERROR_MESSAGES, FivetranApiError, SandboxConfigError } from './errors';
 import { FaultInjector, type FaultOutcome } from './faults';
 import { AccountRateLimits, RollingWindowLimiter } from './rate-limit';
+import { contractProblems, isCheckedSecret } from './response-checks';
 import type { ContractViolation, DuplicateSchemaStatus, FivetranSandbox, FivetranSandboxOptions, RecordedCall } from './types';
 
 export type * from './types';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-/** Shorter secrets could match ordinary response text by chance, so the leak check ignores them. */
-const MIN_CHECKED_SECRET_LENGTH = 6;
 const DEFAULT_SEED = 1;
 /** Fivetran answers 500 when a request runs longer than this, whether or not it was applied (errors.ts [timeout]). */
 const FIVETRAN_REQUEST_LIMIT_MS = 60_000;
-
-const RESPONSE_VALIDATORS: Record<Exclude<ResponseContract, 'none'>, (body: unknown) => ContractCheck> = {
-  createResponse: validateCreateResponse,
-  getResponse: validateGetResponse,
-  listResponse: validateListResponse,
-  groupListResponse: validateGroupListResponse,
-  deleteResponse: validateDeleteResponse,
-  connectCardResponse: validateConnectCardResponse,
-  errorResponse: validateErrorResponse,
-};
 
 /** The request body exceeded MAX_BODY_BYTES. */
 class BodyTooLargeError extends Error {
@@ -163,7 +143,7 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     const isCreate = method === 'POST' && url.pathname === '/v1/connections';
     if (isCreate) {
       for (const secret of secretValuesOf(call.body)) {
-        if (secret.length >= MIN_CHECKED_SECRET_LENGTH && secret !== MASKED_SECRET) receivedSecrets.add(secret);
+        if (isCheckedSecret(secret)) receivedSecrets.add(secret);
       }
     }
 
@@ -264,18 +244,6 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
 function checkedDuplicateStatus(status: DuplicateSchemaStatus): DuplicateSchemaStatus {
   if (status !== 400 && status !== 409) throw new SandboxConfigError(`duplicateSchemaStatus must be 400 or 409, got ${String(status)}`);
   return status;
-}
-
-function contractProblems(answer: ApiResponse, receivedSecrets: ReadonlySet<string>): string[] {
-  const validator = RESPONSE_VALIDATORS[answer.contract as Exclude<ResponseContract, 'none'>];
-  const check = validator(answer.body);
-  const problems = check.valid ? [] : check.errors;
-  const text = JSON.stringify(answer.body);
-  for (const secret of receivedSecrets) {
-    // Never name the secret itself: this message is sent and logged.
-    if (text.includes(secret)) problems.push('a secret value received in a create request appears in the response body');
-  }
-  return problems;
 }
 
 function injectedStatus(outcome: Extract<FaultOutcome, { kind: 'status' }>): ApiResponse {

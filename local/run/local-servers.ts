@@ -5,12 +5,6 @@ import { LOCAL_DLQ_NAME, LOCAL_QUEUE_NAME } from './settings';
 /** The one group the sandbox has unless told of more. */
 export const DEFAULT_SANDBOX_GROUP = 'sandbox_group';
 
-/** A fixed port is taken; the message names it and what to do. */
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  readonly code = 'PORT_IN_USE';
-}
-
 /**
  * The local queues, with URLs at fauxqs's own address. fauxqs names a queue
  * http://sqs.<region>.127.0.0.1:PORT/…, a host no resolver knows; it finds a
@@ -34,17 +28,4 @@ export async function createLocalQueues(
   // Not new URL(): a host whose last label is a number must be an IPv4 address to WHATWG, so sqs.<region>.127.0.0.1 is no URL to it.
   const atAddress = (url: string) => `${address}${url.replace(/^https?:\/\/[^/]+/, '')}`;
   return { ...queues, queueUrl: atAddress(queues.queueUrl), dlqUrl: queues.dlqUrl === undefined ? undefined : atAddress(queues.dlqUrl) };
-}
-
-/** Starts a server; a fixed port that is taken becomes a PortInUseError naming it. */
-export async function onPort<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new PortInUseError(
-      `Port ${port} (${what}) is in use, by another run or another program. Choose other ports with --port <n> (it takes n, n+1 and n+2), or leave --port out for free ones.`,
-      { cause: error },
-    );
-  }
 }

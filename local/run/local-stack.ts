@@ -1,18 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
-import { type EnvOverrides, overrideEnv } from '../../cli/env-overrides';
 import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { type ProvisionerConfig, readSettings } from '../../shared/runtime/settings';
-import { type AwsStandIn, type PublishedEvent, startAwsStandIn } from '../aws/aws-stand-in';
-import { type FivetranSandbox, startFivetranSandbox } from '../fivetran-sandbox/server';
+import type { AwsStandIn, PublishedEvent } from '../aws/aws-stand-in';
+import type { FivetranSandbox } from '../fivetran-sandbox/types';
 import type { BatchReport } from '../sqs-poller';
+import { createCleanups } from '../world/cleanups';
+import { applyEnv, awsEnv } from '../world/env';
 import { describeQueue, type ProvisioningQueues } from '../world/queues';
+import { startWorld } from '../world/world';
 import { createEventSink } from './event-sink';
-import { createLocalQueues, DEFAULT_SANDBOX_GROUP, onPort } from './local-servers';
+import { createLocalQueues, DEFAULT_SANDBOX_GROUP } from './local-servers';
 import { acquireRunLock } from './run-lock';
 import { defaultSecretsFile, loadSecretsFile, SecretsFileError } from './secrets-file';
 import {
@@ -133,19 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const workerEnv = { ...LOCAL_WORKER_ENV, ...lambdaVariables(env), ...options.workerEnv };
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
-  const cleanups: Array<() => Promise<void> | void> = [];
-  // Every step runs even when one fails, so a failed stop still frees the ports and the environment.
-  const cleanUp = async () => {
-    let firstError: unknown;
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
-    if (firstError !== undefined) throw firstError;
-  };
+  const cleanups = createCleanups();
   try {
     // Before anything in the directory is touched: a run already there keeps its files.
     const lock = acquireRunLock(runDir);
@@ -154,38 +143,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const logFile = join(runDir, 'handler.log');
     writeFileSync(logFile, '');
 
-    const port = (offset: number) => (options.port === undefined ? 0 : options.port + offset);
-    const fauxqs = local.sqs
-      ? await onPort('SQS', port(0), () => startFauxqs({ port: port(0), logger: false, host: '127.0.0.1' }))
-      : undefined;
-    if (fauxqs) cleanups.push(() => fauxqs.stop());
-    const aws =
-      local.secrets || local.events
-        ? await onPort('Secrets Manager and EventBridge', port(1), () =>
-            startAwsStandIn({ region, secrets, onEvent: sink.accept, port: port(1) }),
-          )
-        : undefined;
-    if (aws) cleanups.push(() => aws.close());
-    const sandbox = local.fivetran
-      ? await onPort('the Fivetran sandbox', port(2), () =>
-          startSandbox(secrets, workerEnv.FIVETRAN_API_SECRET_ID!, local.secrets, sandboxGroups, port(2)),
-        )
-      : undefined;
-    if (sandbox) cleanups.push(() => sandbox.close());
+    const port = (offset: number) => (options.port === undefined ? {} : { port: options.port + offset });
+    const world = await startWorld({
+      env: 'child',
+      region,
+      ...(local.sqs ? { sqs: { ...port(0), host: '127.0.0.1' } } : {}),
+      ...(local.secrets || local.events ? { aws: { ...port(1), onEvent: sink.accept } } : {}),
+      ...(local.fivetran ? { fivetran: { groups: sandboxGroups, ...port(2) } } : {}),
+      // The sandbox accepts the API key the secrets hold (when they are local), so the worker's calls are authorized.
+      apiKey: local.secrets && local.fivetran ? apiKeyOf(secrets, workerEnv.FIVETRAN_API_SECRET_ID!) : false,
+      apiKeySecretId: workerEnv.FIVETRAN_API_SECRET_ID!,
+      secrets,
+    });
+    cleanups.push(() => world.stop());
+    const { fauxqs, aws, sandbox } = world;
 
     const allLocal = local.sqs && local.secrets && local.events;
     const noCredentials = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
     // For this process's SQS client and for the worker's clients alike.
-    const awsEnv = definedOnly({
-      AWS_ENDPOINT_URL_SQS: fauxqs?.address,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: local.secrets ? aws!.url : undefined,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: local.events ? aws!.url : undefined,
-      AWS_REGION: env.AWS_REGION ? undefined : region,
+    const localEnv = awsEnv(
+      {
+        sqs: fauxqs?.address,
+        secretsManager: local.secrets ? aws!.url : undefined,
+        eventBridge: local.events ? aws!.url : undefined,
+      },
       // Only servers on this machine are called, and they check no signature.
-      AWS_ACCESS_KEY_ID: allLocal && noCredentials ? 'local' : undefined,
-      AWS_SECRET_ACCESS_KEY: allLocal && noCredentials ? 'local' : undefined,
-    });
-    const overrides: EnvOverrides = overrideEnv(awsEnv);
+      { region: env.AWS_REGION ? undefined : region, fakeCredentials: allLocal && noCredentials },
+    );
+    const overrides = applyEnv(localEnv);
     cleanups.push(() => overrides.restore());
 
     // Created after the endpoints are set: the SDK reads them when a client is made.
@@ -201,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
     const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
-    const lambdaEnv = { ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount), ...awsEnv };
+    const lambdaEnv = { ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount), ...localEnv };
 
     const [, , , queueRegion, account] = queues.queueArn.split(':');
     const worker = await startWorkerChild({
@@ -268,39 +253,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               }));
             }
           : undefined,
-      stop: () => (stopping ??= cleanUp()),
+      stop: () => (stopping ??= cleanups.run()),
     };
   } catch (error) {
-    await cleanUp();
+    await cleanups.run();
     throw error;
   }
 }
 
-/** The sandbox, accepting the API key the secrets hold (when they are local), so the worker's calls are authorized. */
-async function startSandbox(
-  secrets: Record<string, string>,
-  apiKeySecretId: string,
-  secretsAreLocal: boolean,
-  groups: string[],
-  port: number,
-): Promise<FivetranSandbox> {
-  let apiKey: { apiKey: string; apiSecret: string } | undefined;
-  if (secretsAreLocal) {
-    const value = secrets[apiKeySecretId];
-    if (value === undefined) throw new SecretsFileError(`The secrets file has no "${apiKeySecretId}" entry for the Fivetran API key`);
-    try {
-      apiKey = parseApiKeySecret(apiKeySecretId, value);
-    } catch {
-      throw new SecretsFileError(`The "${apiKeySecretId}" secret must be {"apiKey": "...", "apiSecret": "..."}`);
-    }
+/** The API key the secrets hold under `apiKeySecretId`, for the sandbox to accept. */
+function apiKeyOf(secrets: Record<string, string>, apiKeySecretId: string): { apiKey: string; apiSecret: string } {
+  const value = secrets[apiKeySecretId];
+  if (value === undefined) throw new SecretsFileError(`The secrets file has no "${apiKeySecretId}" entry for the Fivetran API key`);
+  try {
+    const { apiKey, apiSecret } = parseApiKeySecret(apiKeySecretId, value);
+    return { apiKey, apiSecret };
+  } catch {
+    throw new SecretsFileError(`The "${apiKeySecretId}" secret must be {"apiKey": "...", "apiSecret": "..."}`);
   }
-  return startFivetranSandbox({
-    ...(apiKey ? { apiKey: apiKey.apiKey, apiSecret: apiKey.apiSecret } : {}),
-    groups,
-    port,
-  });
-}
-
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }

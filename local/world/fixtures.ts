@@ -46,3 +46,8 @@ export function patRequest(overrides: Partial<ProvisioningRequest> & { schema?: 
     ...rest,
   };
 }
+
+/** A provisioning request body for the benchmarks: a PAT request of its own schema, naming `credentialsSecretId`. */
+export function benchRequest(schema: string, credentialsSecretId = `${GROUP_CREDENTIALS}team`): ProvisioningRequest {
+  return patRequest({ schema, requestId: `bench-${schema}`, credentialsSecretId });
+}

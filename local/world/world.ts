@@ -7,28 +7,38 @@ import { type LambdaStandIn, startLambdaStandIn } from '../aws/lambda-stand-in';
 import { type SqsWithMoveTasks, startSqsWithMoveTasks } from '../aws/sqs-move-tasks';
 import { type FivetranSandbox, startFivetranSandbox } from '../fivetran-sandbox/server';
 import type { FivetranSandboxOptions } from '../fivetran-sandbox/types';
+import { type Cleanups, createCleanups } from './cleanups';
 import { applyEnv, awsEnv } from './env';
 import { API_KEY_SECRET_ID, FAKE_API_KEY } from './fixtures';
 import { type Interposer, startInterposer } from './interposer';
 import { captureLogs } from './logs';
 import { type DeadLetter, readDeadLetters, type SentMessage, sendMessages, waitUntilDrained } from './messages';
+import { onPort } from './ports';
 import { createProvisioningQueues, type ProvisioningQueues } from './queues';
 import { WORLD_REGION } from './settings';
 
 export type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 
 export interface WorldOptions {
-  /** fauxqs; `moveTasks` adds the stand-in that gives it SQS's message move tasks (the AWS case of a redrive). */
-  sqs?: boolean | { moveTasks?: boolean };
+  /**
+   * fauxqs; `moveTasks` adds the stand-in that gives it SQS's message move tasks (the AWS case of a redrive); `host` puts
+   * the region in its queue URLs (sqs.<region>.<host>:PORT).
+   */
+  sqs?: boolean | { moveTasks?: boolean; port?: number; host?: string };
   /** A provisioning queue and its dead-letter queue, wired as the stack wires them (needs `sqs`). */
   queues?: { visibilityTimeoutSeconds: number; maxReceiveCount: number; names?: { queue: string; deadLetterQueue: string } };
-  /** The Secrets Manager and EventBridge stand-in; `lambda` adds Lambda's Invoke, `s3` points S3 at fauxqs. */
-  aws?: boolean | { lambda?: boolean; s3?: boolean };
-  /** The Fivetran sandbox, accepting `apiKey`. */
-  fivetran?: boolean | Omit<FivetranSandboxOptions, 'apiKey' | 'apiSecret'>;
-  /** The API key the sandbox accepts and the API key secret holds. Default FAKE_API_KEY. */
-  apiKey?: { apiKey: string; apiSecret: string };
-  /** Secrets Manager: name → value (objects as JSON), besides the API key secret. */
+  /** The Secrets Manager and EventBridge stand-in; `lambda` adds Lambda's Invoke, `s3` points S3 at fauxqs; `onEvent` sees each event PutEvents accepts. */
+  aws?: boolean | { lambda?: boolean; s3?: boolean; port?: number; onEvent?: (event: PublishedEvent) => void };
+  /** The Fivetran sandbox (on `port`, when given), accepting `apiKey`. */
+  fivetran?: boolean | Omit<FivetranSandboxOptions, 'apiKey' | 'apiSecret' | 'host'>;
+  /**
+   * The API key the sandbox accepts and the API key secret holds. Default FAKE_API_KEY; false: the sandbox's own
+   * key, and no API key secret.
+   */
+  apiKey?: { apiKey: string; apiSecret: string } | false;
+  /** The name of the API key secret. Default API_KEY_SECRET_ID. */
+  apiKeySecretId?: string;
+  /** Secrets Manager: name → value (objects as JSON), besides the API key secret (a value given here wins). */
   secrets?: Record<string, unknown>;
   /** Interposers in front of SQS and of Fivetran, for tests whose dependencies hang, redirect or lie. */
   interpose?: boolean;
@@ -69,51 +79,55 @@ export interface World {
 /** The one builder of the test world: the servers a test, a benchmark or the local run talks to, on loopback. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const region = options.region ?? WORLD_REGION;
-  const apiKey = options.apiKey ?? FAKE_API_KEY;
-  const cleanups: Array<() => unknown> = [];
-  const stop = async () => {
-    let firstError: unknown;
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
-    if (firstError !== undefined) throw firstError;
-  };
+  const cleanups = createCleanups();
   try {
-    const world = await assemble(options, region, apiKey, cleanups);
+    const world = await assemble(options, region, cleanups);
     let stopping: Promise<void> | undefined;
-    return { ...world, stop: () => (stopping ??= stop()) };
+    return { ...world, stop: () => (stopping ??= cleanups.run()) };
   } catch (error) {
-    await stop().catch(() => undefined);
+    await cleanups.run().catch(() => undefined);
     throw error;
   }
 }
 
-async function assemble(
-  options: WorldOptions,
-  region: string,
-  apiKey: { apiKey: string; apiSecret: string },
-  cleanups: Array<() => unknown>,
-): Promise<Omit<World, 'stop'>> {
+async function assemble(options: WorldOptions, region: string, cleanups: Cleanups): Promise<Omit<World, 'stop'>> {
+  const sqsOptions = typeof options.sqs === 'object' ? options.sqs : {};
   const awsOptions = typeof options.aws === 'object' ? options.aws : {};
-  const fauxqs = options.sqs || awsOptions.s3 ? await startFauxqs({ port: 0, logger: false }) : undefined;
+  const sandboxOptions = typeof options.fivetran === 'object' ? options.fivetran : {};
+  const apiKey = options.apiKey ?? FAKE_API_KEY;
+  // A fixed port that is taken fails naming the part; a free one (0) cannot be taken.
+  const listen = <T>(what: string, port: number | undefined, start: () => Promise<T>) => onPort(what, port ?? 0, start);
+
+  const fauxqs =
+    options.sqs || awsOptions.s3
+      ? await listen('SQS', sqsOptions.port, () =>
+          startFauxqs({ port: sqsOptions.port ?? 0, logger: false, ...(sqsOptions.host ? { host: sqsOptions.host } : {}) }),
+        )
+      : undefined;
   if (fauxqs) cleanups.push(() => fauxqs.stop());
-  const moveTasks =
-    fauxqs && typeof options.sqs === 'object' && options.sqs.moveTasks ? await startSqsWithMoveTasks(fauxqs.address, region) : undefined;
+  const moveTasks = fauxqs && sqsOptions.moveTasks ? await startSqsWithMoveTasks(fauxqs.address, region) : undefined;
   if (moveTasks) cleanups.push(() => moveTasks.close());
-  const secrets = Object.entries({ [API_KEY_SECRET_ID]: apiKey, ...options.secrets }).map(([name, value]) => [
+  const apiKeySecret = apiKey ? { [options.apiKeySecretId ?? API_KEY_SECRET_ID]: apiKey } : {};
+  const secrets = Object.entries({ ...apiKeySecret, ...options.secrets }).map(([name, value]) => [
     name,
     typeof value === 'string' ? value : JSON.stringify(value),
   ]);
-  const aws = options.aws ? await startAwsStandIn({ region, secrets: Object.fromEntries(secrets) }) : undefined;
+  const aws = options.aws
+    ? await listen('Secrets Manager and EventBridge', awsOptions.port, () =>
+        startAwsStandIn({
+          region,
+          secrets: Object.fromEntries(secrets),
+          ...(awsOptions.port === undefined ? {} : { port: awsOptions.port }),
+          ...(awsOptions.onEvent ? { onEvent: awsOptions.onEvent } : {}),
+        }),
+      )
+    : undefined;
   if (aws) cleanups.push(() => aws.close());
   const lambda = awsOptions.lambda ? await startLambdaStandIn() : undefined;
   if (lambda) cleanups.push(() => lambda.close());
-  const sandboxOptions = typeof options.fivetran === 'object' ? options.fivetran : {};
-  const sandbox = options.fivetran ? await startFivetranSandbox({ ...apiKey, ...sandboxOptions }) : undefined;
+  const sandbox = options.fivetran
+    ? await listen('the Fivetran sandbox', sandboxOptions.port, () => startFivetranSandbox({ ...(apiKey || {}), ...sandboxOptions }))
+    : undefined;
   if (sandbox) cleanups.push(() => sandbox.close());
   const interposers =
     options.interpose && fauxqs && sandbox
@@ -124,11 +138,11 @@ async function assemble(
   const endpoints = {
     ...(fauxqs && options.sqs ? { sqs: interposers?.sqs.url ?? fauxqs.address } : {}),
     ...(fauxqs && awsOptions.s3 ? { s3: fauxqs.address } : {}),
-    ...(aws ? { aws: aws.url } : {}),
+    ...(aws ? { secretsManager: aws.url, eventBridge: aws.url } : {}),
     ...(lambda ? { lambda: lambda.url } : {}),
   };
   // A world without AWS servers leaves the AWS variables as they are.
-  const env = Object.keys(endpoints).length === 0 ? {} : awsEnv(endpoints, region);
+  const env = Object.keys(endpoints).length === 0 ? {} : awsEnv(endpoints, { region, fakeCredentials: true });
   Object.assign(env, options.variables);
   if (options.env !== 'child') {
     const overrides = applyEnv(env);

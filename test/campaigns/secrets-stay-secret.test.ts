@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, REGION } from '../../local/world/pipeline';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, type Pipeline, REGION } from '../../local/world/pipeline';
 import {
   acceptedUnusualInputs,
   badInputCorpus,
@@ -129,6 +129,18 @@ function requestIdIn(body: string): string | undefined {
   }
 }
 
+/** Every text the pipeline let out: its log lines, its events, and the errors a handler threw. */
+function haystacksOf(pipeline: Pipeline): { where: string; text: string }[] {
+  return [
+    ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
+    ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
+    ...pipeline.batchErrors.map((error, index) => ({
+      where: `handler error ${index + 1}`,
+      text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
+    })),
+  ];
+}
+
 describe('secrets stay secret through the fault campaign and the bad-input corpus', () => {
   it('ran both to the end, so the scan covers everything they produced', () => {
     const { run, extraIds, deadLetters, pipeline } = outcome!;
@@ -176,27 +188,13 @@ describe('secrets stay secret through the fault campaign and the bad-input corpu
 
   it('shows no 12 characters of any secret in any log line, event, error message or error a handler threw', () => {
     const { pipeline } = outcome!;
-    const haystacks = [
-      ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
-      ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
-      ...pipeline.batchErrors.map((error, index) => ({
-        where: `handler error ${index + 1}`,
-        text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
-      })),
-    ];
+    const haystacks = haystacksOf(pipeline);
     expect(findFragments(secretNeedles(), haystacks, 12)).toEqual([]);
   });
 
   it('shows no marker in any log line, event, error message or error a handler threw', () => {
     const { pipeline, markers, apiKey } = outcome!;
-    const haystacks = [
-      ...pipeline.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
-      ...pipeline.events().map((event, index) => ({ where: `event ${index + 1} (${event.detailType})`, text: JSON.stringify(event) })),
-      ...pipeline.batchErrors.map((error, index) => ({
-        where: `handler error ${index + 1}`,
-        text: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
-      })),
-    ];
+    const haystacks = haystacksOf(pipeline);
     // The API key also travels base64-encoded in the Authorization header.
     const authorization = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
     const needles = [...markers.all(), { marker: authorization, label: 'API key, as sent in Authorization' }];

@@ -1,56 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../cli/cli';
-import type { CliIo } from '../../cli/io';
 import { createSqsClient } from '../../shared/aws/sqs-client';
+import { captureIo, endAll, ROOT, spawnCli as spawnCliProcess, waitFor } from '../support/cli-process';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/fivetran-provisioner.js');
 const MORE_REQUESTS = join(ROOT, 'examples/more-requests.jsonl');
-
-function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin },
-    out,
-    err,
-  };
-}
 
 /** Children this file started; any still running when a test ends is ended here, by its own pid. */
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  endAll(children);
   vi.unstubAllEnvs();
 });
 
 /** Runs the CLI as `npm run cli` does, with the AWS endpoints of this test process left out. */
-function spawnCli(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const env = { ...process.env };
-  for (const name of ['AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_EVENTBRIDGE']) delete env[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const spawnCli = (args: string[]) => spawnCliProcess(args, children);
 
 describe('fivetran-provisioner CLI', () => {
   it('validate names every invalid line with its field paths and exits 1', async () => {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildProvisionerApp } from '../../infra/provisioner-app';
 
 /** cdk.json's context (feature flags): tests synthesize with the flags `cdk synth` uses. */
 export const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -47,3 +48,40 @@ export function onlyLogicalId(template: Template, type: string): string {
 
 /** `value` with the stack's tokens resolved, as the template will hold it. */
 export const resolve = (stack: Stack, value: unknown): unknown => stack.resolve(value);
+
+/** The logical ids of the default stack's parts that the tests name. */
+export interface StackIds {
+  queue: string;
+  dlq: string;
+  fn: string;
+  bus: string;
+  secret: string;
+  logGroup: string;
+  registry: string;
+}
+
+/** The stack as `cdk synth` builds it by default (with one real esbuild bundle of the worker), its cloud assembly and its parts' ids. */
+export function synthDefaultStack(): { template: Template; assemblyDir: string; ids: StackIds } {
+  const app = newTestApp();
+  const template = Template.fromStack(buildProvisionerApp(app));
+  const assemblyDir = app.synth().directory;
+  const queues = template.findResources('AWS::SQS::Queue');
+  const queueId = Object.keys(queues).find((id) => queues[id]!.Properties.RedrivePolicy !== undefined)!;
+  const ids = {
+    queue: queueId,
+    dlq: Object.keys(queues).find((id) => id !== queueId)!,
+    fn: onlyLogicalId(template, 'AWS::Lambda::Function'),
+    bus: onlyLogicalId(template, 'AWS::Events::EventBus'),
+    secret: onlyLogicalId(template, 'AWS::SecretsManager::Secret'),
+    logGroup: onlyLogicalId(template, 'AWS::Logs::LogGroup'),
+    registry: onlyLogicalId(template, 'AWS::EventSchemas::Registry'),
+  };
+  return { template, assemblyDir, ids };
+}
+
+export const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** The environment variables of a function of the template. */
+export function functionEnvironment(template: Template, logicalId: string): Record<string, unknown> {
+  return template.findResources('AWS::Lambda::Function')[logicalId]!.Properties.Environment.Variables;
+}

@@ -1,7 +1,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createProvisionHandler } from '../../functions/provision/create-handler';
 import type { FivetranSandboxOptions } from '../../local/fivetran-sandbox/types';
-import { API_KEY_SECRET_ID, FAKE_API_KEY, FUNCTION_ARN, QUEUE_ARN } from '../../local/world/fixtures';
+import { API_KEY_SECRET_ID, FAKE_API_KEY, FAKE_PAT, FUNCTION_ARN, GROUP_CREDENTIALS, QUEUE_ARN } from '../../local/world/fixtures';
 import { inFlightCountingFetch } from '../../local/world/in-flight-fetch';
 import { lambdaContext, sqsRecord } from '../../local/world/lambda-context';
 import { provisionSettings } from '../../local/world/settings';
@@ -85,3 +85,14 @@ export async function startHarness(options: HarnessOptions = {}) {
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** A harness whose sandbox group has the PAT credentials that `patRequest()` names. */
+export async function startPatHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const h = await startHarness(options);
+  h.setSecret(`${GROUP_CREDENTIALS}team-a`, FAKE_PAT);
+  return h;
+}
+
+/** The message ids a batch response hands back to the queue. */
+export const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  response.batchItemFailures.map((failure) => failure.itemIdentifier);

@@ -7,7 +7,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
-import { type Harness, type HarnessOptions, startHarness } from '../../support/handler-harness';
+import { failedIds, type Harness, type HarnessOptions, startHarness } from '../../support/handler-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -22,8 +22,6 @@ async function harness(options: HarnessOptions = {}): Promise<Harness> {
   return h;
 }
 
-const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
-  response.batchItemFailures.map((failure) => failure.itemIdentifier);
 const callsOf = (harnessed: Harness) => harnessed.fivetranCalls().map((call) => `${call.method} ${call.path} ${call.status ?? 'dropped'}`);
 const logged = (harnessed: Harness) => harnessed.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 

@@ -4,11 +4,11 @@
  * and the Connect Card route. Every answer is held to the OpenAPI definition (afterEach).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { validateConnectCardResponse, validateErrorResponse, validateGroupListResponse } from '../../../local/fivetran-sandbox/contract';
+import { validateConnectCardResponse, validateGroupListResponse } from '../../../local/fivetran-sandbox/contract';
 import { SandboxConfigError } from '../../../local/fivetran-sandbox/errors';
 import { AccountRateLimits } from '../../../local/fivetran-sandbox/rate-limit';
 import { type FivetranSandbox, type FivetranSandboxOptions, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
-import { createConnection, gitlabCreateBody, type ReceivedResponse, request, SANDBOX_GROUP } from './support/sandbox-http';
+import { createConnection, expectError, gitlabCreateBody, request, SANDBOX_GROUP } from './support/sandbox-http';
 
 const LOCKED_GROUP = 'locked_group';
 const CARD = { connect_card_config: { redirect_uri: 'https://portal.example/done', hide_setup_guide: true } };
@@ -23,12 +23,6 @@ beforeEach(() => {
   sandbox.setDuplicateSchemaStatus(409);
 });
 afterEach(() => expect(sandbox.contractViolations).toEqual([]));
-
-function expectError(response: ReceivedResponse, status: number, code: string): void {
-  expect(response.status).toBe(status);
-  expect(validateErrorResponse(response.body)).toEqual({ valid: true });
-  expect(response.body.code).toBe(code);
-}
 
 /** Starts a sandbox of its own for the test and always closes it. */
 async function withSandbox(options: FivetranSandboxOptions, test: (own: FivetranSandbox) => Promise<void>): Promise<void> {

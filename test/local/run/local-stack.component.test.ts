@@ -8,6 +8,7 @@ import { stackFilePath } from '../../../cli/local-run-file';
 import { type Example, loadExamples } from '../../../local/run/examples';
 import { type LocalStack, startLocalStack } from '../../../local/run/local-stack';
 import { metExpectation, runExamples } from '../../../local/run/run-examples';
+import { isRunning } from '../../support/cli-process';
 
 /**
  * The local stack as `npm start` runs it: fauxqs, the Fivetran sandbox, the
@@ -199,14 +200,3 @@ describe('a local stack whose worker has a bad setting', () => {
     expect(existsSync(stackFilePath(badRunDir))).toBe(false);
   });
 });
-
-/** Whether a process with this pid exists (signal 0 only checks). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}

@@ -1,9 +1,12 @@
 /**
  * Small HTTP helpers for the sandbox tests: real requests through global fetch.
  */
-import type { FivetranSandbox } from '../../../../local/fivetran-sandbox/server';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { validateErrorResponse } from '../../../../local/fivetran-sandbox/contract';
+import { type FivetranSandbox, startFivetranSandbox } from '../../../../local/fivetran-sandbox/server';
 
 export const SANDBOX_GROUP = 'sandbox_group';
+export const OTHER_GROUP = 'other_group';
 export const VALID_AUTHORIZATION = `Basic ${Buffer.from('sandbox-key:sandbox-secret').toString('base64')}`;
 
 export interface ReceivedResponse {
@@ -52,4 +55,26 @@ export async function request(
 
 export function createConnection(sandbox: FivetranSandbox, body: unknown): Promise<ReceivedResponse> {
   return request(sandbox, 'POST', '/v1/connections', { body });
+}
+
+/** The response is a contract-valid Fivetran error of this status and code. */
+export function expectError(response: ReceivedResponse, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(validateErrorResponse(response.body)).toEqual({ valid: true });
+  expect(response.body.code).toBe(code);
+}
+
+/**
+ * One sandbox for a test file (the two groups, seed 42), handed to `started`: reset before each test, and
+ * every answer of each test held to the contract.
+ */
+export function useSandbox(started: (sandbox: FivetranSandbox) => void): void {
+  let sandbox: FivetranSandbox;
+  beforeAll(async () => {
+    sandbox = await startFivetranSandbox({ groups: [SANDBOX_GROUP, OTHER_GROUP], seed: 42 });
+    started(sandbox);
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => sandbox.reset());
+  afterEach(() => expect(sandbox.contractViolations).toEqual([]));
 }

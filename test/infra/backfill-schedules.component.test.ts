@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKFILL_FUNCTION_TIMEOUT } from '../../infra/constructs/backfill-schedules';
 import { backfillEventSchema } from '../../infra/event-schemas';
@@ -8,52 +8,16 @@ import { buildProvisionerApp, readProvisionerContext } from '../../infra/provisi
 import { ProvisionerStack, type ProvisionerStackProps } from '../../infra/provisioner-stack';
 import { ProvisionerPropsError } from '../../infra/validate-props';
 import { readSettings } from '../../shared/runtime/settings';
-import { actionsOf, disposeTestApps, newTestApp, resourcesOf, type Statement } from './support';
+import { buildScheduleStacks, byService, logicalId, roleOf, statementsOfRole } from './schedule-stacks';
+import { actionsOf, arn, disposeTestApps, newTestApp, resourcesOf, type Statement } from './support';
 
 afterAll(disposeTestApps);
 
-// One app, built before its first synthesis, so every function is bundled once.
-const VARIANTS = {
-  WithSchedules: {
-    backfills: [
-      { name: 'nightly', schedule: 'cron(0 3 * * ? *)', timeZone: 'Europe/Berlin', manifest: { key: 'manifests/teams.jsonl' } },
-      { name: 'weekly-all', schedule: 'rate(7 days)', manifest: { bucketName: 'shared-manifests', key: 'all.jsonl' }, mode: 'all' },
-    ],
-    redriveSchedule: { schedule: 'rate(6 hours)', maxMessagesPerSecond: 20 },
-  },
-  ExistingManifestBucket: {
-    manifestBucketName: 'team-manifests',
-    backfills: [{ name: 'daily', schedule: 'rate(1 day)', manifest: { key: 'a.jsonl' } }],
-  },
-  RedriveOnly: { redriveSchedule: { schedule: 'cron(0 6 * * ? *)' } },
-} satisfies Record<string, ProvisionerStackProps>;
-
-const app = newTestApp();
-const stacks = Object.fromEntries(Object.entries(VARIANTS).map(([id, props]) => [id, new ProvisionerStack(app, id, props)])) as Record<
-  keyof typeof VARIANTS,
-  ProvisionerStack
->;
+const { app, stacks, template } = buildScheduleStacks();
 let assemblyDir: string;
 beforeAll(() => {
   assemblyDir = app.synth().directory;
 });
-
-const template = (id: keyof typeof VARIANTS) => Template.fromStack(stacks[id]);
-const logicalId = (stack: ProvisionerStack, construct: { node: { defaultChild?: unknown } } | object) =>
-  stack.getLogicalId(((construct as { node: { defaultChild: unknown } }).node.defaultChild ?? construct) as never);
-const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-
-/** Every Allow statement of the policies attached to one role. */
-function statementsOfRole(t: Template, roleId: string): Statement[] {
-  return Object.values(t.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
-    .filter((statement) => statement.Effect === 'Allow');
-}
-const roleOf = (t: Template, functionId: string) =>
-  (t.findResources('AWS::Lambda::Function')[functionId]!.Properties.Role['Fn::GetAtt'] as string[])[0]!;
-const byService = (statements: Statement[], service: string) =>
-  statements.filter((s) => actionsOf(s).some((a) => a.startsWith(`${service}:`)));
 
 /** A schedule's input, with `{Ref: X}` written as `<X>`, parsed. */
 function scheduleInput(schedule: { [key: string]: any }): unknown {
@@ -62,7 +26,6 @@ function scheduleInput(schedule: { [key: string]: any }): unknown {
   const [, parts] = (input as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
   return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join(''));
 }
-
 describe('backfill schedules', () => {
   const stack = stacks.WithSchedules;
   let t: Template;
@@ -294,57 +257,6 @@ describe('backfill schedules', () => {
       expect(probe.stderr).toBe('');
       expect(probe.stdout.trim()).toBe('function');
     }
-  });
-});
-
-describe('scheduled redrive', () => {
-  const stack = stacks.WithSchedules;
-  let t: Template;
-  let ids: { fn: string; role: string; queue: string; dlq: string };
-  beforeAll(() => {
-    t = template('WithSchedules');
-    const fn = logicalId(stack, stack.redrive!.function);
-    ids = { fn, role: roleOf(t, fn), queue: logicalId(stack, stack.queue.queue), dlq: logicalId(stack, stack.queue.deadLetterQueue) };
-  });
-
-  it('runs on its schedule and moves at most the configured rate back to the provisioning queue', () => {
-    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule')).find(
-      (s) => JSON.stringify(s.Properties.Target.Arn) === JSON.stringify(arn(ids.fn)),
-    )!;
-    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(6 hours)', ScheduleExpressionTimezone: 'UTC' });
-    const env = t.findResources('AWS::Lambda::Function')[ids.fn]!.Properties.Environment.Variables;
-    expect(env).toMatchObject({
-      DEAD_LETTER_QUEUE_URL: { Ref: ids.dlq },
-      DEAD_LETTER_QUEUE_ARN: arn(ids.dlq),
-      DESTINATION_QUEUE_ARN: arn(ids.queue),
-      MAX_MESSAGES_PER_SECOND: '20',
-    });
-    expect(
-      readSettings('redrive', {
-        DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
-        DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
-        DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
-        MAX_MESSAGES_PER_SECOND: env.MAX_MESSAGES_PER_SECOND,
-      }).maxMessagesPerSecond,
-    ).toBe(20);
-  });
-
-  it('may start and list move tasks on the dead-letter queue, with the receive/delete they need, and send to the provisioning queue only', () => {
-    const sqs = byService(statementsOfRole(t, ids.role), 'sqs');
-    expect(sqs.map((s) => [actionsOf(s).sort(), resourcesOf(s)])).toEqual([
-      [
-        ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'],
-        [arn(ids.dlq)],
-      ],
-      [['sqs:SendMessage'], [arn(ids.queue)]],
-    ]);
-    expect(
-      new Set(
-        statementsOfRole(t, ids.role)
-          .flatMap(actionsOf)
-          .map((a) => a.split(':')[0]),
-      ),
-    ).toEqual(new Set(['logs', 'xray', 'sqs']));
   });
 });
 
