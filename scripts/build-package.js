@@ -8,7 +8,7 @@
 //   local stack. Packages stay imports, and each must be a runtime dependency, or the installed CLI would fail.
 // Plain JavaScript: it runs before anything is built.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,9 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
+// Built aside and moved into place whole: a build running at the same time as another (two test runs packing
+// at once) never leaves a half-written dist/, and no file of an earlier build survives into this one.
+const STAGING = join(ROOT, 'node_modules', '.cache', `fivetran-provisioner-build-${process.pid}`);
 const require = createRequire(import.meta.url);
 const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
@@ -23,24 +26,47 @@ const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'ut
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?\/[^'"]*)\2/g;
 const HAS_EXTENSION = /\.(?:js|mjs|cjs|json)$/;
 
-// A file left from an earlier build would be packed as if it were part of this one.
-rmSync(DIST, { recursive: true, force: true });
+/** A failure the build explains itself: printed without a stack. */
+class BuildError extends Error {}
 
-compileLibrary();
-addExtensions();
-await bundleCli();
+rmSync(STAGING, { recursive: true, force: true });
+mkdirSync(STAGING, { recursive: true });
+try {
+  compileLibrary();
+  addExtensions();
+  await bundleCli();
+  replaceDist();
+} catch (error) {
+  process.stderr.write(`${error instanceof BuildError ? error.message : error.stack}\n`);
+  process.exitCode = 1;
+} finally {
+  rmSync(STAGING, { recursive: true, force: true });
+}
+
+function replaceDist() {
+  rmSync(DIST, { recursive: true, force: true });
+  try {
+    renameSync(STAGING, DIST);
+  } catch (error) {
+    // Another build moved its dist/ into place in between: a whole build of the same sources, so it stands.
+    if (!['ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error;
+  }
+}
 
 function compileLibrary() {
   // The compiler this repository pins, whatever tsc the PATH holds.
   const typescriptPackage = require.resolve('typescript/package.json');
   const tsc = join(dirname(typescriptPackage), JSON.parse(readFileSync(typescriptPackage, 'utf8')).bin.tsc);
-  const compiled = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  const compiled = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', STAGING], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (compiled.status !== 0) fail('tsc -p tsconfig.build.json failed');
 }
 
 function addExtensions() {
   const unresolved = [];
-  for (const file of filesUnder(DIST)) {
+  for (const file of filesUnder(STAGING)) {
     const isDeclaration = file.endsWith('.d.ts');
     if (!isDeclaration && !file.endsWith('.js')) continue;
     const text = readFileSync(file, 'utf8');
@@ -51,7 +77,7 @@ function addExtensions() {
       // A declaration names the JavaScript file as well: "./enqueue.js" finds enqueue.d.ts.
       if (existsSync(`${target}${suffix}`)) return `${lead}${quote}${specifier}.js${quote}`;
       if (existsSync(join(target, `index${suffix}`))) return `${lead}${quote}${specifier}/index.js${quote}`;
-      unresolved.push(`${relative(ROOT, file)}: ${specifier}`);
+      unresolved.push(`dist/${relative(STAGING, file)}: ${specifier}`);
       return whole;
     });
     if (rewritten !== text) writeFileSync(file, rewritten);
@@ -63,7 +89,7 @@ async function bundleCli() {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { main: 'cli/main.ts' },
-    outdir: join(DIST, 'cli'),
+    outdir: join(STAGING, 'cli'),
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -95,6 +121,5 @@ function* filesUnder(directory) {
 }
 
 function fail(message) {
-  process.stderr.write(`build-package: ${message}\n`);
-  process.exit(1);
+  throw new BuildError(`build-package: ${message}`);
 }
