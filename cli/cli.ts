@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FileError } from '../local/run/file-error';
 import { closestName } from '../shared/runtime/closest-name';
 import type { CliIo } from './io';
@@ -8,12 +8,20 @@ import { UsageError } from './usage-error';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /**
+ * `start` runs the local stack from the repository's own sources (the sandbox, fauxqs, the worker through tsx),
+ * so it works in a checkout only. Its module is named through a variable: the package build
+ * (tsconfig.build.json) follows every literal import, and this keeps the local stack out of the package.
+ */
+const START_MODULE = './commands/start';
+type StartModule = { startCommand: Command };
+
+/**
  * Each command is loaded only when it runs, so a command needs only its own
  * modules: `validate` works where `start`'s development dependencies (fauxqs,
- * ajv) were never installed (`npm ci --omit=dev`).
+ * ajv) were never installed (the installed package).
  */
 const COMMANDS: Record<string, { usage: () => Promise<string>; load: () => Promise<Command> }> = {
-  start: { usage: async () => START_USAGE, load: async () => (await import('./commands/start')).startCommand },
+  start: { usage: async () => START_USAGE, load: async () => ((await import(START_MODULE)) as StartModule).startCommand },
   enqueue: { usage: async () => ENQUEUE_USAGE, load: async () => (await import('./commands/enqueue')).enqueueCommand },
   validate: { usage: async () => VALIDATE_USAGE, load: async () => (await import('./commands/validate')).validateCommand },
   events: { usage: async () => EVENTS_USAGE, load: async () => (await import('./commands/events')).eventsCommand },
@@ -109,20 +117,34 @@ async function withOptionHint(message: string, entry: (typeof COMMANDS)[string])
   return suggestion ? `Unknown option '${unknown}'. Did you mean ${suggestion}?` : message;
 }
 
-/** A command whose modules cannot be loaded: most often an install without the development dependencies. */
+/** A command whose modules cannot be loaded: the installed package (no `start`), or a checkout without its development dependencies. */
 function cannotLoad(name: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
-  if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && missing !== undefined && !/^[./]|^file:/.test(missing)) {
-    return (
-      `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
-      `install them all with "npm ci" (an install with --omit=dev runs only validate, enqueue, events, schema and redrive).`
-    );
+  if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && missing !== undefined) {
+    if (!/^[./]|^file:/.test(missing)) {
+      return (
+        `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
+        `install them all with "npm ci" in a checkout of the repository (the installed package runs validate, enqueue, events, schema and redrive).`
+      );
+    }
+    if (name === 'start' && /[/\\]cli[/\\]commands[/\\]start(?:\.js)?$/.test(missing)) {
+      return (
+        'start runs the provisioner and its local stand-ins from a checkout of the repository ("npm ci", then "npm start" there); ' +
+        'the installed package ships validate, enqueue, events, schema and redrive.'
+      );
+    }
   }
   return `${name} could not be loaded: ${message}`;
 }
 
+/** The version in the nearest package.json above this module: cli/ in a checkout, dist/cli/ in the installed package. */
 function packageVersion(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return packageJson.version ?? 'unknown';
+  for (let directory = new URL('.', import.meta.url); ; ) {
+    const file = new URL('package.json', directory);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+    const parent = new URL('..', directory);
+    if (parent.href === directory.href) return 'unknown';
+    directory = parent;
+  }
 }

@@ -1,5 +1,6 @@
-import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../shared/contracts/backfill-events';
-import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED, eventDetailJsonSchemas } from '../shared/contracts/events';
+import { BACKFILL_COMPLETED } from '../shared/contracts/backfill-events';
+import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED } from '../shared/contracts/events';
+import { eventJsonSchemas } from '../shared/contracts/json-schemas';
 
 /**
  * EventBridge's schema registry accepts OpenAPI 3 and JSON Schema *draft 4*
@@ -205,19 +206,17 @@ export interface OutcomeEventSchema {
   readonly content: JsonSchema;
 }
 
-/** The draft-4 schemas of every outcome event, generated from the zod schemas in `shared/contracts/events`. */
+/**
+ * The draft-4 schemas of every outcome event, from the package's `eventJsonSchemas` (shared/contracts): the
+ * registry and the schemas subscribers import are one source.
+ */
 export function outcomeEventSchemas(source: string): OutcomeEventSchema[] {
-  const details = eventDetailJsonSchemas();
-  return OUTCOME_DETAIL_TYPES.map((detailType) => {
-    const detailSchema = details[detailType];
-    if (detailSchema === undefined) throw new Error(`shared/contracts/events has no JSON Schema for "${detailType}"`);
-    return registryEntry(source, detailType, detailSchema);
-  });
+  return OUTCOME_DETAIL_TYPES.map((detailType) => registryEntry(source, detailType, eventJsonSchemas[detailType]));
 }
 
-/** The draft-4 schema of the `Backfill Completed` event, from the zod schema in `shared/contracts/backfill-events`. */
+/** The draft-4 schema of the `Backfill Completed` event, from the package's `eventJsonSchemas` as well. */
 export function backfillEventSchema(source: string): OutcomeEventSchema {
-  return registryEntry(source, BACKFILL_COMPLETED, backfillCompletedJsonSchema());
+  return registryEntry(source, BACKFILL_COMPLETED, eventJsonSchemas[BACKFILL_COMPLETED]);
 }
 
 function registryEntry(source: string, detailType: string, detailSchema: unknown): OutcomeEventSchema {

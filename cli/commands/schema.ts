@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { BACKFILL_COMPLETED, backfillCompletedJsonSchema } from '../../shared/contracts/backfill-events';
-import { eventDetailJsonSchemas } from '../../shared/contracts/events';
-import { provisioningRequestSchema, REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
+import { eventJsonSchemas, requestJsonSchema } from '../../shared/contracts/json-schemas';
+import { REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
 import type { CliIo } from '../io';
 import { UsageError } from '../usage-error';
 
@@ -15,8 +13,8 @@ export async function schemaCommand(args: string[], io: CliIo): Promise<number> 
   if (positionals.length > 1 || (part !== undefined && !PARTS.includes(part as (typeof PARTS)[number]))) {
     throw new UsageError(`schema takes nothing, "request" or "events"`);
   }
-  const request = z.toJSONSchema(provisioningRequestSchema);
-  const events = { ...eventDetailJsonSchemas(), [BACKFILL_COMPLETED]: backfillCompletedJsonSchema() };
+  const request = requestJsonSchema;
+  const events = eventJsonSchemas;
   // Alone, each is a plain JSON Schema a validator can load; together they carry the contract's version.
   const printed =
     part === 'request' ? request : part === 'events' ? events : { requestSchemaVersion: REQUEST_SCHEMA_VERSION, request, events };

@@ -78,8 +78,3 @@ export type BackfillCounts = z.infer<typeof backfillCountsSchema>;
 export type InvalidLine = z.infer<typeof invalidLineSchema>;
 export type FailedLine = z.infer<typeof failedLineSchema>;
 export type BackfillCompletedDetail = z.infer<typeof backfillCompletedDetailSchema>;
-
-/** The JSON Schema of the detail, for the stack's schema registry. */
-export function backfillCompletedJsonSchema(): unknown {
-  return z.toJSONSchema(backfillCompletedDetailSchema);
-}

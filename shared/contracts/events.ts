@@ -69,11 +69,3 @@ export type ConnectionProvisioningFailedDetail = z.infer<typeof connectionProvis
 export type OutcomeEvent =
   | { detailType: typeof CONNECTION_PROVISIONED; detail: ConnectionProvisionedDetail }
   | { detailType: typeof CONNECTION_PROVISIONING_FAILED; detail: ConnectionProvisioningFailedDetail };
-
-/** JSON Schemas of the event details, for the schema registry and the CLI's `schema` command. */
-export function eventDetailJsonSchemas(): Record<string, unknown> {
-  return {
-    [CONNECTION_PROVISIONED]: z.toJSONSchema(connectionProvisionedDetailSchema),
-    [CONNECTION_PROVISIONING_FAILED]: z.toJSONSchema(connectionProvisioningFailedDetailSchema),
-  };
-}

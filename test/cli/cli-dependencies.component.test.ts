@@ -7,8 +7,8 @@ import { ROOT } from '../support/cli-process';
 
 /**
  * Which packages each part of the CLI loads, read from the module graph as esbuild follows it
- * (static imports and dynamic ones alike). What an install without devDependencies
- * (`npm ci --omit=dev`) must be able to run may load only `dependencies`.
+ * (static imports and dynamic ones alike). What the installed package runs, which has no
+ * devDependencies, may load only `dependencies` (test/package/ runs it from a tarball).
  */
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const RUNTIME = new Set(Object.keys(packageJson.dependencies));
@@ -54,7 +54,7 @@ describe('what each command needs installed', () => {
     expect(packages.filter((name) => !RUNTIME.has(name))).toEqual([]);
   });
 
-  it('start needs the development dependencies, which is why it is the one command an --omit=dev install cannot run', async () => {
+  it('start needs the development dependencies, which is why the installed package leaves it out', async () => {
     const packages = await packagesLoadedBy('cli/commands/start.ts');
     expect(packages.filter((name) => !RUNTIME.has(name))).toContain('fauxqs');
   });
