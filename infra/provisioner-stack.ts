@@ -240,7 +240,6 @@ export class ProvisionerStack extends Stack {
         );
       }
     }
-    output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard of the provisioner');
     if (this.redrive !== undefined) output('RedriveFunctionName', this.redrive.function.functionName, 'The scheduled redrive function');
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -53,6 +53,8 @@ export class ProvisionerDashboard extends Construct {
     super(scope, id);
     const minute = Duration.minutes(1);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      // Named after the stack, so staging and prod each find theirs: dashboard names are per account, across regions.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(6),
       periodOverride: cloudwatch.PeriodOverride.AUTO,
     });
