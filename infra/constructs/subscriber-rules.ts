@@ -32,6 +32,10 @@ export interface SubscriberRulesProps {
   readonly access?: SubscriberAccess | undefined;
 }
 
+/** IAM's policy variable for the calling account, resolved by IAM when the policy is evaluated. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal
+export const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
+
 /** Actions on a rule once it exists; EventBridge's `events:creatorAccount` keeps each account to its own rules. */
 export const SUBSCRIBER_RULE_ACTIONS = [
   'events:PutTargets',
@@ -74,7 +78,7 @@ export class SubscriberRules extends Construct {
     if (principals === undefined) return;
     const stack = Stack.of(this);
     const rulesOnBus = stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${props.eventBus.eventBusName}/*` });
-    const creatorOnly = { StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' } };
+    const creatorOnly = { StringEqualsIfExists: { 'events:creatorAccount': PRINCIPAL_ACCOUNT } };
     const statement = (sid: string, actions: readonly string[], conditions: Record<string, Record<string, unknown>>) =>
       new events.CfnEventBusPolicy(this, sid, {
         eventBusName: props.eventBus.eventBusName,

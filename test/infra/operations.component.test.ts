@@ -36,7 +36,8 @@ describe('alarms on every function', () => {
     const watched = (metric: string) =>
       alarmsOf(t)
         .filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === metric)
-        .map((alarm) => (alarm.Dimensions?.find((d) => d.Name === 'FunctionName')?.Value as { Ref: string }).Ref);
+        .map((alarm) => (alarm.Dimensions ?? []).find((d) => d.Name === 'FunctionName')?.Value as { Ref: string } | undefined)
+        .map((value) => value?.Ref);
     expect(functionIds(t).length).toBe(id === 'Plain' ? 1 : 3);
     expect(watched('Errors').sort()).toEqual(functionIds(t).sort());
     expect(watched('Throttles').sort()).toEqual(functionIds(t).sort());

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SUBSCRIBER_RULE_ACTIONS } from '../../infra/constructs/subscriber-rules';
+import { PRINCIPAL_ACCOUNT, SUBSCRIBER_RULE_ACTIONS } from '../../infra/constructs/subscriber-rules';
 import { ProvisionerStack, type ProvisionerStackProps } from '../../infra/provisioner-stack';
 import { ProvisionerPropsError } from '../../infra/validate-props';
 import { disposeTestApps, newTestApp } from './support';
@@ -95,7 +95,7 @@ describe('subscribers in other accounts', () => {
         Action: ['events:PutRule'],
         Condition: {
           StringEquals: { 'events:source': ['fivetran.provisioner'] },
-          StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' },
+          StringEqualsIfExists: { 'events:creatorAccount': PRINCIPAL_ACCOUNT },
         },
       },
     });
@@ -104,7 +104,7 @@ describe('subscribers in other accounts', () => {
       Statement: {
         Effect: 'Allow',
         Action: [...SUBSCRIBER_RULE_ACTIONS],
-        Condition: { StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' } },
+        Condition: { StringEqualsIfExists: { 'events:creatorAccount': PRINCIPAL_ACCOUNT } },
       },
     });
     for (const policy of [putRule!, manage!]) {
@@ -122,7 +122,7 @@ describe('subscribers in other accounts', () => {
       Principal: '*',
       Condition: {
         StringEquals: { 'events:source': ['fivetran.provisioner'], 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
-        StringEqualsIfExists: { 'events:creatorAccount': '${aws:PrincipalAccount}' },
+        StringEqualsIfExists: { 'events:creatorAccount': PRINCIPAL_ACCOUNT },
       },
     });
     expect(manage!.Statement).toMatchObject({ Principal: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } });
