@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { contextKeyOf, type defaultOf, type KnobName, type RenderedValues, SETTINGS, type Unit } from '../shared/runtime/settings';
 import type { BackfillSchedule } from './constructs/backfill-schedules';
 import type { RedriveSchedule } from './constructs/scheduled-redrive';
+import type { SubscriberAccess, SubscriberRule } from './constructs/subscriber-rules';
 
 /**
  * Settings of one provisioner deployment. Every property is optional and the
@@ -100,6 +101,16 @@ export interface ProvisionerStackProps extends StackProps {
   readonly manifestBucketName?: string | undefined;
   /** Move dead-lettered requests back to the queue on a schedule (an SQS move task at a bounded rate). @default - no schedule */
   readonly redriveSchedule?: RedriveSchedule | undefined;
+  /**
+   * Rules on the provisioner's bus, each matching the provisioner's `source` and whatever else its
+   * `eventPattern` names, with 1 to 5 targets (docs/subscribers.md). @default - none
+   */
+  readonly subscriberRules?: readonly SubscriberRule[] | undefined;
+  /**
+   * Other accounts (or every account of an organization) that may put rules of their own on the bus,
+   * matching the provisioner's `source` only, and change only the rules they created. @default - this account only
+   */
+  readonly subscriberAccess?: SubscriberAccess | undefined;
 }
 
 /** The settings after defaults are applied; what the constructs are built from. */
@@ -109,7 +120,8 @@ type OptionalSetting =
   | 'alarmTopicArn'
   | 'alarmEmail'
   | 'manifestBucketName'
-  | 'redriveSchedule';
+  | 'redriveSchedule'
+  | 'subscriberAccess';
 type DefaultedSetting = Exclude<keyof ProvisionerStackProps, keyof StackProps | OptionalSetting>;
 export type ResolvedProvisionerSettings = { readonly [K in DefaultedSetting]-?: NonNullable<ProvisionerStackProps[K]> } & Pick<
   ProvisionerStackProps,
@@ -159,6 +171,8 @@ export function resolveProvisionerSettings(props: ProvisionerStackProps, stackNa
     alarmEmail: props.alarmEmail,
     manifestBucketName: props.manifestBucketName,
     redriveSchedule: props.redriveSchedule,
+    subscriberAccess: props.subscriberAccess,
+    subscriberRules: props.subscriberRules ?? [],
     backfills: props.backfills ?? [],
     functionTimeout: props.functionTimeout ?? fallback('functionTimeoutSeconds'),
     memorySize: props.memorySize ?? fallback('memorySize', 'plain'),

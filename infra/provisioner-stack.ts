@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -6,9 +6,11 @@ import { renderEnvironment } from '../shared/runtime/settings';
 import { BackfillSchedules } from './constructs/backfill-schedules';
 import { OutcomeEvents } from './constructs/outcome-events';
 import { ProvisionerAlarms } from './constructs/provisioner-alarms';
+import { ProvisionerDashboard, provisionerMetric } from './constructs/provisioner-dashboard';
 import { ProvisionerFunction } from './constructs/provisioner-function';
 import { ProvisioningQueue } from './constructs/provisioning-queue';
 import { ScheduledRedrive } from './constructs/scheduled-redrive';
+import { SubscriberRules } from './constructs/subscriber-rules';
 import { backfillEventSchema } from './event-schemas';
 import { acknowledgeNagFinding } from './nag';
 import {
@@ -29,6 +31,9 @@ export class ProvisionerStack extends Stack {
   readonly worker: ProvisionerFunction;
   readonly outcomeEvents: OutcomeEvents;
   readonly alarms: ProvisionerAlarms;
+  readonly dashboard: ProvisionerDashboard;
+  /** Subscribers' rules and the bus policy for other accounts, when either is declared. */
+  readonly subscribers?: SubscriberRules | undefined;
   /** The backfill function and its schedules, when backfills are declared. */
   readonly backfills?: BackfillSchedules | undefined;
   /** The scheduled redrive, when `redriveSchedule` is set. */
@@ -127,7 +132,42 @@ export class ProvisionerStack extends Stack {
       alarmEmail: s.alarmEmail,
     });
 
+    this.watchScheduledFunctions();
+    this.dashboard = new ProvisionerDashboard(this, 'Operations', {
+      queue: this.queue.queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      functions: [
+        { label: 'worker', fn: this.worker.function },
+        ...(this.backfills === undefined ? [] : [{ label: 'backfill', fn: this.backfills.function }]),
+        ...(this.redrive === undefined ? [] : [{ label: 'redrive', fn: this.redrive.function }]),
+      ],
+      backfills: this.backfills !== undefined,
+      alarms: this.alarms.alarms,
+    });
+
+    if (s.subscriberRules.length > 0 || s.subscriberAccess !== undefined) {
+      this.subscribers = new SubscriberRules(this, 'Subscribers', {
+        eventBus: this.outcomeEvents.eventBus,
+        eventSource: s.eventSource,
+        rules: s.subscriberRules,
+        access: s.subscriberAccess,
+      });
+    }
+
     this.addOutputs(apiSecret.id);
+  }
+
+  /** Errors and throttles of the backfill and redrive functions, and every aborted backfill run. */
+  private watchScheduledFunctions(): void {
+    if (this.backfills !== undefined) {
+      this.alarms.watchFunction('Backfill', this.backfills.function, 'backfill');
+      this.alarms.add('BackfillAborted', {
+        alarmDescription:
+          'A backfill run stopped before the end of its manifest. Its Backfill Completed event (status aborted) and the log lines with its runId say why and where.',
+        metric: provisionerMetric('backfill', 'BackfillsAborted', { period: Duration.minutes(5) }),
+      });
+    }
+    if (this.redrive !== undefined) this.alarms.watchFunction('Redrive', this.redrive.function, 'scheduled redrive');
   }
 
   /**

@@ -83,6 +83,7 @@ export function validateProvisionerProps(s: ResolvedProvisionerSettings): void {
     check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail), `alarmEmail is not an e-mail address: "${s.alarmEmail}"`);
 
   checkSchedules(s, check);
+  checkSubscribers(s, check);
 
   if (problems.length > 0) throw new ProvisionerPropsError(`Invalid ProvisionerStack properties: ${problems.join('; ')}`);
 }
@@ -128,6 +129,47 @@ function checkSchedules(s: ResolvedProvisionerSettings, check: (ok: boolean, pro
     const rate = redrive.maxMessagesPerSecond;
     if (rate !== undefined) problem(checkKnob('maxMessagesPerSecond', rate, 'redriveSchedule.maxMessagesPerSecond'), check);
   }
+}
+
+const RULE_ID = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** EventBridge's limit of targets per rule. */
+const MAX_TARGETS_PER_RULE = 5;
+
+function checkSubscribers(s: ResolvedProvisionerSettings, check: (ok: boolean, problem: string) => void): void {
+  const ids = new Set<string>();
+  s.subscriberRules.forEach((rule, index) => {
+    const where = `subscriberRules[${index}]`;
+    check(RULE_ID.test(rule.id), `${where}.id must be a letter then letters and digits, at most 64, got "${rule.id}"`);
+    check(!ids.has(rule.id), `${where}.id "${rule.id}" is used by another subscriber rule`);
+    ids.add(rule.id);
+    check(
+      rule.targets.length >= 1 && rule.targets.length <= MAX_TARGETS_PER_RULE,
+      `${where}.targets must hold 1 to ${MAX_TARGETS_PER_RULE} targets, got ${rule.targets.length}`,
+    );
+    // The source is the provisioner's, always: a rule that names another would match nothing of it, or something else.
+    check(
+      rule.eventPattern === undefined || !('source' in rule.eventPattern),
+      `${where}.eventPattern must not name a source: the provisioner's (${s.eventSource}) is set for every rule`,
+    );
+  });
+  const access = s.subscriberAccess;
+  if (access === undefined) return;
+  const accounts = access.accounts ?? [];
+  check(!(accounts.length > 0 && access.organizationId !== undefined), 'subscriberAccess: set accounts or organizationId, not both');
+  check(accounts.length > 0 || access.organizationId !== undefined, 'subscriberAccess needs accounts or an organizationId');
+  for (const account of accounts) {
+    check(
+      !Token.isUnresolved(account) && ACCOUNT_ID.test(account),
+      `subscriberAccess.accounts must be 12-digit account ids, got "${account}"`,
+    );
+  }
+  if (access.organizationId !== undefined)
+    check(
+      ORGANIZATION_ID.test(access.organizationId),
+      `subscriberAccess.organizationId is not an organization id (o-...): "${access.organizationId}"`,
+    );
 }
 
 /** Each property that sets a knob, against the knob's range; a Duration in the knob's unit. */

@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -57,6 +59,8 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = overrides.random ?? Math.random;
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-backfill' });
+  // An aborted run alarms on BackfillsAborted (infra/constructs/provisioner-alarms.ts) besides its event.
+  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner-backfill' });
   const s3 = createS3Client(config.awsEndpointUrlS3 !== undefined || config.awsEndpointUrl !== undefined);
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});
@@ -142,6 +146,8 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
       }
       const completed = completedEvent(step.cursor, { finishedAt: new Date(now()) });
       await publisher.publish([completed]);
+      metrics.addMetric('BackfillsCompleted', MetricUnit.Count, 1);
+      metrics.addMetric('BackfillRequestsEnqueued', MetricUnit.Count, step.cursor.counts.enqueued);
       logger.info('Backfill completed', {
         counts: step.cursor.counts,
         durationMs: completed.detail.durationMs,
@@ -156,6 +162,8 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
               cause: error,
             });
       logger.error('Backfill aborted', { errorCode: abort.code, message: abort.message, error: error as Error });
+      // Counted before the event is published: an abort whose event cannot be published still alarms.
+      metrics.addMetric('BackfillsAborted', MetricUnit.Count, 1);
       const end = { finishedAt: new Date(now()), error: { code: abort.code, message: abort.message } };
       await publisher.publish([
         cursor === undefined
@@ -197,7 +205,9 @@ export function createBackfillHandler(config: BackfillConfig, overrides: Backfil
     }
   };
 
-  return middy<unknown, BackfillInvocationResult>(handleInvocation).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy<unknown, BackfillInvocationResult>(handleInvocation)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
 
 /**

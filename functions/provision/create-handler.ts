@@ -3,6 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
@@ -19,6 +21,7 @@ import { createSecretCache } from '../../shared/runtime/secret-cache';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
 import { createCredentialsStore } from './credentials-store';
+import { fivetranCallTracer } from './fivetran-tracing';
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
 import { createKeyedLimiter } from './keyed-limiter';
 import { type InvocationScope, parseRecord, processRecord, RecordHandedBack, type RecordProcessorDeps } from './process-record';
@@ -45,11 +48,17 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
   const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
+  // HTTP calls are not captured on their own: the AWS clients are, and each Fivetran call has its subsegment.
+  const tracer = new Tracer({ serviceName: 'fivetran-provisioner', captureHTTPsRequests: false });
 
   // The API key and the credentials share one cache, made here: per container, nothing kept at module level.
   const secrets =
     overrides.secrets ??
-    createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: config.secretsCacheTtlSeconds * 1000, now });
+    createSecretCache({
+      client: tracer.captureAWSv3Client(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS)),
+      ttlMs: config.secretsCacheTtlSeconds * 1000,
+      now,
+    });
   const apiKeySecretId = config.fivetranApiSecretId;
   // Awaited only by records that reach Fivetran: a failed read is a per-record transient fault, and invalid records are still settled.
   const loadApiKey = async (deadline: Deadline): Promise<FivetranApiKey> => {
@@ -65,13 +74,13 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     config,
     credentials: createCredentialsStore(secrets),
     publisher: createEventPublisher({
-      client: new EventBridgeClient(AWS_CLIENT_TIMEOUTS),
+      client: tracer.captureAWSv3Client(new EventBridgeClient(AWS_CLIENT_TIMEOUTS)),
       eventBusName: config.eventBusName,
       source: config.eventSource,
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.random ? { random: overrides.random } : {}),
     }),
-    visibility: createQueueVisibility(createSqsClient(AWS_CLIENT_TIMEOUTS)),
+    visibility: createQueueVisibility(tracer.captureAWSv3Client(createSqsClient(AWS_CLIENT_TIMEOUTS))),
     fivetranClientFor(apiKey) {
       // A rotated key gets a new client; the same key keeps its connection pool.
       if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
@@ -92,7 +101,16 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
     rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
-    count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+    count: (metric, dimensions) => {
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      if (dimensions === undefined) return;
+      // A metric of its own, published at once: Powertools keeps one set of dimensions per flush.
+      const single = metrics.singleMetric();
+      for (const [name, value] of Object.entries(dimensions)) single.addDimension(name, value);
+      single.addMetric(metric, MetricUnit.Count, 1);
+    },
+    measureWait: (ms) => metrics.addMetric('FivetranRetryWaitMs', MetricUnit.Milliseconds, ms),
+    traceFivetranCalls: (record) => fivetranCallTracer(tracer, record),
   };
 
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -145,6 +163,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>(handleBatch)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

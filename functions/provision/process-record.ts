@@ -14,9 +14,10 @@ import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './crede
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
+import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
 import type { KeyedLimiter } from './keyed-limiter';
-import { provisionConnection } from './provision-connection';
+import { type FivetranCallTracer, provisionConnection } from './provision-connection';
 import type { QueueVisibility } from './queue-visibility';
 import type { RateGate } from './rate-gate';
 import { HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
@@ -34,11 +35,20 @@ export interface RecordProcessorDeps {
   backoff?: BackoffOptions;
   /** Shared by every invocation of the container, so a 429 slows them all. */
   rateGate?: RateGate;
-  /** Counts outcomes; a no-op when absent. */
-  count?(metric: RecordMetric): void;
+  /** Counts outcomes; a no-op when absent. With dimensions, counts it once more under them (the failure's `errorCode`). */
+  count?(metric: RecordMetric, dimensions?: Record<string, string>): void;
+  /** Records how long a record waited before trying Fivetran again. */
+  measureWait?(ms: number): void;
+  /** A tracer of each Fivetran call of a record, when tracing is on. */
+  traceFivetranCalls?(record: TracedRecord): FivetranCallTracer | undefined;
 }
 
-export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' | 'RequestsFailed' | 'RecordsRetried';
+export type RecordMetric =
+  | 'ConnectionsCreated'
+  | 'ConnectionsAlreadyExisting'
+  | 'RequestsFailed'
+  | 'RecordsRetried'
+  | 'FivetranRateLimited';
 
 /** What one invocation shares between its records. */
 export interface InvocationScope {
@@ -114,6 +124,7 @@ export async function processRecord(
       const apiKey = await scope.loadApiKey();
       const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
       redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
+      const traceCall = deps.traceFivetranCalls?.({ requestId: request.requestId, groupId: body.group_id });
       const result = await provisionConnection(body, {
         client: deps.fivetranClientFor(apiKey),
         requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
@@ -125,8 +136,12 @@ export async function processRecord(
         ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
+        ...(traceCall ? { traceCall } : {}),
+        onRateLimited: () => deps.count?.('FivetranRateLimited'),
+        onRetry: ({ attempt, delayMs, error }) => {
+          deps.measureWait?.(delayMs);
+          logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message });
+        },
       });
       attempts = result.attempts;
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
@@ -196,7 +211,7 @@ async function settleFailure(
   if (!isTransientCode(code)) {
     logger.warn('Provisioning failed', { errorCode: code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
     await publishFailure(code, fault.message);
-    deps.count?.('RequestsFailed');
+    deps.count?.('RequestsFailed', { errorCode: code });
     return;
   }
 

@@ -28,7 +28,15 @@ export interface ProvisionOptions {
     remember(connection: FivetranConnection): void;
   };
   onRetry?(retry: { attempt: number; delayMs: number; error: ProvisioningError }): void;
+  /** Told of every 429, before the gate closes. */
+  onRateLimited?(retryAfterSeconds: number | undefined): void;
+  /** Runs each Fivetran call, e.g. inside a trace subsegment; the call itself when absent. */
+  traceCall?: FivetranCallTracer;
 }
+
+/** Which Fivetran call a record makes. */
+export type FivetranOperation = 'list-group' | 'find-schema' | 'create' | 'connect-card';
+export type FivetranCallTracer = <T>(operation: FivetranOperation, call: () => Promise<T>) => Promise<T>;
 
 export type ProvisionOutcome =
   | { ok: true; outcome: 'created' | 'already_exists'; connection: FivetranConnection; attempts: number }
@@ -55,16 +63,20 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
   let lastFault: ProvisioningError | undefined;
 
   /** Runs one Fivetran call through the gate, with a timeout that ends before the deadline. */
-  const guarded = async <T>(kind: CallKind, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
+  const guarded = async <T>(kind: CallKind, operation: FivetranOperation, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
     const release = gate ? await gate.acquire(kind, deadline) : () => undefined;
     try {
       const remaining = deadline.remainingMs();
       if (remaining < MIN_CALL_MS) {
         throw lastFault ?? new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
       }
-      return await call(Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining));
+      const timeoutMs = Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining);
+      return await (options.traceCall ? options.traceCall(operation, () => call(timeoutMs)) : call(timeoutMs));
     } catch (error) {
-      if (error instanceof FivetranFault && error.status === 429) gate?.rateLimited(error.retryAfterSeconds);
+      if (error instanceof FivetranFault && error.status === 429) {
+        options.onRateLimited?.(error.retryAfterSeconds);
+        gate?.rateLimited(error.retryAfterSeconds);
+      }
       throw error;
     } finally {
       release();
@@ -73,12 +85,14 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
 
   const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
     const fresh = (): Promise<FivetranConnection[]> =>
-      guarded('lookup', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs, deadline }));
+      guarded('lookup', 'find-schema', (timeoutMs) => client.findConnectionsBySchema(groupId, schema, { timeoutMs, deadline }));
     let existing: FivetranConnection[];
     try {
       existing =
         firstLook && snapshot
-          ? await snapshot.find(() => guarded('lookup', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs, deadline })))
+          ? await snapshot.find(() =>
+              guarded('lookup', 'list-group', (timeoutMs) => client.listGroupConnections(groupId, { timeoutMs, deadline })),
+            )
           : await fresh();
     } catch (error) {
       throw classifyFivetranFault(error, 'lookup');
@@ -105,7 +119,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
     if (cardConfig === undefined) return { ok: true, outcome: 'already_exists', connection: match, attempts };
     let uri: string;
     try {
-      uri = await guarded('lookup', (timeoutMs) => client.createConnectCard(match.id, cardConfig, { timeoutMs }));
+      uri = await guarded('lookup', 'connect-card', (timeoutMs) => client.createConnectCard(match.id, cardConfig, { timeoutMs }));
     } catch (error) {
       // Whatever failed, the next try looks again: the connection may be gone, or answer differently.
       needsLookup = true;
@@ -123,7 +137,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
         if (existing) return existing;
       }
       try {
-        const created = await guarded('create', (timeoutMs) => client.createConnection(body, { timeoutMs }));
+        const created = await guarded('create', 'create', (timeoutMs) => client.createConnection(body, { timeoutMs }));
         snapshot?.remember(created);
         return { ok: true, outcome: 'created', connection: created, attempts };
       } catch (error) {

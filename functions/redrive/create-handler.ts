@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -23,6 +25,7 @@ export type ScheduledRedriveResult =
 export function createRedriveHandler(config: RedriveConfig, overrides: { logger?: Logger } = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-redrive' });
   const sqs = createSqsClient();
+  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner-redrive' });
 
   const handleSchedule = async (_event: unknown, _context: Context): Promise<ScheduledRedriveResult> => {
     const attributes = await sqs.send(
@@ -40,6 +43,8 @@ export function createRedriveHandler(config: RedriveConfig, overrides: { logger?
         destinationArn: config.destinationQueueArn,
         maxMessagesPerSecond: config.maxMessagesPerSecond,
       });
+      metrics.addMetric('RedrivesStarted', MetricUnit.Count, 1);
+      metrics.addMetric('DeadLettersAtRedrive', MetricUnit.Count, deadLetters);
       logger.info('Redrive started', { taskHandle, deadLetters, maxMessagesPerSecond: config.maxMessagesPerSecond });
       return { status: 'started', taskHandle, deadLetters };
     } catch (error) {
@@ -49,5 +54,7 @@ export function createRedriveHandler(config: RedriveConfig, overrides: { logger?
     }
   };
 
-  return middy<unknown, ScheduledRedriveResult>(handleSchedule).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy<unknown, ScheduledRedriveResult>(handleSchedule)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }

@@ -29,6 +29,9 @@ export class ProvisionerAlarms extends Construct {
   readonly functionThrottles: cloudwatch.Alarm;
   /** The topic alarms notify, if any. */
   readonly topic?: sns.ITopic | undefined;
+  /** Alarms added after construction: the other functions' and the backfill's. */
+  private readonly added: cloudwatch.Alarm[] = [];
+  private readonly action?: SnsAction | undefined;
 
   constructor(scope: Construct, id: string, props: ProvisionerAlarmsProps) {
     super(scope, id);
@@ -77,16 +80,51 @@ export class ProvisionerAlarms extends Construct {
           ? this.createEmailTopic(props.alarmEmail)
           : undefined;
     if (this.topic !== undefined) {
-      const action = new SnsAction(this.topic);
-      for (const alarm of this.alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
+      this.action = new SnsAction(this.topic);
+      for (const alarm of this.alarms) this.notify(alarm);
     }
   }
 
   get alarms(): cloudwatch.Alarm[] {
-    return [this.deadLetterQueueNotEmpty, this.oldestMessageTooOld, this.functionErrors, this.functionThrottles];
+    return [this.deadLetterQueueNotEmpty, this.oldestMessageTooOld, this.functionErrors, this.functionThrottles, ...this.added];
+  }
+
+  /**
+   * Errors and throttles of another of the provisioner's functions (`<id>Errors`, `<id>Throttles`).
+   * Scheduled functions run rarely, so one failed invocation is worth an alarm.
+   */
+  watchFunction(id: string, fn: lambda.IFunction, label: string): cloudwatch.Alarm[] {
+    const fiveMinutes = Duration.minutes(5);
+    return [
+      this.add(`${id}Errors`, {
+        alarmDescription: `The ${label} function failed an invocation (crash, timeout or bad configuration). See its log group.`,
+        metric: fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      }),
+      this.add(`${id}Throttles`, {
+        alarmDescription: `Lambda throttled the ${label} function: the account or its concurrency limit is exhausted.`,
+        metric: fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+      }),
+    ];
+  }
+
+  /** An alarm at one or more in a period, missing data not breaching, notifying the topic. */
+  add(id: string, props: { alarmDescription: string; metric: cloudwatch.IMetric }): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      ...props,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.added.push(alarm);
+    this.notify(alarm);
+    return alarm;
+  }
+
+  private notify(alarm: cloudwatch.Alarm): void {
+    if (this.action === undefined) return;
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
   }
 
   private createEmailTopic(email: string): sns.Topic {
