@@ -8,10 +8,18 @@ import './check-node.js';
 import { existsSync } from 'node:fs';
 
 const source = new URL('../cli/main.ts', import.meta.url);
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+const tsx = existsSync(source) ? await import('tsx/esm/api').catch(() => undefined) : undefined;
+if (tsx !== undefined) {
+  tsx.register();
   await import(source.href);
+} else if (existsSync(compiled)) {
+  // The installed package, or a checkout installed without its dev dependencies after a build.
+  await import(compiled.href);
 } else {
-  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  process.stderr.write(
+    'fivetran-provisioner: this checkout has neither tsx (a dev dependency) nor a built dist/: run npm ci, ' +
+      'or install the package (npm pack, then npm install <tarball>), whose command needs no dev dependency.\n',
+  );
+  process.exitCode = 3;
 }
