@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { createProvisionHandler, type ProvisionHandlerOverrides } from '../../functions/provision/create-handler';
+import { createHandler } from '../../functions/provision/create-handler';
 import type { FivetranSandboxOptions } from '../../local/fivetran-sandbox/types';
 import { FUNCTION_ARN, QUEUE_ARN } from '../../local/world/fixtures';
 import { lambdaContext, sqsRecord } from '../../local/world/lambda-context';
 import { startWorld } from '../../local/world/world';
+import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 import { DEPLOYED, deployedSettings } from './deployed';
 
 /**
@@ -26,9 +27,9 @@ export async function startLocalServices(
 }
 
 /** The provisioning handler as Lambda would run it, configured like the deployed stack, with its logs kept quiet. */
-export function benchHandler(env: Record<string, string> & { FIVETRAN_API_URL: string }, overrides: ProvisionHandlerOverrides = {}) {
+export function benchHandler(env: Record<string, string> & { FIVETRAN_API_URL: string }, overrides: HandlerOverrides = {}) {
   const logger = new Logger({ serviceName: 'bench', logLevel: 'ERROR' });
-  const handler = createProvisionHandler(deployedSettings(env.FIVETRAN_API_URL, env), { logger, ...overrides });
+  const handler = createHandler(deployedSettings(env.FIVETRAN_API_URL, env), { logger, ...overrides });
   let invocation = 0;
   return async (bodies: readonly unknown[]): Promise<SQSBatchResponse> => {
     invocation += 1;

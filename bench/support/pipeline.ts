@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createProvisionHandler } from '../../functions/provision/create-handler';
+import { createHandler } from '../../functions/provision/create-handler';
 import { type PollerOptions, startPoller } from '../../local/sqs-poller';
 import { applyEnv } from '../../local/world/env';
 import { FAKE_PAT, GROUP_CREDENTIALS } from '../../local/world/fixtures';
@@ -48,7 +48,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly
 /** The real handler fed by the local poller, configured like the deployed stack. */
 export function startWorker(addresses: ServiceAddresses, sqs: SQSClient, queue: { queueUrl: string; queueArn: string }) {
   const [, , , region, account] = queue.queueArn.split(':');
-  const handler = createProvisionHandler(deployedSettings(addresses.fivetran), {
+  const handler = createHandler(deployedSettings(addresses.fivetran), {
     logger: new Logger({ serviceName: 'bench', logLevel: 'ERROR' }),
   });
   const options: PollerOptions = {

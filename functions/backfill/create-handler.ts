@@ -30,8 +30,6 @@ import type { GroupListing } from './reconcile-plan';
 import { continueBackfill } from './run';
 import { createS3Client } from './s3-client';
 
-export type BackfillHandlerOverrides = HandlerOverrides;
-
 /** What one invocation did; also logged. */
 export type BackfillInvocationResult =
   | { status: 'completed'; runId: string; counts: BackfillCounts }
@@ -54,7 +52,7 @@ const LISTING_RESERVE_MS = 5_000;
  * rare duplicate delivery of one event; a line sent twice that way is still
  * never a duplicate connection, because the worker looks before it creates.
  */
-export function createBackfillHandler(config: BackfillConfig, overrides: BackfillHandlerOverrides = {}) {
+export function createHandler(config: BackfillConfig, overrides: HandlerOverrides = {}) {
   const now = overrides.now ?? Date.now;
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = overrides.random ?? Math.random;

@@ -28,8 +28,6 @@ import { type InvocationScope, parseRecord, processRecord, RecordHandedBack, typ
 import { createQueueVisibility } from './queue-visibility';
 import { createRateGate } from './rate-gate';
 
-export type ProvisionHandlerOverrides = HandlerOverrides;
-
 /**
  * The share of SAFETY_MARGIN_MS kept back even from publishing and from SQS
  * calls (at most 1 s): no call runs into it, and within it every record not
@@ -44,7 +42,7 @@ const MAX_ANSWER_RESERVE_MS = 1_000;
  * created here, once per container, with no endpoint of their own so the SDK's
  * `AWS_ENDPOINT_URL_*` settings apply.
  */
-export function createProvisionHandler(config: ProvisionerConfig, overrides: ProvisionHandlerOverrides = {}) {
+export function createHandler(config: ProvisionerConfig, overrides: HandlerOverrides = {}) {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
   const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });

@@ -22,7 +22,7 @@ export type ScheduledRedriveResult =
  * receive/send/delete fallback. A task still running from the last schedule
  * is not an error: it is logged and left alone.
  */
-export function createRedriveHandler(config: RedriveConfig, overrides: { logger?: Logger } = {}) {
+export function createHandler(config: RedriveConfig, overrides: { logger?: Logger } = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-redrive' });
   const sqs = createSqsClient();
   const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner-redrive' });

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createProvisionHandler } from '../../functions/provision/create-handler';
+import { createHandler } from '../../functions/provision/create-handler';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import type { BackoffOptions } from '../../shared/runtime/retry';
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
@@ -116,7 +116,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ttlMs: config.secretsCacheTtlSeconds * 1000,
     });
     secretCaches.push(secrets);
-    const handler = createProvisionHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets });
+    const handler = createHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets });
     return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
       const ids = event.Records.map((record) => record.messageId);
       for (const record of event.Records) {

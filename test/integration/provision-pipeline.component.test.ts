@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvisionHandler } from '../../functions/provision/create-handler';
+import { createHandler } from '../../functions/provision/create-handler';
 import type { AwsStandIn } from '../../local/aws/aws-stand-in';
 import type { FivetranSandbox } from '../../local/fivetran-sandbox/types';
 import { type PollerOptions, pollOnce } from '../../local/sqs-poller';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     sqs,
     queueUrl,
     queueArn,
-    handler: createProvisionHandler(provisionSettings(sandbox.url)),
+    handler: createHandler(provisionSettings(sandbox.url)),
     waitTimeSeconds: 0,
     functionArn: `arn:aws:lambda:eu-west-1:${queueArn.split(':')[4]}:function:provisioner`,
   };

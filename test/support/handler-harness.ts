@@ -1,5 +1,5 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createProvisionHandler } from '../../functions/provision/create-handler';
+import { createHandler } from '../../functions/provision/create-handler';
 import type { FivetranSandboxOptions } from '../../local/fivetran-sandbox/types';
 import { API_KEY_SECRET_ID, FAKE_API_KEY, FAKE_PAT, FUNCTION_ARN, GROUP_CREDENTIALS, QUEUE_ARN } from '../../local/world/fixtures';
 import { inFlightCountingFetch } from '../../local/world/in-flight-fetch';
@@ -33,7 +33,7 @@ export async function startHarness(options: HarnessOptions = {}) {
   const sleeps: number[] = [];
   const config = provisionSettings(sandbox.url, { FIVETRAN_REQUEST_TIMEOUT_MS: '2000', ...options.env });
   const fivetranCalls = inFlightCountingFetch();
-  const handler = createProvisionHandler(config, {
+  const handler = createHandler(config, {
     now: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);

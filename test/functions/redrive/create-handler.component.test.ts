@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRedriveHandler } from '../../../functions/redrive/create-handler';
+import { createHandler } from '../../../functions/redrive/create-handler';
 import { readSettings } from '../../../shared/runtime/settings';
 import {
   contents,
@@ -34,7 +34,7 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as Context;
 const scheduledHandler = () =>
-  createRedriveHandler(
+  createHandler(
     readSettings('redrive', {
       DEAD_LETTER_QUEUE_URL: queues.dlq.url,
       DEAD_LETTER_QUEUE_ARN: queues.dlq.arn,

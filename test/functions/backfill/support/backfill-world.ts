@@ -3,7 +3,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
-import { type BackfillInvocationResult, createBackfillHandler } from '../../../../functions/backfill/create-handler';
+import { type BackfillInvocationResult, createHandler } from '../../../../functions/backfill/create-handler';
 import { lambdaContext as worldLambdaContext } from '../../../../local/world/lambda-context';
 import { backfillSettings } from '../../../../local/world/settings';
 import { startWorld, type World } from '../../../../local/world/world';
@@ -43,7 +43,7 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
 export async function newBackfill(world: BackfillWorld, options: { chunkLines?: number } = {}) {
   const queueName = `provisioning-${randomUUID().slice(0, 8)}`;
   const queueUrl = (await world.sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl!;
-  const handler = createBackfillHandler(
+  const handler = createHandler(
     backfillSettings(world.sandbox.url, queueUrl, { BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100) }),
     { sleep: async () => undefined },
   );
