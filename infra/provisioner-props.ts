@@ -50,6 +50,11 @@ export interface ProvisionerStackProps extends StackProps {
   readonly secretsCacheTtl?: Duration;
   /** Fivetran calls per record and delivery before the record is handed back to the queue (`MAX_ATTEMPTS_PER_DELIVERY`). @default 4 */
   readonly maxAttemptsPerDelivery?: number;
+  /**
+   * Hours a request may wait for Fivetran's rate-limit budget, deferred on the queue, before it fails with
+   * `RATE_LIMIT_WAIT_EXCEEDED` (`MAX_DEFERRAL_HOURS`, 1 to 90). @default 48
+   */
+  readonly maxDeferralHours?: number;
   /** Worker log level (`POWERTOOLS_LOG_LEVEL`). @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Retention of the worker's log group. @default logs.RetentionDays.THREE_MONTHS */
@@ -164,6 +169,7 @@ export function resolveProvisionerSettings(props: ProvisionerStackProps, stackNa
     safetyMargin: props.safetyMargin ?? fallback('safetyMarginMs'),
     secretsCacheTtl: props.secretsCacheTtl ?? fallback('secretsCacheTtlSeconds'),
     maxAttemptsPerDelivery: props.maxAttemptsPerDelivery ?? fallback('maxAttemptsPerDelivery', 'plain'),
+    maxDeferralHours: props.maxDeferralHours ?? fallback('maxDeferralHours', 'plain'),
     logLevel: props.logLevel ?? fallback('logLevel', 'plain'),
     logRetention: props.logRetention ?? (fallback('logRetentionDays', 'plain') as logs.RetentionDays),
     credentialsSecretPrefix: props.credentialsSecretPrefix ?? `fivetran-provisioner/${stackName}/gitlab/`,

@@ -88,6 +88,8 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
     rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+    // With RecordsDeferred, the deferred backlog and how long it has waited: the drain time is that backlog over Fivetran's limit.
+    measureDeferral: (waitedSeconds) => metrics.addMetric('DeferredWaitSeconds', MetricUnit.Seconds, waitedSeconds),
   };
 
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -10,7 +10,7 @@ import type { EventPublisher } from '../../shared/aws/event-publisher';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import type { GroupSnapshots } from './group-snapshots';
-import { provisionConnection } from './provision-connection';
+import { MIN_CALL_MS, provisionConnection } from './provision-connection';
 import type { RateGate } from './rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
@@ -20,6 +20,8 @@ import { createRedactor, type Redactor } from '../../shared/runtime/redact';
 import { parseProvisioningRequest, type KnownRequestFields, type ParsedRequest } from '../../shared/contracts/request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
 import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
+import { readDeferral, type DeferralState } from '../../shared/contracts/deferral';
+import { planDeferral, sendDeferred } from './deferral';
 
 /** Long-lived collaborators, created once per container. */
 export interface RecordProcessorDeps {
@@ -36,9 +38,14 @@ export interface RecordProcessorDeps {
   rateGate?: RateGate;
   /** Counts outcomes; a no-op when absent. */
   count?(metric: RecordMetric): void;
+  /** Records how long a deferred request has waited so far, in seconds; a no-op when absent. */
+  measureDeferral?(waitedSeconds: number): void;
 }
 
-export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' | 'RequestsFailed' | 'RecordsRetried';
+export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' | 'RequestsFailed' | 'RecordsRetried' | 'RecordsDeferred';
+
+/** A deferred request delivered less than this before its time waits in the invocation instead of going round again. */
+const EARLY_DELIVERY_TOLERANCE_MS = 1_000;
 
 /** What one invocation shares between its records. */
 export interface InvocationScope {
@@ -87,15 +94,24 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
   // Every text about this record leaves through it: it learns each secret as the record meets it.
   const redactor = createRedactor();
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
-  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId }, redactor);
+  // A deferred request arrives as a new message; its events and logs keep naming the one it first came as.
+  const deferral = readDeferral(record.messageAttributes, deps.now());
+  const sqsMessageId = deferral?.originalMessageId ?? record.messageId;
+  const logger = recordLog(
+    scope.logger,
+    { requestId: known.requestId ?? undefined, sqsMessageId, deliveredAs: deferral ? record.messageId : undefined },
+    redactor,
+  );
+  const failure = { record, deferral, sqsMessageId };
   if (!parsed.ok) {
-    return settleFailure(record, parsed.error, known, 0, redactor, deps, scope, logger);
+    return settleFailure(failure, parsed.error, known, 0, redactor, deps, scope, logger);
   }
   const { request } = parsed;
   const key = `${request.connection.group_id}/${request.connection.config.schema}`;
   await scope.limiter.run(key, async () => {
     let attempts = 0;
     try {
+      await waitForTurn(deferral, deps, scope);
       const reference = request.credentialsSecretId;
       let credentials: GitlabCredentials = {};
       if (reference !== undefined) {
@@ -126,7 +142,7 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
       if (!result.ok) throw result.error;
       const event = provisionedEvent(
-        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId: record.messageId },
+        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId },
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
@@ -145,18 +161,44 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
           : new ProvisioningError('INTERNAL_ERROR', 'An unexpected error occurred; will retry', { cause: error });
       redactor.add(...fault.secretValues);
       if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
-      await settleFailure(record, fault, known, attempts, redactor, deps, scope, logger);
+      await settleFailure(failure, fault, known, attempts, redactor, deps, scope, logger);
     }
   });
 }
 
 /**
+ * Makes no Fivetran call before a deferred request's time: a delivery a little
+ * early waits for it, an earlier one is deferred again (as rate-limited).
+ */
+async function waitForTurn(deferral: DeferralState | undefined, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+  if (deferral === undefined) return;
+  const waitMs = deferral.notBefore - deps.now();
+  if (waitMs <= 0) return;
+  if (waitMs <= EARLY_DELIVERY_TOLERANCE_MS && waitMs + MIN_CALL_MS < scope.deadline.remainingMs()) {
+    await deps.sleep(waitMs);
+    return;
+  }
+  throw new ProvisioningError('FIVETRAN_RATE_LIMITED', "The request arrived before its deferral ended; it waits on for Fivetran's budget", {
+    retryAfterSeconds: Math.ceil(waitMs / 1000),
+  });
+}
+
+/** The record being settled, and the deferral it arrived with. */
+interface SettledRecord {
+  record: SQSRecord;
+  deferral: DeferralState | undefined;
+  /** The message id the request first came as: what its events name. */
+  sqsMessageId: string;
+}
+
+/**
  * Ends a failed record: a request fault is published and acknowledged; a
- * transient fault goes back to the queue, with a RETRIES_EXHAUSTED event first
- * when this was its last delivery.
+ * rate-limited one is deferred on the queue (or, having waited MAX_DEFERRAL_HOURS,
+ * fails with RATE_LIMIT_WAIT_EXCEEDED); any other transient fault goes back
+ * to the queue, with a RETRIES_EXHAUSTED event first when this was its last delivery.
  */
 async function settleFailure(
-  record: SQSRecord,
+  { record, deferral, sqsMessageId }: SettledRecord,
   fault: ProvisioningError,
   known: KnownRequestFields,
   attempts: number,
@@ -169,7 +211,7 @@ async function settleFailure(
   const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
     try {
       const event = failedEvent(
-        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId: record.messageId },
+        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId },
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
@@ -187,6 +229,10 @@ async function settleFailure(
     return;
   }
 
+  if (code === 'FIVETRAN_RATE_LIMITED') {
+    const settled = await deferOrGiveUp({ record, deferral }, fault, deps, scope, logger, publishFailure);
+    if (settled) return;
+  }
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
     logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
@@ -215,6 +261,60 @@ async function settleFailure(
   }
   throw new RecordHandedBack(code);
 }
+
+/**
+ * Waits out Fivetran's budget on the queue rather than with the record's
+ * receives: sends the request back delayed and lets the original be
+ * acknowledged (true), or fails it when it has waited too long (true). False
+ * when the queue did not take it: the record then goes back itself.
+ */
+async function deferOrGiveUp(
+  { record, deferral }: Pick<SettledRecord, 'record' | 'deferral'>,
+  fault: ProvisioningError,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+  logger: RecordLog,
+  publishFailure: (errorCode: FailureCode, text: string) => Promise<void>,
+): Promise<boolean> {
+  const now = deps.now();
+  const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
+  const waitMs = (fault.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS) * 1000;
+  const plan = planDeferral(record, deferral, { waitMs, now, random: deps.random, maxDeferralMs });
+  if (plan.kind === 'give up') {
+    const hours = (plan.waitedMs / 3_600_000).toFixed(1);
+    logger.warn('Gave up waiting for Fivetran to accept calls', { errorCode: 'RATE_LIMIT_WAIT_EXCEEDED', waitedSeconds: Math.round(plan.waitedMs / 1000) });
+    await publishFailure(
+      'RATE_LIMIT_WAIT_EXCEEDED',
+      `Waited ${hours} h for Fivetran's rate limit, longer than MAX_DEFERRAL_HOURS (${deps.config.maxDeferralHours}); send the request again later`,
+    );
+    deps.count?.('RequestsFailed');
+    return true;
+  }
+  try {
+    const sentAs = await sendDeferred(record, plan, deps.visibility, scope.settleDeadline);
+    deps.count?.('RecordsDeferred');
+    deps.measureDeferral?.(Math.round((now - plan.next.waitingSince) / 1000));
+    logger.info(DEFERRED_LOG_MESSAGE, {
+      errorCode: fault.code,
+      notBefore: new Date(plan.next.notBefore).toISOString(),
+      waitingSince: new Date(plan.next.waitingSince).toISOString(),
+      hops: plan.next.hops,
+      deliveries: plan.next.deliveries,
+      delaySeconds: plan.delaySeconds,
+      sentAs,
+    });
+    return true;
+  } catch (error) {
+    logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });
+    return false;
+  }
+}
+
+/** Fivetran's 429 carries Retry-After; when it does not (a proxy's), the wait is a minute, its shortest window. */
+const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
+
+/** Logged once per deferral; `sentAs` is the new message's id. */
+export const DEFERRED_LOG_MESSAGE = "Deferred on the queue until Fivetran's budget allows";
 
 function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {
   return {

@@ -78,6 +78,9 @@ export const SETTINGS = {
   recordConcurrency: knob({ env: 'RECORD_CONCURRENCY', prop: 'recordConcurrency', doc: 'Records one invocation works on at once', rule: wholeNumber(1, 100), default: 5, usedBy: ['provision', 'stack', 'local'] }),
   maxReceiveCount: knob({ env: 'MAX_RECEIVE_COUNT', prop: 'maxReceiveCount', doc: 'Deliveries before SQS dead-letters a request; the worker publishes RETRIES_EXHAUSTED on the last one', rule: wholeNumber(1, 1000), default: 5, usedBy: ['provision', 'stack', 'local'] }),
   maxAttemptsPerDelivery: knob({ env: 'MAX_ATTEMPTS_PER_DELIVERY', prop: 'maxAttemptsPerDelivery', doc: 'Fivetran calls per record and delivery before the record goes back to the queue', rule: wholeNumber(1, 20), default: 4, usedBy: ['provision', 'stack'] }),
+  // A deferred request goes back to the queue as a new message each hop (each lives at most 900 s there),
+  // so the queue's retention never ends it: this does, well before anyone would still want the connection.
+  maxDeferralHours: knob({ env: 'MAX_DEFERRAL_HOURS', prop: 'maxDeferralHours', doc: "How long a request may wait for Fivetran's rate-limit budget, deferred on the queue, before it fails with RATE_LIMIT_WAIT_EXCEEDED", rule: wholeNumber(1, 90), default: 48, usedBy: ['provision', 'stack'] }),
   safetyMarginMs: knob({ env: 'SAFETY_MARGIN_MS', prop: 'safetyMargin', unit: 'ms', doc: 'Time kept back from the Lambda deadline to publish events and answer SQS; the stack requires at least 1 s', rule: wholeNumber(100, 60_000), default: 5_000, usedBy: ['provision', 'stack', 'local'] }),
   // The backfill
   queueUrl: knob({ env: 'PROVISIONING_QUEUE_URL', doc: 'URL of the provisioning queue the backfill sends to', rule: absoluteUrl('the URL of the provisioning queue'), stackSets: 'the provisioning queue', usedBy: ['backfill', 'stack'] }),
