@@ -61,6 +61,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
   };
 
   let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
+  const rateGate = createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) });
   const deps: RecordProcessorDeps = {
     config,
     credentials: createCredentialsStore(secrets),
@@ -77,7 +78,13 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
       if (fivetran?.apiKey.apiKey !== apiKey.apiKey || fivetran.apiKey.apiSecret !== apiKey.apiSecret) {
         fivetran = {
           apiKey,
-          client: createFivetranClient({ baseUrl: config.fivetranApiUrl, apiKey, now, ...(overrides.fetch ? { fetch: overrides.fetch } : {}) }),
+          client: createFivetranClient({
+            baseUrl: config.fivetranApiUrl,
+            apiKey,
+            now,
+            onQuota: (quota) => rateGate.quota(quota),
+            ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+          }),
         };
       }
       return fivetran.client;
@@ -86,7 +93,7 @@ export function createProvisionHandler(config: ProvisionerConfig, overrides: Pro
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
-    rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
+    rateGate,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
     // With RecordsDeferred, the deferred backlog and how long it has waited: the drain time is that backlog over Fivetran's limit.
     measureDeferral: (waitedSeconds) => metrics.addMetric('DeferredWaitSeconds', MetricUnit.Seconds, waitedSeconds),
