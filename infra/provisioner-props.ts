@@ -30,7 +30,10 @@ export interface ProvisionerStackProps extends StackProps {
    * `recordConcurrency` it bounds the calls in flight against Fivetran,
    * whose limits count every request of the account (20,000 an hour; setup
    * tests 250 a minute; docs/fivetran.md); the worker backs off
-   * on HTTP 429 on top of that. @default 2
+   * on HTTP 429 on top of that, and defers on the queue what waits longer
+   * than an invocation. `cdk synth` warns when `maxConcurrency ×
+   * recordConcurrency` exceeds 20, what Fivetran's per-minute limits take in
+   * one burst. @default 2
    */
   readonly maxConcurrency?: number;
   /** Records one invocation works on at once (`RECORD_CONCURRENCY`). @default 5 */

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -12,7 +12,7 @@ import { backfillEventSchema } from './event-schemas';
 import { acknowledgeNagFinding } from './nag';
 import { renderEnvironment } from '../shared/runtime/settings';
 import { knobValues, queueVisibilityTimeout, resolveProvisionerSettings, type ProvisionerStackProps, type ResolvedProvisionerSettings } from './provisioner-props';
-import { validateProvisionerProps } from './validate-props';
+import { provisionerWarnings, validateProvisionerProps } from './validate-props';
 
 export { queueVisibilityTimeout, type ProvisionerStackProps, type ResolvedProvisionerSettings } from './provisioner-props';
 
@@ -38,6 +38,7 @@ export class ProvisionerStack extends Stack {
 
     const s = resolveProvisionerSettings(props, this.stackName);
     validateProvisionerProps(s);
+    for (const warning of provisionerWarnings(s)) Annotations.of(this).addWarningV2('fivetran-provisioner:settings', warning);
     this.settings = s;
     const values = knobValues(s);
 

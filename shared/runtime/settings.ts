@@ -58,7 +58,7 @@ export const SETTINGS = {
   memorySize: knob({ prop: 'memorySize', doc: 'Memory of the worker in MB', rule: wholeNumber(128, 10_240), default: 512, usedBy: ['stack'] }),
   batchSize: knob({ prop: 'batchSize', doc: 'Records per invocation (above 10 only with a batching window of at least 1 s)', rule: wholeNumber(1, 10_000), default: 5, usedBy: ['stack', 'local'] }),
   maxBatchingWindowSeconds: knob({ prop: 'maxBatchingWindow', unit: 's', doc: 'How long Lambda gathers records before invoking the worker', rule: wholeNumber(0, 300), default: 5, usedBy: ['stack', 'local'] }),
-  maxConcurrency: knob({ prop: 'maxConcurrency', doc: 'Most concurrent worker invocations the queue may start', rule: wholeNumber(2, 1000), default: 2, usedBy: ['stack'] }),
+  maxConcurrency: knob({ prop: 'maxConcurrency', doc: "Most concurrent worker invocations the queue may start; × RECORD_CONCURRENCY it is the creates in flight at once, and the stack warns above 20, what Fivetran's per-minute limits take in one burst", rule: wholeNumber(2, 1000), default: 2, usedBy: ['stack'] }),
   // Fivetran and the secrets (provision and backfill)
   fivetranApiUrl: knob({ env: 'FIVETRAN_API_URL', prop: 'fivetranApiUrl', doc: "Fivetran's REST API base URL (the client adds /v1/...)", rule: fivetranApiUrl(), default: 'https://api.fivetran.com', usedBy: ['provision', 'backfill', 'stack'] }),
   fivetranApiSecretId: knob({ env: 'FIVETRAN_API_SECRET_ID', doc: 'Name or ARN of the secret holding {"apiKey","apiSecret"} of the Fivetran API key', rule: text('the name or ARN of the Fivetran API key secret'), stackSets: 'the secret it creates, or existingFivetranApiSecret', usedBy: ['provision', 'backfill', 'stack', 'local'] }),

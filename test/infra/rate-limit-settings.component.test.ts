@@ -1,9 +1,9 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProvisionerStack } from '../../infra/provisioner-stack';
 import { actionsOf, allowStatements, disposeTestApps, newTestApp, resourcesOf } from './support';
 
-/** The worker defers a rate-limited request by sending its body back to its own queue with a delay. */
+/** What the stack grants and checks for Fivetran's rate limits: the deferral's re-send, and concurrency it cannot serve as it suggests. */
 let template: Template;
 let queueId: string;
 
@@ -27,5 +27,22 @@ describe('the worker may defer requests', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     const variables = functions.map((fn) => fn.Properties.Environment?.Variables ?? {}).filter((vars) => 'RECORD_CONCURRENCY' in vars);
     expect(variables.map((vars) => vars.MAX_DEFERRAL_HOURS)).toEqual(['48']);
+  });
+});
+
+describe('settings Fivetran cannot serve as they suggest', () => {
+  const warningsOf = (props: ConstructorParameters<typeof ProvisionerStack>[2]) =>
+    Annotations.fromStack(new ProvisionerStack(newTestApp(), 'Concurrency', props))
+      .findWarning('*', Match.stringLikeRegexp('maxConcurrency × recordConcurrency'))
+      .map((entry) => String(entry.entry.data));
+
+  it('warns when maxConcurrency × recordConcurrency creates in flight exceed what Fivetran takes in one burst', () => {
+    const [warning, ...more] = warningsOf({ maxConcurrency: 10, recordConcurrency: 5 });
+    expect(more).toEqual([]);
+    expect(warning).toMatch(/10 × 5 = 50 creates may be in flight at once/);
+  });
+
+  it('does not warn at the defaults (2 × 5)', () => {
+    expect(warningsOf({})).toEqual([]);
   });
 });
