@@ -10,18 +10,18 @@ import type { EventPublisher } from '../../shared/aws/event-publisher';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import type { GroupSnapshots } from './group-snapshots';
-import { MIN_CALL_MS, provisionConnection } from './provision-connection';
+import { provisionConnection } from './provision-connection';
 import type { RateGate } from './rate-gate';
 import type { KeyedLimiter } from './keyed-limiter';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
 import type { QueueVisibility } from './queue-visibility';
-import { HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
+import { describeError, HAND_BACK_LOG_MESSAGES, recordLog, type RecordLog } from './record-log';
 import { createRedactor, type Redactor } from '../../shared/runtime/redact';
 import { parseProvisioningRequest, type KnownRequestFields, type ParsedRequest } from '../../shared/contracts/request-parser';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
 import { DEFAULT_BACKOFF, type BackoffOptions, type Deadline } from '../../shared/runtime/retry';
 import { readDeferral, type DeferralState } from '../../shared/contracts/deferral';
-import { planDeferral, sendDeferred } from './deferral';
+import { deferOrGiveUp, waitForTurn } from './deferral';
 
 /** Long-lived collaborators, created once per container. */
 export interface RecordProcessorDeps {
@@ -43,9 +43,6 @@ export interface RecordProcessorDeps {
 }
 
 export type RecordMetric = 'ConnectionsCreated' | 'ConnectionsAlreadyExisting' | 'RequestsFailed' | 'RecordsRetried' | 'RecordsDeferred';
-
-/** A deferred request delivered less than this before its time waits in the invocation instead of going round again. */
-const EARLY_DELIVERY_TOLERANCE_MS = 1_000;
 
 /** What one invocation shares between its records. */
 export interface InvocationScope {
@@ -102,7 +99,7 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
     { requestId: known.requestId ?? undefined, sqsMessageId, deliveredAs: deferral ? record.messageId : undefined },
     redactor,
   );
-  const failure = { record, deferral, sqsMessageId };
+  const failure: SettledRecord = { record, deferral, sqsMessageId, knownAbsent: deferral?.knownAbsent === true };
   if (!parsed.ok) {
     return settleFailure(failure, parsed.error, known, 0, redactor, deps, scope, logger);
   }
@@ -136,9 +133,11 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
         ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
+        knownAbsent: failure.knownAbsent,
         onRetry: ({ attempt, delayMs, error }) => logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message }),
       });
       attempts = result.attempts;
+      failure.knownAbsent = !result.ok && result.knownAbsent;
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
       if (!result.ok) throw result.error;
       const event = provisionedEvent(
@@ -166,29 +165,14 @@ export async function processRecord(record: SQSRecord, parsed: ParsedRequest, de
   });
 }
 
-/**
- * Makes no Fivetran call before a deferred request's time: a delivery a little
- * early waits for it, an earlier one is deferred again (as rate-limited).
- */
-async function waitForTurn(deferral: DeferralState | undefined, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
-  if (deferral === undefined) return;
-  const waitMs = deferral.notBefore - deps.now();
-  if (waitMs <= 0) return;
-  if (waitMs <= EARLY_DELIVERY_TOLERANCE_MS && waitMs + MIN_CALL_MS < scope.deadline.remainingMs()) {
-    await deps.sleep(waitMs);
-    return;
-  }
-  throw new ProvisioningError('FIVETRAN_RATE_LIMITED', "The request arrived before its deferral ended; it waits on for Fivetran's budget", {
-    retryAfterSeconds: Math.ceil(waitMs / 1000),
-  });
-}
-
 /** The record being settled, and the deferral it arrived with. */
-interface SettledRecord {
+export interface SettledRecord {
   record: SQSRecord;
   deferral: DeferralState | undefined;
   /** The message id the request first came as: what its events name. */
   sqsMessageId: string;
+  /** What the last lookup showed, for the next try (DeferralState.knownAbsent). */
+  knownAbsent: boolean;
 }
 
 /**
@@ -198,7 +182,7 @@ interface SettledRecord {
  * to the queue, with a RETRIES_EXHAUSTED event first when this was its last delivery.
  */
 async function settleFailure(
-  { record, deferral, sqsMessageId }: SettledRecord,
+  { record, deferral, sqsMessageId, knownAbsent }: SettledRecord,
   fault: ProvisioningError,
   known: KnownRequestFields,
   attempts: number,
@@ -230,7 +214,7 @@ async function settleFailure(
   }
 
   if (code === 'FIVETRAN_RATE_LIMITED') {
-    const settled = await deferOrGiveUp({ record, deferral }, fault, deps, scope, logger, publishFailure);
+    const settled = await deferOrGiveUp({ record, deferral, knownAbsent }, fault, deps, scope, logger, publishFailure);
     if (settled) return;
   }
   deps.count?.('RecordsRetried');
@@ -262,70 +246,9 @@ async function settleFailure(
   throw new RecordHandedBack(code);
 }
 
-/**
- * Waits out Fivetran's budget on the queue rather than with the record's
- * receives: sends the request back delayed and lets the original be
- * acknowledged (true), or fails it when it has waited too long (true). False
- * when the queue did not take it: the record then goes back itself.
- */
-async function deferOrGiveUp(
-  { record, deferral }: Pick<SettledRecord, 'record' | 'deferral'>,
-  fault: ProvisioningError,
-  deps: RecordProcessorDeps,
-  scope: InvocationScope,
-  logger: RecordLog,
-  publishFailure: (errorCode: FailureCode, text: string) => Promise<void>,
-): Promise<boolean> {
-  const now = deps.now();
-  const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
-  const waitMs = (fault.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS) * 1000;
-  const plan = planDeferral(record, deferral, { waitMs, now, random: deps.random, maxDeferralMs });
-  if (plan.kind === 'give up') {
-    const hours = (plan.waitedMs / 3_600_000).toFixed(1);
-    logger.warn('Gave up waiting for Fivetran to accept calls', { errorCode: 'RATE_LIMIT_WAIT_EXCEEDED', waitedSeconds: Math.round(plan.waitedMs / 1000) });
-    await publishFailure(
-      'RATE_LIMIT_WAIT_EXCEEDED',
-      `Waited ${hours} h for Fivetran's rate limit, longer than MAX_DEFERRAL_HOURS (${deps.config.maxDeferralHours}); send the request again later`,
-    );
-    deps.count?.('RequestsFailed');
-    return true;
-  }
-  try {
-    const sentAs = await sendDeferred(record, plan, deps.visibility, scope.settleDeadline);
-    deps.count?.('RecordsDeferred');
-    deps.measureDeferral?.(Math.round((now - plan.next.waitingSince) / 1000));
-    logger.info(DEFERRED_LOG_MESSAGE, {
-      errorCode: fault.code,
-      notBefore: new Date(plan.next.notBefore).toISOString(),
-      waitingSince: new Date(plan.next.waitingSince).toISOString(),
-      hops: plan.next.hops,
-      deliveries: plan.next.deliveries,
-      delaySeconds: plan.delaySeconds,
-      sentAs,
-    });
-    return true;
-  } catch (error) {
-    logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });
-    return false;
-  }
-}
-
-/** Fivetran's 429 carries Retry-After; when it does not (a proxy's), the wait is a minute, its shortest window. */
-const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
-
-/** Logged once per deferral; `sentAs` is the new message's id. */
-export const DEFERRED_LOG_MESSAGE = "Deferred on the queue until Fivetran's budget allows";
-
 function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {
   return {
     find: (list: () => Promise<FivetranConnection[]>) => snapshots.find(groupId, schema, list),
     remember: (connection: FivetranConnection) => snapshots.remember(connection),
   };
-}
-
-/** An error as a log attribute; the record log redacts it. */
-function describeError(error: unknown): { name: string; message: string } {
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { name, message };
 }

@@ -15,6 +15,7 @@ export const DEFERRAL_ATTRIBUTES = {
   waitingSince: 'deferral.waitingSince',
   hops: 'deferral.hops',
   deliveries: 'deferral.deliveries',
+  knownAbsent: 'deferral.knownAbsent',
 } as const;
 
 export interface DeferralState {
@@ -28,6 +29,11 @@ export interface DeferralState {
   hops: number;
   /** Deliveries of the earlier messages of the request, all hops together. */
   deliveries: number;
+  /**
+   * The last lookup found no connection with the schema, and no create of unknown fate followed: the next try
+   * may create at once (Fivetran refuses a duplicate schema, and a refusal is looked up).
+   */
+  knownAbsent?: boolean;
 }
 
 const MESSAGE_ID = /^[A-Za-z0-9-]{1,100}$/;
@@ -56,6 +62,7 @@ export function readDeferral(attributes: SQSMessageAttributes | undefined, now: 
     waitingSince: Math.min(waitingSince, now),
     hops: count(DEFERRAL_ATTRIBUTES.hops) ?? 1,
     deliveries: count(DEFERRAL_ATTRIBUTES.deliveries) ?? 0,
+    ...(text(DEFERRAL_ATTRIBUTES.knownAbsent) === '1' ? { knownAbsent: true } : {}),
   };
 }
 
@@ -79,5 +86,6 @@ export function deferralAttributes(own: SQSMessageAttributes | undefined, state:
     [DEFERRAL_ATTRIBUTES.waitingSince]: number(state.waitingSince),
     [DEFERRAL_ATTRIBUTES.hops]: number(state.hops),
     [DEFERRAL_ATTRIBUTES.deliveries]: number(state.deliveries),
+    ...(state.knownAbsent === true ? { [DEFERRAL_ATTRIBUTES.knownAbsent]: number(1) } : {}),
   };
 }

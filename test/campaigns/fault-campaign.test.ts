@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/process-record';
+import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/deferral';
 import { checkCampaign, markdownTable, type CampaignReport } from '../reliability/support/invariants';
 import { publishTable } from '../reliability/support/report';
 import { runCampaign, type CampaignOutcome } from '../reliability/support/run-campaign';

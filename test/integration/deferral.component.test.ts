@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sq
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/aws/aws-stand-in';
 import { CREDENTIALS_PREFIX, startPipeline, type Pipeline, type PipelineOptions } from '../../local/world/pipeline';
-import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/process-record';
+import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/deferral';
 import { DEFERRAL_ATTRIBUTES } from '../../shared/contracts/deferral';
 
 /**
@@ -79,6 +79,7 @@ describe('deferring a rate-limited request on its queue', () => {
   it('defers across several hops, spends no receive on the waits, and announces the outcome under the message id it was sent as', async () => {
     // given Fivetran refusing the first two creates with a Retry-After longer than an invocation
     pipeline.sandbox.injectFault({ method: 'POST', path: '/v1/connections', kind: 'status', status: 429, retryAfterSeconds: 2, times: 2 });
+    const callsBefore = pipeline.sandbox.calls.length;
     const [sent] = await pipeline.send([{ body: request() }]);
     // when the record is delivered, deferred, and comes back twice
     expect(await pipeline.pollOnce()).toEqual({ received: 1, failed: 0, deleted: 1 });
@@ -98,6 +99,9 @@ describe('deferring a rate-limited request on its queue', () => {
     ]);
     expect(eventsFor(pipeline, sent!).map((event) => [event.detailType, detailOf(event).outcome])).toEqual([['Connection Provisioned', 'created']]);
     expect(await pipeline.readDeadLetters()).toEqual([]);
+    // and only the first delivery looked the schema up: a clean 429 leaves nothing of unknown fate, so the hops create at once
+    const calls = pipeline.sandbox.calls.slice(callsBefore).map((call) => `${call.method} ${call.path} ${call.status}`);
+    expect(calls).toEqual([`GET /v1/groups/${GROUP}/connections 200`, 'POST /v1/connections 429', 'POST /v1/connections 429', 'POST /v1/connections 201']);
   });
 
   it('makes no Fivetran call for a request delivered before its time, and defers it again, at most 900 s at a time', async () => {
