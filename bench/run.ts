@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { batchConcurrency } from './batch-concurrency';
 import { coldStart } from './cold-start';
+import { deferralBacklog } from './deferral-backlog';
 import { pipelineThroughput } from './pipeline-throughput';
 import { rateLimitEfficiency } from './rate-limit';
 import { secretsCalls } from './secrets-calls';
@@ -24,6 +25,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchmarkResult>]> = [
   ['cold start', coldStart],
   ['local pipeline throughput', pipelineThroughput],
   ['rate-limit efficiency', rateLimitEfficiency],
+  ['backlog at Fivetran limits', deferralBacklog],
 ];
 
 const args = process.argv.slice(2);

@@ -31,7 +31,10 @@ export interface ProvisionerStackProps extends StackProps {
    * `recordConcurrency` it bounds the calls in flight against Fivetran,
    * whose limits count every request of the account (20,000 an hour; setup
    * tests 250 a minute; docs/fivetran.md); the worker backs off
-   * on HTTP 429 on top of that. @default 2
+   * on HTTP 429 on top of that, and defers on the queue what waits longer
+   * than an invocation. `cdk synth` warns when `maxConcurrency ×
+   * recordConcurrency` exceeds 20, what Fivetran's per-minute limits take in
+   * one burst. @default 2
    */
   readonly maxConcurrency?: number | undefined;
   /** Records one invocation works on at once (`RECORD_CONCURRENCY`). @default 5 */
@@ -51,6 +54,11 @@ export interface ProvisionerStackProps extends StackProps {
   readonly secretsCacheTtl?: Duration | undefined;
   /** Fivetran calls per record and delivery before the record is handed back to the queue (`MAX_ATTEMPTS_PER_DELIVERY`). @default 4 */
   readonly maxAttemptsPerDelivery?: number | undefined;
+  /**
+   * Hours a request may wait for Fivetran's rate-limit budget, deferred on the queue, before it fails with
+   * `RATE_LIMIT_WAIT_EXCEEDED` (`MAX_DEFERRAL_HOURS`, 1 to 90). @default 48
+   */
+  readonly maxDeferralHours?: number | undefined;
   /** Worker log level (`POWERTOOLS_LOG_LEVEL`). @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined;
   /** Retention of the worker's log group. @default logs.RetentionDays.THREE_MONTHS */
@@ -187,6 +195,7 @@ export function resolveProvisionerSettings(props: ProvisionerStackProps, stackNa
     safetyMargin: props.safetyMargin ?? fallback('safetyMarginMs'),
     secretsCacheTtl: props.secretsCacheTtl ?? fallback('secretsCacheTtlSeconds'),
     maxAttemptsPerDelivery: props.maxAttemptsPerDelivery ?? fallback('maxAttemptsPerDelivery', 'plain'),
+    maxDeferralHours: props.maxDeferralHours ?? fallback('maxDeferralHours', 'plain'),
     logLevel: props.logLevel ?? fallback('logLevel', 'plain'),
     logRetention: props.logRetention ?? (fallback('logRetentionDays', 'plain') as logs.RetentionDays),
     credentialsSecretPrefix: props.credentialsSecretPrefix ?? `fivetran-provisioner/${stackName}/gitlab/`,

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -20,7 +20,7 @@ import {
   type ResolvedProvisionerSettings,
   resolveProvisionerSettings,
 } from './provisioner-props';
-import { validateProvisionerProps } from './validate-props';
+import { provisionerWarnings, validateProvisionerProps } from './validate-props';
 
 export { type ProvisionerStackProps, queueVisibilityTimeout, type ResolvedProvisionerSettings } from './provisioner-props';
 
@@ -49,6 +49,7 @@ export class ProvisionerStack extends Stack {
 
     const s = resolveProvisionerSettings(props, this.stackName);
     validateProvisionerProps(s);
+    for (const warning of provisionerWarnings(s)) Annotations.of(this).addWarningV2('fivetran-provisioner:settings', warning);
     this.settings = s;
     const values = knobValues(s);
 

@@ -29,6 +29,31 @@ const MANIFEST_KEY = /^[^*?$]{1,1024}$/;
 /** Fivetran's 60 s limit on a request, and 5 s for its answer to arrive. */
 const MIN_CREATE_TIMEOUT_MS = 65_000;
 
+/**
+ * Creations in flight that Fivetran's per-minute limits can take in one burst:
+ * 20 creations a minute in an older generation of its documentation, 25
+ * source interactions a minute on trial accounts (docs/fivetran.md).
+ */
+export const FIVETRAN_BURST = 20;
+
+/**
+ * Settings the stack accepts but Fivetran's limits will not serve as they
+ * suggest: `cdk synth` shows them as warnings.
+ */
+export function provisionerWarnings(s: ResolvedProvisionerSettings): string[] {
+  const warnings: string[] = [];
+  const inFlight = s.maxConcurrency * s.recordConcurrency;
+  if (inFlight > FIVETRAN_BURST) {
+    warnings.push(
+      `maxConcurrency × recordConcurrency = ${s.maxConcurrency} × ${s.recordConcurrency} = ${inFlight} creates may be in flight at once, ` +
+        `more than Fivetran's per-minute limits take in one burst (${FIVETRAN_BURST}): the first window of a backlog meets up to ${inFlight - FIVETRAN_BURST} 429s ` +
+        `before the rate gates slow down. Nothing is lost (waits are deferred on the queue), but it costs calls; lower either, ` +
+        `or accept it for an account with a higher limit`,
+    );
+  }
+  return warnings;
+}
+
 export class ProvisionerPropsError extends Error {
   override readonly name = 'ProvisionerPropsError';
 }

@@ -26,6 +26,7 @@ import { createGroupLister } from './group-listing';
 import { continuationPayload, readBackfillInput } from './input';
 import { parseManifest } from './manifest-lines';
 import { readManifest } from './manifest-source';
+import { readQueueBacklog } from './queue-backlog';
 import type { GroupListing } from './reconcile-plan';
 import { continueBackfill } from './run';
 import { createS3Client } from './s3-client';
@@ -38,6 +39,8 @@ export type BackfillInvocationResult =
 
 /** Time a group listing must leave for the enqueue and the final event once it is done. */
 const LISTING_RESERVE_MS = 5_000;
+/** The queue's counts for `Backfill Completed` are worth this long at most: the event goes out without them. */
+const QUEUE_READ_MS = 3_000;
 
 /**
  * Builds the backfill Lambda handler. A schedule starts a run; a run that
@@ -142,12 +145,19 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
         logger.info('Backfill handed over to a follow-up invocation', { nextLine: step.cursor.nextLine, counts: step.cursor.counts });
         return { status: 'handed_off', runId, nextLine: step.cursor.nextLine, counts: step.cursor.counts };
       }
-      const completed = completedEvent(step.cursor, { finishedAt: new Date(now()) });
+      // Bounded like every outside call, and never by more than the hand-off margin kept for this last step.
+      const queue = await readQueueBacklog(
+        sqs,
+        config.queueUrl,
+        deadlineAt(Math.min(now() + QUEUE_READ_MS, endsAt - config.handoffMarginMs / 2), now),
+      );
+      const completed = completedEvent(step.cursor, { finishedAt: new Date(now()), ...(queue === undefined ? {} : { queue }) });
       await publisher.publish([completed]);
       metrics.addMetric('BackfillsCompleted', MetricUnit.Count, 1);
       metrics.addMetric('BackfillRequestsEnqueued', MetricUnit.Count, step.cursor.counts.enqueued);
       logger.info('Backfill completed', {
         counts: step.cursor.counts,
+        queue,
         durationMs: completed.detail.durationMs,
         invocations: step.cursor.invocations,
       });

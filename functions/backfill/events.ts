@@ -4,6 +4,7 @@ import {
   type BackfillCompletedDetail,
   type BackfillMode,
   type ManifestReference,
+  type QueueBacklog,
 } from '../../shared/contracts/backfill-events';
 import type { BackfillAbortCode } from '../../shared/contracts/error-codes';
 import { type BackfillCursor, noProgress, withinBytes } from './cursor';
@@ -12,6 +13,8 @@ export interface RunEnd {
   finishedAt: Date;
   /** Absent for a run that reached the end of its manifest. */
   error?: { code: BackfillAbortCode; message: string };
+  /** The provisioning queue as the run ended, when it could be read. */
+  queue?: QueueBacklog;
 }
 
 /**
@@ -41,6 +44,7 @@ export function completedEvent(cursor: BackfillCursor, end: RunEnd): Publishable
       finishedAt: end.finishedAt.toISOString(),
       durationMs: Math.max(0, end.finishedAt.getTime() - startedAtMs),
       invocations: cursor.invocations,
+      ...(end.queue === undefined ? {} : { queue: end.queue }),
       ...(end.error === undefined ? {} : { error: end.error, stoppedAtLine: cursor.nextLine }),
     }),
   };

@@ -68,6 +68,7 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
   };
 
   let fivetran: { apiKey: FivetranApiKey; client: FivetranClient } | undefined;
+  const rateGate = createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) });
   const deps: RecordProcessorDeps = {
     config,
     credentials: createCredentialsStore(secrets),
@@ -88,6 +89,7 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
             baseUrl: config.fivetranApiUrl,
             apiKey,
             now,
+            onQuota: (quota) => rateGate.quota(quota),
             ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
           }),
         };
@@ -98,7 +100,7 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
-    rateGate: createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) }),
+    rateGate,
     count: (metric, dimensions) => {
       metrics.addMetric(metric, MetricUnit.Count, 1);
       if (dimensions === undefined) return;
@@ -109,6 +111,8 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
     },
     measureWait: (ms) => metrics.addMetric('FivetranRetryWaitMs', MetricUnit.Milliseconds, ms),
     traceFivetranCalls: (record) => fivetranCallTracer(tracer, record),
+    // With RecordsDeferred, the deferred backlog and how long it has waited: the drain time is that backlog over Fivetran's limit.
+    measureDeferral: (waitedSeconds) => metrics.addMetric('DeferredWaitSeconds', MetricUnit.Seconds, waitedSeconds),
   };
 
   const handleBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
+import { type DeferralState, readDeferral } from '../../shared/contracts/deferral';
 import { type FailureCode, isTransientCode, type TransientCode } from '../../shared/contracts/error-codes';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
 import { type KnownRequestFields, type ParsedRequest, parseProvisioningRequest } from '../../shared/contracts/request-parser';
@@ -13,6 +14,7 @@ import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
+import { deferOrGiveUp, waitForTurn } from './deferral';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
@@ -20,7 +22,7 @@ import type { KeyedLimiter } from './keyed-limiter';
 import { type FivetranCallTracer, provisionConnection } from './provision-connection';
 import type { QueueVisibility } from './queue-visibility';
 import type { RateGate } from './rate-gate';
-import { HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
+import { describeError, HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
 
 /** Long-lived collaborators, created once per container. */
 export interface RecordProcessorDeps {
@@ -39,6 +41,8 @@ export interface RecordProcessorDeps {
   count?(metric: RecordMetric, dimensions?: Record<string, string>): void;
   /** Records how long a record waited before trying Fivetran again. */
   measureWait?(ms: number): void;
+  /** Records how long a deferred request has waited so far, in seconds; a no-op when absent. */
+  measureDeferral?(waitedSeconds: number): void;
   /** A tracer of each Fivetran call of a record, when tracing is on. */
   traceFivetranCalls?(record: TracedRecord): FivetranCallTracer | undefined;
 }
@@ -48,6 +52,7 @@ export type RecordMetric =
   | 'ConnectionsAlreadyExisting'
   | 'RequestsFailed'
   | 'RecordsRetried'
+  | 'RecordsDeferred'
   | 'FivetranRateLimited';
 
 /** What one invocation shares between its records. */
@@ -102,15 +107,24 @@ export async function processRecord(
   // Every text about this record leaves through it: it learns each secret as the record meets it.
   const redactor = createRedactor();
   const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
-  const logger = recordLog(scope.logger, { requestId: known.requestId ?? undefined, sqsMessageId: record.messageId }, redactor);
+  // A deferred request arrives as a new message; its events and logs keep naming the one it first came as.
+  const deferral = readDeferral(record.messageAttributes, deps.now());
+  const sqsMessageId = deferral?.originalMessageId ?? record.messageId;
+  const logger = recordLog(
+    scope.logger,
+    { requestId: known.requestId ?? undefined, sqsMessageId, deliveredAs: deferral ? record.messageId : undefined },
+    redactor,
+  );
+  const failure: SettledRecord = { record, deferral, sqsMessageId, knownAbsent: deferral?.knownAbsent === true };
   if (!parsed.ok) {
-    return settleFailure(record, parsed.error, known, 0, redactor, deps, scope, logger);
+    return settleFailure(failure, parsed.error, known, 0, redactor, deps, scope, logger);
   }
   const { request } = parsed;
   const key = `${request.connection.group_id}/${request.connection.config.schema}`;
   await scope.limiter.run(key, async () => {
     let attempts = 0;
     try {
+      await waitForTurn(deferral, deps, scope);
       const reference = request.credentialsSecretId;
       let credentials: GitlabCredentials = {};
       if (reference !== undefined) {
@@ -136,6 +150,7 @@ export async function processRecord(
         ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
         sleep: deps.sleep,
         random: deps.random,
+        knownAbsent: failure.knownAbsent,
         ...(traceCall ? { traceCall } : {}),
         onRateLimited: () => deps.count?.('FivetranRateLimited'),
         onRetry: ({ attempt, delayMs, error }) => {
@@ -144,10 +159,11 @@ export async function processRecord(
         },
       });
       attempts = result.attempts;
+      failure.knownAbsent = !result.ok && result.knownAbsent;
       if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
       if (!result.ok) throw result.error;
       const event = provisionedEvent(
-        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId: record.messageId },
+        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId },
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
@@ -166,18 +182,29 @@ export async function processRecord(
           : new ProvisioningError('INTERNAL_ERROR', 'An unexpected error occurred; will retry', { cause: error });
       redactor.add(...fault.secretValues);
       if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
-      await settleFailure(record, fault, known, attempts, redactor, deps, scope, logger);
+      await settleFailure(failure, fault, known, attempts, redactor, deps, scope, logger);
     }
   });
 }
 
+/** The record being settled, and the deferral it arrived with. */
+export interface SettledRecord {
+  record: SQSRecord;
+  deferral: DeferralState | undefined;
+  /** The message id the request first came as: what its events name. */
+  sqsMessageId: string;
+  /** What the last lookup showed, for the next try (DeferralState.knownAbsent). */
+  knownAbsent: boolean;
+}
+
 /**
  * Ends a failed record: a request fault is published and acknowledged; a
- * transient fault goes back to the queue, with a RETRIES_EXHAUSTED event first
- * when this was its last delivery.
+ * rate-limited one is deferred on the queue (or, having waited MAX_DEFERRAL_HOURS,
+ * fails with RATE_LIMIT_WAIT_EXCEEDED); any other transient fault goes back
+ * to the queue, with a RETRIES_EXHAUSTED event first when this was its last delivery.
  */
 async function settleFailure(
-  record: SQSRecord,
+  { record, deferral, sqsMessageId, knownAbsent }: SettledRecord,
   fault: ProvisioningError,
   known: KnownRequestFields,
   attempts: number,
@@ -190,14 +217,7 @@ async function settleFailure(
   const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
     try {
       const event = failedEvent(
-        {
-          known,
-          ...(fault.fivetran ? { fivetran: fault.fivetran } : {}),
-          errorCode,
-          message: text,
-          attempts,
-          sqsMessageId: record.messageId,
-        },
+        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId },
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
@@ -215,6 +235,10 @@ async function settleFailure(
     return;
   }
 
+  if (code === 'FIVETRAN_RATE_LIMITED') {
+    const settled = await deferOrGiveUp({ record, deferral, knownAbsent }, fault, deps, scope, logger, publishFailure);
+    if (settled) return;
+  }
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
     logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
@@ -249,11 +273,4 @@ function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) 
     find: (list: () => Promise<FivetranConnection[]>) => snapshots.find(groupId, schema, list),
     remember: (connection: FivetranConnection) => snapshots.remember(connection),
   };
-}
-
-/** An error as a log attribute; the record log redacts it. */
-function describeError(error: unknown): { name: string; message: string } {
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { name, message };
 }

@@ -32,6 +32,12 @@ export interface ProvisionOptions {
   onRateLimited?(retryAfterSeconds: number | undefined): void;
   /** Runs each Fivetran call, e.g. inside a trace subsegment; the call itself when absent. */
   traceCall?: FivetranCallTracer;
+  /**
+   * An earlier delivery looked the schema up, found nothing, and sent no create whose fate is unknown since:
+   * the first try creates at once. A connection made meanwhile (a duplicate request) makes Fivetran refuse
+   * the create with 409/400, and the refusal is looked up as always.
+   */
+  knownAbsent?: boolean;
 }
 
 /** Which Fivetran call a record makes. */
@@ -40,7 +46,12 @@ export type FivetranCallTracer = <T>(operation: FivetranOperation, call: () => P
 
 export type ProvisionOutcome =
   | { ok: true; outcome: 'created' | 'already_exists'; connection: FivetranConnection; attempts: number }
-  | { ok: false; error: ProvisioningError; attempts: number };
+  | {
+      ok: false;
+      error: ProvisioningError;
+      attempts: number /** No create of unknown fate since the last lookup found nothing. */;
+      knownAbsent: boolean;
+    };
 
 /** A call shorter than this is not worth starting: it would time out and leave a create ambiguous. */
 export const MIN_CALL_MS = 1_000;
@@ -56,7 +67,8 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
   const { client, deadline, gate, snapshot } = options;
   const groupId = body.group_id;
   const schema = body.config.schema;
-  let needsLookup = true;
+  let needsLookup = options.knownAbsent !== true;
+  let foundNothing = options.knownAbsent === true;
   let firstLook = true;
   let attempts = 0;
   /** The fault of the last try: when the time runs out after it, it is what the record failed of. */
@@ -99,6 +111,7 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
     }
     firstLook = false;
     const match = existing[0];
+    foundNothing = match === undefined;
     if (match === undefined) return undefined;
     if (match.service !== 'gitlab') {
       throw new ProvisioningError(
@@ -142,7 +155,10 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
         return { ok: true, outcome: 'created', connection: created, attempts };
       } catch (error) {
         if (error instanceof ProvisioningError) throw error;
-        if (isAmbiguousCreateFault(error)) needsLookup = true;
+        if (isAmbiguousCreateFault(error)) {
+          needsLookup = true;
+          foundNothing = false;
+        }
         if (!isRefusalWorthALookup(error)) throw classifyFivetranFault(error, 'create');
         // A refusal may be Fivetran saying the schema is taken, possibly by our own earlier try.
         const existing = await lookUp();
@@ -152,9 +168,10 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
     } catch (error) {
       const fault = error instanceof ProvisioningError ? error : classifyFivetranFault(error, 'create');
       lastFault = fault;
-      if (!fault.retryable || attempts >= options.maxAttempts) return { ok: false, error: fault, attempts };
+      const failed = () => ({ ok: false as const, error: fault, attempts, knownAbsent: foundNothing && !needsLookup });
+      if (!fault.retryable || attempts >= options.maxAttempts) return failed();
       const delayMs = nextDelayMs(attempts, fault.retryAfterSeconds, options.backoff, options.random);
-      if (delayMs + MIN_CALL_MS > deadline.remainingMs()) return { ok: false, error: fault, attempts };
+      if (delayMs + MIN_CALL_MS > deadline.remainingMs()) return failed();
       options.onRetry?.({ attempt: attempts, delayMs, error: fault });
       await options.sleep(delayMs);
     }

@@ -2,8 +2,15 @@ import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
 
 const defaults = {
-  /** After a 429, creates go one at a time until this long has passed without another. */
+  /** After a 429, creates go one at a time until this long has passed since its wait ended. */
   quietPeriodMs: 60_000,
+  /**
+   * When Fivetran's X-Rate-Limit-Remaining falls to this share of X-Rate-Limit
+   * (or to RECORD_CONCURRENCY-like small numbers: at least 5), creates go one at
+   * a time for a quiet period, before the next answer is a 429.
+   */
+  lowQuotaShare: 0.02,
+  lowQuotaFloor: 5,
   /** A call needs at least this long before the deadline to be worth starting. */
   minCallMs: 1_000,
   /**
@@ -29,6 +36,8 @@ export interface RateGate {
   acquire(kind: CallKind, deadline: Deadline): Promise<() => void>;
   /** Tells the gate Fivetran answered 429, and how long it asked to wait. */
   rateLimited(retryAfterSeconds: number | undefined): void;
+  /** Tells the gate what Fivetran's X-Rate-Limit and X-Rate-Limit-Remaining headers said. */
+  quota(quota: { limit: number; remaining: number }): void;
 }
 
 /**
@@ -37,16 +46,18 @@ export interface RateGate {
  * is over, and they all meet the next 429 together. With it, a 429 holds every
  * call back until the wait is over, and then creates go one at a time (each
  * answer tells whether the next may follow) until the limit has been quiet
- * for a while.
+ * for a while after the wait; the same when Fivetran's remaining quota runs low.
  *
  * @example
  * const release = await gate.acquire('create', deadline);
  * try { await client.createConnection(body, options) } finally { release() }
  */
 export function createRateGate(options: RateGateOptions = {}): RateGate {
-  const { quietPeriodMs, minCallMs, maxWaitMs, now, sleep } = { ...defaults, ...options };
+  const { quietPeriodMs, minCallMs, maxWaitMs, lowQuotaShare, lowQuotaFloor, now, sleep } = { ...defaults, ...options };
   let notBefore = 0;
-  let lastRateLimitedAt = Number.NEGATIVE_INFINITY;
+  // Counted from the end of a wait, not from the 429: otherwise a wait as long as the quiet period ends with
+  // every record of every container resuming at full concurrency at once.
+  let quietUntil = Number.NEGATIVE_INFINITY;
   let createInFlight: Promise<void> | undefined;
 
   const refuse = (waitMs: number): never => {
@@ -64,7 +75,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
   return {
     async acquire(kind, deadline) {
       await waitUntilAllowed(deadline);
-      const probing = kind === 'create' && now() - lastRateLimitedAt < quietPeriodMs;
+      const probing = kind === 'create' && now() < quietUntil;
       if (!probing) return () => undefined;
       while (createInFlight !== undefined) {
         const remaining = deadline.remainingMs() - minCallMs;
@@ -86,9 +97,13 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       };
     },
     rateLimited(retryAfterSeconds) {
-      lastRateLimitedAt = now();
       const waitMs = Math.min(maxWaitMs, Math.max(0, (retryAfterSeconds ?? 1) * 1000));
       notBefore = Math.max(notBefore, now() + waitMs);
+      quietUntil = Math.max(quietUntil, notBefore + quietPeriodMs);
+    },
+    quota({ limit, remaining }) {
+      if (!(Number.isFinite(limit) && Number.isFinite(remaining) && limit > 0)) return;
+      if (remaining <= Math.max(lowQuotaFloor, Math.ceil(limit * lowQuotaShare))) quietUntil = Math.max(quietUntil, now() + quietPeriodMs);
     },
   };
 }

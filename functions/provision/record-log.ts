@@ -51,3 +51,10 @@ export function recordLog(logger: Logger, keys: LogAttributes, redactor: Redacto
     error: (message, attributes) => logger.error(...line(message, attributes)),
   };
 }
+
+/** An error as a log attribute; the record log redacts it. */
+export function describeError(error: unknown): { name: string; message: string } {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { name, message };
+}

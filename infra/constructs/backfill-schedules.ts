@@ -97,7 +97,12 @@ export class BackfillSchedules extends Construct {
       }),
     );
     this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'EnqueueRequests', actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
+      // GetQueueAttributes: Backfill Completed reports the queue's backlog, deferred requests among it.
+      new iam.PolicyStatement({
+        sid: 'EnqueueRequests',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+        resources: [props.queue.queueArn],
+      }),
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({

@@ -59,9 +59,10 @@ export class ProvisionerFunction extends Construct {
       }),
     );
 
-    // The event source mapping's grant already covers these; they are stated on their own because the worker
-    // itself calls them (it hands a rate-limited record back with a longer visibility timeout).
-    props.queue.grant(this.function, 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl');
+    // The event source mapping's grant already covers the first two; they are stated on their own because the worker
+    // itself calls them (it hands a record back with a longer visibility timeout). SendMessage, on this queue only,
+    // defers a rate-limited request: the same body goes back to the queue with a delay.
+    props.queue.grant(this.function, 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:SendMessage');
     props.eventBus.grantPutEventsTo(this.function);
 
     this.function.addToRolePolicy(

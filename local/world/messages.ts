@@ -6,6 +6,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DEFERRAL_ATTRIBUTES } from '../../shared/contracts/deferral';
 
 /** A message to send: its body and string message attributes. */
 export interface SentMessage {
@@ -15,6 +16,8 @@ export interface SentMessage {
 
 export interface DeadLetter {
   messageId: string;
+  /** The message the request first came as: its own id, or the one a deferral recorded (shared/contracts/deferral.ts). */
+  originalMessageId?: string;
   body: string;
   receiveCount: number;
 }
@@ -86,6 +89,7 @@ export async function readDeadLetters(sqs: SQSClient, dlqUrl: string): Promise<D
         WaitTimeSeconds: 0,
         VisibilityTimeout: 600,
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageAttributeNames: [DEFERRAL_ATTRIBUTES.originalMessageId],
       }),
     );
     const messages = answer.Messages ?? [];
@@ -93,6 +97,7 @@ export async function readDeadLetters(sqs: SQSClient, dlqUrl: string): Promise<D
     letters.push(
       ...messages.map((message) => ({
         messageId: message.MessageId!,
+        originalMessageId: message.MessageAttributes?.[DEFERRAL_ATTRIBUTES.originalMessageId]?.StringValue ?? message.MessageId!,
         body: message.Body ?? '',
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
       })),

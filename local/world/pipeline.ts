@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../functions/provision/create-handler';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
+import { DEFERRAL_ATTRIBUTES } from '../../shared/contracts/deferral';
 import type { BackoffOptions } from '../../shared/runtime/retry';
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
@@ -55,6 +56,8 @@ export interface PipelineOptions {
 
 export interface Delivery {
   messageId: string;
+  /** The message the request first came as: its own id, or the one a deferral recorded. */
+  originalMessageId?: string;
   receiveCount: number;
 }
 
@@ -120,7 +123,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
       const ids = event.Records.map((record) => record.messageId);
       for (const record of event.Records) {
-        deliveries.push({ messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount) });
+        const originalMessageId = record.messageAttributes[DEFERRAL_ATTRIBUTES.originalMessageId]?.stringValue ?? record.messageId;
+        deliveries.push({
+          messageId: record.messageId,
+          originalMessageId,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        });
         if (inProgress.has(record.messageId)) overlappingDeliveries.push(record.messageId);
         inProgress.add(record.messageId);
       }

@@ -49,6 +49,18 @@ export const failedLineSchema = z.object({
   reason: z.string(),
 });
 
+/**
+ * The provisioning queue as the run ended (SQS's approximate counts): requests
+ * waiting to be worked, in flight, and deferred — waiting for Fivetran's
+ * rate-limit budget, not failed. A run's requests are among them until the
+ * worker has published their outcome events.
+ */
+export const queueBacklogSchema = z.object({
+  waiting: z.int().check(z.minimum(0)),
+  inFlight: z.int().check(z.minimum(0)),
+  deferred: z.int().check(z.minimum(0)),
+});
+
 export const backfillCompletedDetailSchema = z.object({
   backfill: z.string(),
   /** The request id of the run's first invocation; every log line of the run carries it. */
@@ -68,6 +80,8 @@ export const backfillCompletedDetailSchema = z.object({
   durationMs: z.int().check(z.minimum(0)),
   /** Lambda invocations the run took (1 unless it handed over to follow-ups). */
   invocations: z.int().check(z.minimum(1)),
+  /** The provisioning queue as the run ended; absent when it could not be read in time. */
+  queue: z.optional(queueBacklogSchema),
   /** Aborted runs only: why, and the first line that was not handled. */
   error: z.optional(z.object({ code: z.enum(BACKFILL_ABORT_CODES), message: z.string() })),
   stoppedAtLine: z.optional(z.int().check(z.minimum(1))),
@@ -78,3 +92,4 @@ export type BackfillCounts = z.infer<typeof backfillCountsSchema>;
 export type InvalidLine = z.infer<typeof invalidLineSchema>;
 export type FailedLine = z.infer<typeof failedLineSchema>;
 export type BackfillCompletedDetail = z.infer<typeof backfillCompletedDetailSchema>;
+export type QueueBacklog = z.infer<typeof queueBacklogSchema>;

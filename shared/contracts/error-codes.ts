@@ -17,6 +17,8 @@ export const FAILURE_CODES = [
   'PERMISSION_DENIED',
   'FIVETRAN_REJECTED',
   'RETRIES_EXHAUSTED',
+  /** The request waited for Fivetran's rate-limit budget longer than MAX_DEFERRAL_HOURS. */
+  'RATE_LIMIT_WAIT_EXCEEDED',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 

@@ -21,6 +21,8 @@ export interface FivetranClientOptions {
   apiKey: FivetranApiKey;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Called with Fivetran's X-Rate-Limit and X-Rate-Limit-Remaining whenever an answer carries both. */
+  onQuota?: (quota: { limit: number; remaining: number }) => void;
 }
 
 export interface CallOptions {
@@ -92,6 +94,9 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       const detail = timedOut ? `no answer within ${callOptions.timeoutMs} ms` : describeNetworkError(error);
       throw new FivetranFault('FIVETRAN_NO_ANSWER', `${method} ${pathWithoutQuery(path)}: ${detail}`, { cause: error });
     }
+    const limit = Number(response.headers.get('x-rate-limit') ?? Number.NaN);
+    const remaining = Number(response.headers.get('x-rate-limit-remaining') ?? Number.NaN);
+    if (Number.isFinite(limit) && Number.isFinite(remaining)) options.onQuota?.({ limit, remaining });
     if (response.status >= 300 && response.status < 400) {
       // Never followed, and its Location never repeated: it may point anywhere.
       throw new FivetranFault(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CampaignReport, checkCampaign, countBy, markdownTable } from '../reliability/support/invariants';
+import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/deferral';
+import { type CampaignReport, checkCampaign, markdownTable } from '../reliability/support/invariants';
 import { publishTable } from '../reliability/support/report';
 import { type CampaignOutcome, runCampaign } from '../reliability/support/run-campaign';
 import { faultCampaignSettings } from '../reliability/support/settings';
@@ -69,9 +70,9 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
     expect(run.deadLetters.length).toBeGreaterThan(0);
   });
 
-  it('hands a record that met a long Retry-After back to the queue hidden for the wait, and it comes back', () => {
+  it('defers a record that met a long Retry-After on the queue for the wait, and it comes back as the message it was sent as', () => {
     const { pipeline, run } = outcome!;
-    const hidings = pipeline.logLines
+    const deferrals = pipeline.logLines
       .flatMap((line) => {
         try {
           return [JSON.parse(line) as Record<string, unknown>];
@@ -79,18 +80,17 @@ describe('fault campaign: 300 requests, 10 % sent twice, under seeded Fivetran f
           return [];
         }
       })
-      .filter((entry) => entry.message === 'Record hidden until Fivetran accepts calls again')
+      .filter((entry) => entry.message === DEFERRED_LOG_MESSAGE)
       .filter(
         (entry) =>
-          Number(entry.retryAfterSeconds) * 1000 >
-          SETTINGS.pipeline.functionTimeoutMs - Number(SETTINGS.pipeline.workerEnv.SAFETY_MARGIN_MS),
+          Number(entry.delaySeconds) * 1000 > SETTINGS.pipeline.functionTimeoutMs - Number(SETTINGS.pipeline.workerEnv.SAFETY_MARGIN_MS),
       );
-    expect(hidings.length).toBeGreaterThan(0);
-    // A record is never hidden on its last delivery, so each hiding must be followed by one more delivery.
-    const hidingsOf = countBy(hidings, (entry) => String(entry.sqsMessageId));
-    const deliveriesOf = countBy(run.deliveries, (delivery) => delivery.messageId);
-    const notBack = [...hidingsOf].filter(([id, count]) => (deliveriesOf.get(id) ?? 0) < count + 1);
+    expect(deferrals.length).toBeGreaterThan(0);
+    // Each deferral sends a new message, which must be delivered, carrying the id the request was sent as.
+    const deliveredAs = new Map(run.deliveries.map((delivery) => [delivery.messageId, delivery.originalMessageId]));
+    const notBack = deferrals.filter((entry) => deliveredAs.get(String(entry.sentAs)) !== entry.sqsMessageId);
     expect(notBack).toEqual([]);
+    expect(deferrals.filter((entry) => !run.messageIds.includes(String(entry.sqsMessageId)))).toEqual([]);
   });
 
   it('drains the queue: every message deleted or moved to the dead-letter queue within the bound', () => {

@@ -187,9 +187,9 @@ describe('backfill schedules', () => {
       ]);
     });
 
-    it('sends to the provisioning queue only, and does nothing else with SQS', () => {
+    it('sends to the provisioning queue only and reads its counts, and does nothing else with SQS', () => {
       const sqs = byService(statements, 'sqs');
-      expect(sqs.flatMap(actionsOf)).toEqual(['sqs:SendMessage']);
+      expect(sqs.flatMap(actionsOf).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:SendMessage']);
       expect(sqs.flatMap(resourcesOf)).toEqual([arn(ids.queue)]);
     });
 

@@ -75,6 +75,7 @@ describe('worker function', () => {
       SAFETY_MARGIN_MS: '5000',
       SECRETS_CACHE_TTL_SECONDS: '300',
       MAX_ATTEMPTS_PER_DELIVERY: '4',
+      MAX_DEFERRAL_HOURS: '48',
       POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner',
       POWERTOOLS_METRICS_NAMESPACE: 'FivetranProvisioner',
       POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -133,16 +133,25 @@ describe('dependencies that hang or lie, before the last delivery', () => {
     expect(failure?.reason).toMatch(/PutEvents refused 1 event\(s\) \(no EventId\)/);
   });
 
-  it('answers the batch when ChangeMessageVisibility hangs after a long Retry-After', async () => {
-    // given Fivetran rate-limiting for an hour, and SQS holding every visibility change open
-    pipeline.interposers!.sqs.use((call) => (call.target === 'AmazonSQS.ChangeMessageVisibility' ? 'hang' : 'forward'));
+  it('answers the batch and hands the record back when deferring it and changing its visibility both hang after a long Retry-After', async () => {
+    // given Fivetran rate-limiting for an hour, and SQS holding every re-send and visibility change open
     pipeline.sandbox.injectFault({ method: 'POST', kind: 'status', status: 429, retryAfterSeconds: 3600 });
     const [limited] = await pipeline.send([{ body: request('team-ok') }]);
+    pipeline.interposers!.sqs.use((call) =>
+      call.target === 'AmazonSQS.ChangeMessageVisibility' || call.target === 'AmazonSQS.SendMessage' ? 'hang' : 'forward',
+    );
     // when the handler gets it
     const report = await pipeline.pollOnce();
-    // then it answered, the record handed back, although its visibility could not be changed
+    // then it answered, the record handed back (never acknowledged unsent), although its visibility could not be changed
     expect(report).toEqual({ received: 1, failed: 1, deleted: 0 });
+    // the re-send held to the settle deadline; the visibility change, left no time, was not even sent
     expect(pipeline.interposers!.sqs.hung).toBe(1);
+    expect(
+      logEntries(pipeline).some(
+        (entry) =>
+          entry.sqsMessageId === limited && entry.message === 'Could not defer the request on the queue; the record goes back itself',
+      ),
+    ).toBe(true);
     expect(
       logEntries(pipeline).some((entry) => entry.sqsMessageId === limited && entry.message === 'Could not change the record visibility'),
     ).toBe(true);

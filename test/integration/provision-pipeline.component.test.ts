@@ -72,16 +72,20 @@ describe('provisioning pipeline over the real AWS SDK', () => {
     // when Fivetran answers the next request with a long Retry-After
     sandbox.injectFault({ method: 'POST', kind: 'status', status: 429, retryAfterSeconds: 3600 });
     await send(patRequest({ schema: 'gitlab_later' }));
-    expect(await pollOnce(poller)).toMatchObject({ received: 1, failed: 1, deleted: 0 });
+    expect(await pollOnce(poller)).toMatchObject({ received: 1, failed: 0, deleted: 1 });
 
-    // then the record stays hidden for the Retry-After, instead of coming straight back
+    // then the request waits on the queue, delayed, instead of coming straight back or spending its deliveries
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: poller.queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
       }),
     );
-    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+      ApproximateNumberOfMessagesDelayed: '1',
+    });
     expect(await pollOnce(poller)).toMatchObject({ received: 0 });
 
     // and the secrets were read once each, through the SDK

@@ -69,10 +69,12 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
   const provisionedByRequest = groupBy(provisioned, (event) => String(detail(event).requestId));
   const provisionedByMessage = groupBy(provisioned, (event) => String(detail(event).sqsMessageId));
   const failuresByMessage = groupBy(failed, (event) => String(detail(event).sqsMessageId));
-  const deadLettered = new Set(run.deadLetters.map((letter) => letter.messageId));
+  // A deferred request comes back as a new message: dead letters and deliveries count for the message it first came as.
+  const deadLettered = new Set(run.deadLetters.map((letter) => letter.originalMessageId ?? letter.messageId));
   const permanent = (id: string) => (failuresByMessage.get(id) ?? []).filter((event) => detail(event).errorCode !== 'RETRIES_EXHAUSTED');
   const exhausted = (id: string) => (failuresByMessage.get(id) ?? []).filter((event) => detail(event).errorCode === 'RETRIES_EXHAUSTED');
   const deliveriesOf = groupBy(run.deliveries, (delivery) => delivery.messageId);
+  const requestDeliveriesOf = groupBy(run.deliveries, (delivery) => delivery.originalMessageId ?? delivery.messageId);
 
   const violations: Record<string, string[]> = {};
   const rows: TableRow[] = [];
@@ -125,7 +127,8 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
       outcomeProblems.push(`a failure event names an unknown message ${detail(event).sqsMessageId}`);
   }
   for (const letter of run.deadLetters) {
-    if (!knownMessages.has(letter.messageId)) outcomeProblems.push(`an unknown message ${letter.messageId} is in the dead-letter queue`);
+    const original = letter.originalMessageId ?? letter.messageId;
+    if (!knownMessages.has(original)) outcomeProblems.push(`an unknown message ${original} is in the dead-letter queue`);
   }
   for (const requestId of provisionedByRequest.keys()) {
     if (!messagesOf.has(requestId)) outcomeProblems.push(`Connection Provisioned for a request never sent: ${requestId}`);
@@ -281,7 +284,7 @@ export function checkCampaign(run: CampaignRun): CampaignReport {
     const key = `${request.groupId}/${request.schema}`;
     const count = createsByKey.get(key)?.length ?? 0;
     maxCreates = Math.max(maxCreates, count);
-    const deliveries = (messagesOf.get(request.requestId) ?? []).reduce((sum, id) => sum + (deliveriesOf.get(id)?.length ?? 0), 0);
+    const deliveries = (messagesOf.get(request.requestId) ?? []).reduce((sum, id) => sum + (requestDeliveriesOf.get(id)?.length ?? 0), 0);
     if (count > maxAttempts * deliveries) createProblems.push(`${key}: ${count} creates for ${deliveries} deliveries`);
   }
   check(

@@ -1,0 +1,136 @@
+import type { SQSRecord } from 'aws-lambda';
+import { type DeferralState, deferralAttributes } from '../../shared/contracts/deferral';
+import type { FailureCode } from '../../shared/contracts/error-codes';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import type { Deadline } from '../../shared/runtime/retry';
+import type { InvocationScope, RecordProcessorDeps, SettledRecord } from './process-record';
+import { MIN_CALL_MS } from './provision-connection';
+import { MAX_DELAY_SECONDS, type QueueVisibility } from './queue-visibility';
+import { describeError, type RecordLog } from './record-log';
+
+/**
+ * Spread of a deferred request's next try, as a share of its wait (at most a
+ * minute): the requests a window refused do not all come back in the same
+ * second, so the containers meet the next window one probe at a time.
+ */
+const JITTER_SHARE = 0.1;
+const MAX_JITTER_MS = 60_000;
+
+export type DeferralPlan = { kind: 'defer'; next: DeferralState; delaySeconds: number } | { kind: 'give up'; waitedMs: number };
+
+/**
+ * What to do with a request that must wait `waitMs` for Fivetran's budget:
+ * send it back to the queue until then (hopping again when the wait is longer
+ * than SQS's 900 s delay), or, once it has waited `maxDeferralMs`, give up.
+ */
+export function planDeferral(
+  record: SQSRecord,
+  state: DeferralState | undefined,
+  facts: { waitMs: number; now: number; random: () => number; maxDeferralMs: number; knownAbsent?: boolean },
+): DeferralPlan {
+  const { now, waitMs } = facts;
+  const waitingSince = state?.waitingSince ?? now;
+  if (now - waitingSince >= facts.maxDeferralMs) return { kind: 'give up', waitedMs: now - waitingSince };
+  const jitterMs = Math.floor(facts.random() * Math.min(MAX_JITTER_MS, waitMs * JITTER_SHARE));
+  const notBefore = now + Math.max(0, waitMs) + jitterMs;
+  const deliveries = (state?.deliveries ?? 0) + (Number(record.attributes.ApproximateReceiveCount) || 1);
+  return {
+    kind: 'defer',
+    next: {
+      originalMessageId: state?.originalMessageId ?? record.messageId,
+      notBefore,
+      waitingSince,
+      hops: (state?.hops ?? 0) + 1,
+      deliveries,
+      ...(facts.knownAbsent === true ? { knownAbsent: true } : {}),
+    },
+    delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil((notBefore - now) / 1000))),
+  };
+}
+
+/** Sends the record's body back to its queue as `plan` says; rejects when SQS did not take it (the record must then go back itself). */
+export async function sendDeferred(
+  record: SQSRecord,
+  plan: Extract<DeferralPlan, { kind: 'defer' }>,
+  visibility: QueueVisibility,
+  deadline: Deadline,
+): Promise<string> {
+  return visibility.sendAgain(record, plan.delaySeconds, deferralAttributes(record.messageAttributes, plan.next), { deadline });
+}
+
+/** A deferred request delivered less than this before its time waits in the invocation instead of going round again. */
+const EARLY_DELIVERY_TOLERANCE_MS = 1_000;
+
+/**
+ * Makes no Fivetran call before a deferred request's time: a delivery a little
+ * early waits for it, an earlier one is deferred again (as rate-limited).
+ */
+export async function waitForTurn(deferral: DeferralState | undefined, deps: RecordProcessorDeps, scope: InvocationScope): Promise<void> {
+  if (deferral === undefined) return;
+  const waitMs = deferral.notBefore - deps.now();
+  if (waitMs <= 0) return;
+  if (waitMs <= EARLY_DELIVERY_TOLERANCE_MS && waitMs + MIN_CALL_MS < scope.deadline.remainingMs()) {
+    await deps.sleep(waitMs);
+    return;
+  }
+  throw new ProvisioningError('FIVETRAN_RATE_LIMITED', "The request arrived before its deferral ended; it waits on for Fivetran's budget", {
+    retryAfterSeconds: Math.ceil(waitMs / 1000),
+  });
+}
+
+/**
+ * Waits out Fivetran's budget on the queue rather than with the record's
+ * receives: sends the request back delayed and lets the original be
+ * acknowledged (true), or fails it when it has waited too long (true). False
+ * when the queue did not take it: the record then goes back itself.
+ */
+export async function deferOrGiveUp(
+  { record, deferral, knownAbsent }: Pick<SettledRecord, 'record' | 'deferral' | 'knownAbsent'>,
+  fault: ProvisioningError,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+  logger: RecordLog,
+  publishFailure: (errorCode: FailureCode, text: string) => Promise<void>,
+): Promise<boolean> {
+  const now = deps.now();
+  const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
+  const waitMs = (fault.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS) * 1000;
+  const plan = planDeferral(record, deferral, { waitMs, now, random: deps.random, maxDeferralMs, knownAbsent });
+  if (plan.kind === 'give up') {
+    const hours = (plan.waitedMs / 3_600_000).toFixed(1);
+    logger.warn('Gave up waiting for Fivetran to accept calls', {
+      errorCode: 'RATE_LIMIT_WAIT_EXCEEDED',
+      waitedSeconds: Math.round(plan.waitedMs / 1000),
+    });
+    await publishFailure(
+      'RATE_LIMIT_WAIT_EXCEEDED',
+      `Waited ${hours} h for Fivetran's rate limit, longer than MAX_DEFERRAL_HOURS (${deps.config.maxDeferralHours}); send the request again later`,
+    );
+    deps.count?.('RequestsFailed');
+    return true;
+  }
+  try {
+    const sentAs = await sendDeferred(record, plan, deps.visibility, scope.settleDeadline);
+    deps.count?.('RecordsDeferred');
+    deps.measureDeferral?.(Math.round((now - plan.next.waitingSince) / 1000));
+    logger.info(DEFERRED_LOG_MESSAGE, {
+      errorCode: fault.code,
+      notBefore: new Date(plan.next.notBefore).toISOString(),
+      waitingSince: new Date(plan.next.waitingSince).toISOString(),
+      hops: plan.next.hops,
+      deliveries: plan.next.deliveries,
+      delaySeconds: plan.delaySeconds,
+      sentAs,
+    });
+    return true;
+  } catch (error) {
+    logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });
+    return false;
+  }
+}
+
+/** Fivetran's 429 carries Retry-After; when it does not (a proxy's), the wait is a minute, its shortest window. */
+const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
+
+/** Logged once per deferral; `sentAs` is the new message's id. */
+export const DEFERRED_LOG_MESSAGE = "Deferred on the queue until Fivetran's budget allows";

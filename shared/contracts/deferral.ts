@@ -1,0 +1,93 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { SQSMessageAttributes } from 'aws-lambda';
+
+/**
+ * The message attributes of a deferred request: the worker sends the same body
+ * back to its own queue, with a delay, when the wait for Fivetran's budget does
+ * not fit in the invocation. They carry what the new message cannot know by
+ * itself: which message the request first came as (events keep naming it),
+ * when it may next call Fivetran, since when it has waited, and how often.
+ * Times are epoch milliseconds.
+ */
+export const DEFERRAL_ATTRIBUTES = {
+  originalMessageId: 'deferral.originalMessageId',
+  notBefore: 'deferral.notBefore',
+  waitingSince: 'deferral.waitingSince',
+  hops: 'deferral.hops',
+  deliveries: 'deferral.deliveries',
+  knownAbsent: 'deferral.knownAbsent',
+} as const;
+
+export interface DeferralState {
+  /** The SQS message id the request first arrived as. */
+  originalMessageId: string;
+  /** No Fivetran call before this. */
+  notBefore: number;
+  /** When the request first had to wait for Fivetran's budget. */
+  waitingSince: number;
+  /** Times it was sent back to the queue. */
+  hops: number;
+  /** Deliveries of the earlier messages of the request, all hops together. */
+  deliveries: number;
+  /**
+   * The last lookup found no connection with the schema, and no create of unknown fate followed: the next try
+   * may create at once (Fivetran refuses a duplicate schema, and a refusal is looked up).
+   */
+  knownAbsent?: boolean;
+}
+
+const MESSAGE_ID = /^[A-Za-z0-9-]{1,100}$/;
+
+/**
+ * The deferral a record carries, or undefined for a request that never waited.
+ * Attributes that are missing or malformed count as no deferral: the request is
+ * then worked as a fresh one, which costs at most one call that finds the budget
+ * still spent. A `waitingSince` in the future is read as now, so that no one can
+ * make a request wait forever.
+ */
+export function readDeferral(attributes: SQSMessageAttributes | undefined, now: number): DeferralState | undefined {
+  if (attributes === undefined) return undefined;
+  const text = (name: string) => attributes[name]?.stringValue;
+  const count = (name: string) => {
+    const value = Number(text(name));
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  };
+  const originalMessageId = text(DEFERRAL_ATTRIBUTES.originalMessageId);
+  const notBefore = count(DEFERRAL_ATTRIBUTES.notBefore);
+  const waitingSince = count(DEFERRAL_ATTRIBUTES.waitingSince);
+  if (originalMessageId === undefined || !MESSAGE_ID.test(originalMessageId) || notBefore === undefined || waitingSince === undefined)
+    return undefined;
+  return {
+    originalMessageId,
+    notBefore,
+    waitingSince: Math.min(waitingSince, now),
+    hops: count(DEFERRAL_ATTRIBUTES.hops) ?? 1,
+    deliveries: count(DEFERRAL_ATTRIBUTES.deliveries) ?? 0,
+    ...(text(DEFERRAL_ATTRIBUTES.knownAbsent) === '1' ? { knownAbsent: true } : {}),
+  };
+}
+
+/**
+ * The attributes of the re-sent message: the record's own (the schema version
+ * among them) with the deferral's replacing any earlier one.
+ */
+export function deferralAttributes(own: SQSMessageAttributes | undefined, state: DeferralState): Record<string, MessageAttributeValue> {
+  const ours = new Set<string>(Object.values(DEFERRAL_ATTRIBUTES));
+  const kept: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(own ?? {})) {
+    if (ours.has(name)) continue;
+    if (value.stringValue !== undefined) kept[name] = { DataType: value.dataType, StringValue: value.stringValue };
+    else if (value.binaryValue !== undefined)
+      kept[name] = { DataType: value.dataType, BinaryValue: Buffer.from(String(value.binaryValue), 'base64') };
+  }
+  const number = (value: number): MessageAttributeValue => ({ DataType: 'Number', StringValue: String(value) });
+  return {
+    ...kept,
+    [DEFERRAL_ATTRIBUTES.originalMessageId]: { DataType: 'String', StringValue: state.originalMessageId },
+    [DEFERRAL_ATTRIBUTES.notBefore]: number(state.notBefore),
+    [DEFERRAL_ATTRIBUTES.waitingSince]: number(state.waitingSince),
+    [DEFERRAL_ATTRIBUTES.hops]: number(state.hops),
+    [DEFERRAL_ATTRIBUTES.deliveries]: number(state.deliveries),
+    ...(state.knownAbsent === true ? { [DEFERRAL_ATTRIBUTES.knownAbsent]: number(1) } : {}),
+  };
+}

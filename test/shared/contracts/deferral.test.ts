@@ -1,0 +1,105 @@
+import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { planDeferral } from '../../../functions/provision/deferral';
+import { DEFERRAL_ATTRIBUTES, deferralAttributes, readDeferral } from '../../../shared/contracts/deferral';
+
+const NOW = Date.UTC(2026, 10, 30, 12);
+const HOUR_MS = 3_600_000;
+const attributes = (values: Record<string, string>): SQSMessageAttributes =>
+  Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, { dataType: 'String', stringValue: value }]),
+  ) as SQSMessageAttributes;
+const record = (messageId: string, receiveCount = '1', messageAttributes: SQSMessageAttributes = {}): SQSRecord =>
+  ({ messageId, body: '{}', messageAttributes, attributes: { ApproximateReceiveCount: receiveCount } }) as unknown as SQSRecord;
+const deferred = {
+  [DEFERRAL_ATTRIBUTES.originalMessageId]: 'm-original',
+  [DEFERRAL_ATTRIBUTES.notBefore]: String(NOW + 1_000),
+  [DEFERRAL_ATTRIBUTES.waitingSince]: String(NOW - HOUR_MS),
+  [DEFERRAL_ATTRIBUTES.hops]: '2',
+  [DEFERRAL_ATTRIBUTES.deliveries]: '3',
+};
+
+describe('readDeferral', () => {
+  it('reads what a deferral wrote', () => {
+    expect(readDeferral(attributes(deferred), NOW)).toEqual({
+      originalMessageId: 'm-original',
+      notBefore: NOW + 1_000,
+      waitingSince: NOW - HOUR_MS,
+      hops: 2,
+      deliveries: 3,
+    });
+  });
+
+  it('treats a record without deferral attributes, or with malformed ones, as a fresh request', () => {
+    expect(readDeferral(undefined, NOW)).toBeUndefined();
+    expect(readDeferral(attributes({ requestSchemaVersion: '1' }), NOW)).toBeUndefined();
+    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.notBefore]: 'soon' }), NOW)).toBeUndefined();
+    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.waitingSince]: '-5' }), NOW)).toBeUndefined();
+    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.originalMessageId]: '<script>' }), NOW)).toBeUndefined();
+    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.notBefore]: '1e400' }), NOW)).toBeUndefined();
+  });
+
+  it('reads a waitingSince in the future as now, so a forged one cannot make a request wait forever', () => {
+    expect(
+      readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.waitingSince]: String(NOW + 1_000 * HOUR_MS) }), NOW)?.waitingSince,
+    ).toBe(NOW);
+  });
+});
+
+describe('deferralAttributes', () => {
+  it("keeps the record's own attributes and replaces an earlier deferral's", () => {
+    const written = deferralAttributes(attributes({ requestSchemaVersion: '1', ...deferred }), {
+      originalMessageId: 'm-original',
+      notBefore: NOW + 5_000,
+      waitingSince: NOW - HOUR_MS,
+      hops: 3,
+      deliveries: 4,
+    });
+    expect(written).toEqual({
+      requestSchemaVersion: { DataType: 'String', StringValue: '1' },
+      [DEFERRAL_ATTRIBUTES.originalMessageId]: { DataType: 'String', StringValue: 'm-original' },
+      [DEFERRAL_ATTRIBUTES.notBefore]: { DataType: 'Number', StringValue: String(NOW + 5_000) },
+      [DEFERRAL_ATTRIBUTES.waitingSince]: { DataType: 'Number', StringValue: String(NOW - HOUR_MS) },
+      [DEFERRAL_ATTRIBUTES.hops]: { DataType: 'Number', StringValue: '3' },
+      [DEFERRAL_ATTRIBUTES.deliveries]: { DataType: 'Number', StringValue: '4' },
+    });
+  });
+});
+
+describe('planDeferral', () => {
+  const facts = { now: NOW, random: () => 0, maxDeferralMs: 48 * HOUR_MS };
+
+  it('defers a fresh request for its wait, naming its own message and counting this delivery', () => {
+    const plan = planDeferral(record('m-1', '3'), undefined, { ...facts, waitMs: 5_000 });
+    expect(plan).toEqual({
+      kind: 'defer',
+      delaySeconds: 5,
+      next: { originalMessageId: 'm-1', notBefore: NOW + 5_000, waitingSince: NOW, hops: 1, deliveries: 3 },
+    });
+  });
+
+  it('caps the delay at 900 s for a longer wait, so the request hops again, and keeps the first message and the start of the wait', () => {
+    const state = readDeferral(attributes(deferred), NOW)!;
+    const plan = planDeferral(record('m-3'), state, { ...facts, waitMs: HOUR_MS });
+    expect(plan).toMatchObject({
+      kind: 'defer',
+      delaySeconds: 900,
+      next: { originalMessageId: 'm-original', notBefore: NOW + HOUR_MS, waitingSince: NOW - HOUR_MS, hops: 3, deliveries: 4 },
+    });
+  });
+
+  it('spreads the next try by up to a tenth of the wait, at most a minute', () => {
+    const late = planDeferral(record('m-1'), undefined, { ...facts, random: () => 0.999, waitMs: 10_000 });
+    expect(late.kind === 'defer' && late.next.notBefore - NOW).toBe(10_999);
+    const long = planDeferral(record('m-1'), undefined, { ...facts, random: () => 0.999, waitMs: 2 * HOUR_MS });
+    expect(long.kind === 'defer' && long.next.notBefore - NOW).toBe(2 * HOUR_MS + 59_940);
+  });
+
+  it('gives up once the request has waited MAX_DEFERRAL_HOURS, by age, whatever the number of hops', () => {
+    const state = { originalMessageId: 'm-original', notBefore: NOW, waitingSince: NOW - 48 * HOUR_MS, hops: 1, deliveries: 1 };
+    expect(planDeferral(record('m-9'), state, { ...facts, waitMs: 1_000 })).toEqual({ kind: 'give up', waitedMs: 48 * HOUR_MS });
+    expect(planDeferral(record('m-9'), { ...state, waitingSince: NOW - 47 * HOUR_MS, hops: 500 }, { ...facts, waitMs: 1_000 }).kind).toBe(
+      'defer',
+    );
+  });
+});
