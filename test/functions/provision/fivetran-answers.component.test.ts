@@ -173,49 +173,6 @@ describe('403 Forbidden: the key is valid, its role lacks a permission', () => {
   });
 });
 
-describe('the create waits for Fivetran, which answers within 60 s', () => {
-  it('hears a slow create out instead of giving up at the lookup timeout: one POST, created, setup tests kept', async () => {
-    await harness({ env: { FIVETRAN_REQUEST_TIMEOUT_MS: '150', FIVETRAN_CREATE_TIMEOUT_MS: '3000' } });
-    h.sandbox.setCreateLatency(500);
-
-    const response = await h.invoke([h.record(patRequest())]);
-
-    expect(failedIds(response)).toEqual([]);
-    expect(h.fivetranCalls('POST')).toHaveLength(1);
-    const detail = connectionProvisionedDetailSchema.parse(h.events()[0]!.detail);
-    expect(detail).toMatchObject({ outcome: 'created', attempts: 1 });
-    expect(detail.setupTests.map((test) => test.status)).toEqual(['PASSED', 'PASSED']);
-  });
-
-  it("after Fivetran's own limit answers 500 for a create it applied, looks it up: already_exists, one POST", async () => {
-    await harness({ env: { FIVETRAN_CREATE_TIMEOUT_MS: '3000' }, sandbox: { serverTimeoutMs: 300 } });
-    h.sandbox.setCreateLatency(1_000);
-
-    const response = await h.invoke([h.record(patRequest())]);
-
-    expect(failedIds(response)).toEqual([]);
-    expect(callsOf(h)).toEqual([
-      'GET /v1/groups/sandbox_group/connections 200',
-      'POST /v1/connections 500',
-      'GET /v1/groups/sandbox_group/connections 200',
-    ]);
-    expect(h.events()[0]!.detail).toMatchObject({ outcome: 'already_exists', connectionId: h.sandbox.connections()[0]!.id });
-  });
-
-  it("never waits past the invocation's deadline for a create: the record goes back to the queue", async () => {
-    // 2.5 s left, 1 s kept back: the create may take 1.5 s of its 65 s, then the record is handed back.
-    // (One attempt: the harness's clock moves only when the worker sleeps, so time spent waiting is not counted down.)
-    await harness({ env: { SAFETY_MARGIN_MS: '1000', MAX_ATTEMPTS_PER_DELIVERY: '1' }, remainingMs: 2_500 });
-    h.sandbox.setCreateLatency(20_000);
-    const record = h.record(patRequest());
-
-    const response = await h.invoke([record]);
-
-    expect(failedIds(response)).toEqual([record.messageId]);
-    expect(h.events()).toEqual([]);
-  });
-});
-
 describe('a duplicate schema, refused either way', () => {
   it.each([409, 400] as const)(
     'turns a %i refusal into a lookup that finds the connection made meanwhile: already_exists',
