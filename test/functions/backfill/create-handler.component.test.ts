@@ -9,6 +9,7 @@ import {
   MANIFEST_BUCKET,
   newBackfill,
   putManifest,
+  resetBackfillWorld,
   startBackfillWorld,
   TINY_BUDGET_MS,
 } from './support/backfill-world';
@@ -27,13 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-beforeEach(() => {
-  world.sandbox.reset();
-  world.aws.events.length = 0;
-  world.aws.secretReads.length = 0;
-  world.lambda.pending.length = 0;
-  world.lambda.invocations.length = 0;
-});
+beforeEach(() => resetBackfillWorld(world));
 
 const schedule = (key: string, mode?: 'missing' | 'all') => ({
   backfill: 'nightly',

@@ -33,6 +33,15 @@ export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 
   close(): Promise<void>;
 };
 
+/** Forgets what the last test left in the world: the sandbox's connections, events, secret reads and follow-ups. */
+export function resetBackfillWorld(world: BackfillWorld): void {
+  world.sandbox.reset();
+  world.aws.events.length = 0;
+  world.aws.secretReads.length = 0;
+  world.lambda.pending.length = 0;
+  world.lambda.invocations.length = 0;
+}
+
 export async function startBackfillWorld(): Promise<BackfillWorld> {
   const world = await startWorld({ sqs: true, aws: { lambda: true, s3: true }, fivetran: { groups: [...GROUPS] }, logs: 'capture' });
   await world.s3!.send(new CreateBucketCommand({ Bucket: MANIFEST_BUCKET }));
