@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { patRequest } from '../../../local/world/fixtures';
 import {
   type BackfillWorld,
@@ -6,9 +6,8 @@ import {
   MANIFEST_BUCKET,
   newBackfill,
   putManifest,
-  resetBackfillWorld,
-  startBackfillWorld,
   TINY_BUDGET_MS,
+  useBackfillWorld,
 } from './support/backfill-world';
 
 /**
@@ -17,14 +16,12 @@ import {
  * much a manifest has to report.
  */
 let world: BackfillWorld;
-
-beforeAll(async () => {
-  world = await startBackfillWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
-beforeEach(() => resetBackfillWorld(world));
+useBackfillWorld(
+  (started) => {
+    world = started;
+  },
+  { reset: true },
+);
 
 const schedule = (key: string, mode?: 'missing' | 'all') => ({
   backfill: 'nightly',

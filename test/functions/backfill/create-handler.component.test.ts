@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_KEY_SECRET_ID, patRequest, SECRET_MARKER } from '../../../local/world/fixtures';
 import {
   AMPLE_BUDGET_MS,
@@ -9,9 +9,8 @@ import {
   MANIFEST_BUCKET,
   newBackfill,
   putManifest,
-  resetBackfillWorld,
-  startBackfillWorld,
   TINY_BUDGET_MS,
+  useBackfillWorld,
 } from './support/backfill-world';
 
 /**
@@ -21,14 +20,12 @@ import {
  * invocations through Lambda's Invoke API (stand-in).
  */
 let world: BackfillWorld;
-
-beforeAll(async () => {
-  world = await startBackfillWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
-beforeEach(() => resetBackfillWorld(world));
+useBackfillWorld(
+  (started) => {
+    world = started;
+  },
+  { reset: true },
+);
 
 const schedule = (key: string, mode?: 'missing' | 'all') => ({
   backfill: 'nightly',

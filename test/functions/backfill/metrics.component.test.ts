@@ -1,24 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { patRequest } from '../../../local/world/fixtures';
-import {
-  AMPLE_BUDGET_MS,
-  type BackfillWorld,
-  MANIFEST_BUCKET,
-  newBackfill,
-  putManifest,
-  startBackfillWorld,
-} from './support/backfill-world';
+import { AMPLE_BUDGET_MS, type BackfillWorld, MANIFEST_BUCKET, newBackfill, putManifest, useBackfillWorld } from './support/backfill-world';
 
 /**
  * The backfill's CloudWatch metrics (EMF lines on stdout, which Lambda sends to
  * CloudWatch): an aborted run is counted, so it raises an alarm besides its event.
  */
 let world: BackfillWorld;
-beforeAll(async () => {
-  world = await startBackfillWorld();
-});
-afterAll(async () => {
-  await world?.close();
+useBackfillWorld((started) => {
+  world = started;
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { patRequest } from '../../../local/world/fixtures';
 import {
   AMPLE_BUDGET_MS,
@@ -8,7 +8,7 @@ import {
   MANIFEST_BUCKET,
   newBackfill,
   putManifest,
-  startBackfillWorld,
+  useBackfillWorld,
 } from './support/backfill-world';
 
 /**
@@ -17,12 +17,8 @@ import {
  * deferred, so a run is not read as failed while its backlog drains.
  */
 let world: BackfillWorld;
-
-beforeAll(async () => {
-  world = await startBackfillWorld();
-});
-afterAll(async () => {
-  await world?.close();
+useBackfillWorld((started) => {
+  world = started;
 });
 
 describe('Backfill Completed and the queue backlog', () => {

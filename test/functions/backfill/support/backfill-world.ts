@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { type BackfillInvocationResult, createHandler } from '../../../../functions/backfill/create-handler';
 import { lambdaContext as worldLambdaContext } from '../../../../local/world/lambda-context';
 import { backfillSettings } from '../../../../local/world/settings';
@@ -32,6 +32,22 @@ export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 
   logLines: string[];
   close(): Promise<void>;
 };
+
+/**
+ * One backfill world for a test file: started before its tests, closed after them and, with `reset`, emptied
+ * between them. `started` receives it, for the file's own variable.
+ */
+export function useBackfillWorld(started: (world: BackfillWorld) => void, options: { reset?: boolean } = {}): void {
+  let world: BackfillWorld | undefined;
+  beforeAll(async () => {
+    world = await startBackfillWorld();
+    started(world);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+  if (options.reset) beforeEach(() => resetBackfillWorld(world!));
+}
 
 /** Forgets what the last test left in the world: the sandbox's connections, events, secret reads and follow-ups. */
 export function resetBackfillWorld(world: BackfillWorld): void {
