@@ -2,23 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/cli';
-import type { CliIo } from '../../cli/io';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/fivetran-provisioner.js');
-
-function captureIo(stdin = ''): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (text) => out.push(text), err: (text) => err.push(text), status: () => undefined, readStdin: async () => stdin },
-    out,
-    err,
-  };
-}
+import { BIN, captureIo, ROOT } from '../support/cli-process';
 
 async function run(argv: string[], stdin = '') {
   const captured = captureIo(stdin);

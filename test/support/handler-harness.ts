@@ -1,7 +1,7 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHandler } from '../../functions/provision/create-handler';
 import type { FivetranSandboxOptions } from '../../local/fivetran-sandbox/types';
-import { API_KEY_SECRET_ID, FAKE_API_KEY, FAKE_PAT, FUNCTION_ARN, GROUP_CREDENTIALS, QUEUE_ARN } from '../../local/world/fixtures';
+import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_API_KEY, FAKE_PAT, FUNCTION_ARN, QUEUE_ARN } from '../../local/world/fixtures';
 import { inFlightCountingFetch } from '../../local/world/in-flight-fetch';
 import { lambdaContext, sqsRecord } from '../../local/world/lambda-context';
 import { provisionSettings } from '../../local/world/settings';
@@ -86,12 +86,18 @@ export async function startHarness(options: HarnessOptions = {}) {
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-/** A harness whose sandbox group has the PAT credentials that `patRequest()` names. */
-export async function startPatHarness(options: HarnessOptions = {}): Promise<Harness> {
+/**
+ * A harness in which each of `groups` has the PAT credentials that `patRequest({ groupId })` names
+ * (credentials are bound to their group).
+ */
+export async function startPatHarness(options: HarnessOptions = {}, groups: readonly string[] = ['sandbox_group']): Promise<Harness> {
   const h = await startHarness(options);
-  h.setSecret(`${GROUP_CREDENTIALS}team-a`, FAKE_PAT);
+  for (const group of groups) h.setSecret(`${CREDENTIALS_PREFIX}${group}/team-a`, FAKE_PAT);
   return h;
 }
+
+/** The Fivetran calls a harness saw, one line each: method, path and status. */
+export const fivetranCallLines = (h: Harness) => h.fivetranCalls().map((call) => `${call.method} ${call.path} ${call.status ?? 'dropped'}`);
 
 /** The message ids a batch response hands back to the queue. */
 export const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>

@@ -3,9 +3,9 @@ import { patRequest } from '../../../local/world/fixtures';
 import {
   type BackfillWorld,
   completedEvents,
-  MANIFEST_BUCKET,
   newBackfill,
   putManifest,
+  schedule,
   TINY_BUDGET_MS,
   useBackfillWorld,
 } from './support/backfill-world';
@@ -23,11 +23,6 @@ useBackfillWorld(
   { reset: true },
 );
 
-const schedule = (key: string, mode?: 'missing' | 'all') => ({
-  backfill: 'nightly',
-  manifest: { bucket: MANIFEST_BUCKET, key },
-  ...(mode ? { mode } : {}),
-});
 const teamA = (schema: string) => patRequest({ schema, groupId: 'team_a_group' });
 
 describe('a manifest with more to say than an event can carry', () => {

@@ -9,6 +9,7 @@ import {
   MANIFEST_BUCKET,
   newBackfill,
   putManifest,
+  schedule,
   TINY_BUDGET_MS,
   useBackfillWorld,
 } from './support/backfill-world';
@@ -27,11 +28,6 @@ useBackfillWorld(
   { reset: true },
 );
 
-const schedule = (key: string, mode?: 'missing' | 'all') => ({
-  backfill: 'nightly',
-  manifest: { bucket: MANIFEST_BUCKET, key },
-  ...(mode ? { mode } : {}),
-});
 const teamA = (schema: string) => patRequest({ schema, groupId: 'team_a_group' });
 const teamB = (schema: string) => patRequest({ schema, groupId: 'team_b_group' });
 

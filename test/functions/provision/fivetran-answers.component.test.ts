@@ -5,9 +5,9 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { API_KEY_SECRET_ID, CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
+import { API_KEY_SECRET_ID, patRequest } from '../../../local/world/fixtures';
 import { connectionProvisionedDetailSchema, connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
-import { failedIds, type Harness, type HarnessOptions, startHarness } from '../../support/handler-harness';
+import { failedIds, fivetranCallLines, type Harness, type HarnessOptions, startPatHarness } from '../../support/handler-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -15,14 +15,12 @@ afterEach(async () => {
   await h.close();
 });
 
-async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(options);
-  // Credentials are bound to their group: each group the tests name has its own copy.
-  for (const group of ['sandbox_group', 'no_such_group', 'other_group']) h.setSecret(`${CREDENTIALS_PREFIX}${group}/team-a`, FAKE_PAT);
+// Each group the tests name has its own credentials.
+const harness = async (options: HarnessOptions = {}): Promise<Harness> => {
+  h = await startPatHarness(options, ['sandbox_group', 'no_such_group', 'other_group']);
   return h;
-}
+};
 
-const callsOf = (harnessed: Harness) => harnessed.fivetranCalls().map((call) => `${call.method} ${call.path} ${call.status ?? 'dropped'}`);
 const logged = (harnessed: Harness) => harnessed.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('404: only NotFound_Group is about the request', () => {
@@ -115,7 +113,7 @@ describe('5xx: every one is transient, and after a create it is ambiguous', () =
     const response = await h.invoke([h.record(patRequest())]);
 
     expect(failedIds(response)).toEqual([]);
-    expect(callsOf(h)).toEqual([
+    expect(fivetranCallLines(h)).toEqual([
       'GET /v1/groups/sandbox_group/connections 200',
       `POST /v1/connections ${status}`,
       'GET /v1/groups/sandbox_group/connections 200',
@@ -187,7 +185,7 @@ describe('a duplicate schema, refused either way', () => {
       const response = await invocation;
 
       expect(failedIds(response)).toEqual([]);
-      expect(callsOf(h)).toEqual([
+      expect(fivetranCallLines(h)).toEqual([
         'GET /v1/groups/sandbox_group/connections 200',
         `POST /v1/connections ${status}`,
         'GET /v1/groups/sandbox_group/connections 200',

@@ -4,9 +4,9 @@
  * against a sandbox that takes its time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CREDENTIALS_PREFIX, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
+import { patRequest } from '../../../local/world/fixtures';
 import { connectionProvisionedDetailSchema } from '../../../shared/contracts/events';
-import { failedIds, type Harness, type HarnessOptions, startHarness } from '../../support/handler-harness';
+import { failedIds, fivetranCallLines, type Harness, type HarnessOptions, startPatHarness } from '../../support/handler-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -14,14 +14,11 @@ afterEach(async () => {
   await h.close();
 });
 
-async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  h = await startHarness(options);
-  // Credentials are bound to their group: each group the tests name has its own copy.
-  for (const group of ['sandbox_group', 'no_such_group', 'other_group']) h.setSecret(`${CREDENTIALS_PREFIX}${group}/team-a`, FAKE_PAT);
+// Each group the tests name has its own credentials.
+const harness = async (options: HarnessOptions = {}): Promise<Harness> => {
+  h = await startPatHarness(options, ['sandbox_group', 'no_such_group', 'other_group']);
   return h;
-}
-
-const callsOf = (harnessed: Harness) => harnessed.fivetranCalls().map((call) => `${call.method} ${call.path} ${call.status ?? 'dropped'}`);
+};
 
 describe('the create waits for Fivetran, which answers within 60 s', () => {
   it('hears a slow create out instead of giving up at the lookup timeout: one POST, created, setup tests kept', async () => {
@@ -44,7 +41,7 @@ describe('the create waits for Fivetran, which answers within 60 s', () => {
     const response = await h.invoke([h.record(patRequest())]);
 
     expect(failedIds(response)).toEqual([]);
-    expect(callsOf(h)).toEqual([
+    expect(fivetranCallLines(h)).toEqual([
       'GET /v1/groups/sandbox_group/connections 200',
       'POST /v1/connections 500',
       'GET /v1/groups/sandbox_group/connections 200',

@@ -33,6 +33,13 @@ export type BackfillWorld = Required<Pick<World, 'fauxqs' | 'aws' | 'sandbox' | 
   close(): Promise<void>;
 };
 
+/** The scheduled input of a nightly backfill of the manifest at `key` in the test bucket. */
+export const schedule = (key: string, mode?: 'missing' | 'all') => ({
+  backfill: 'nightly',
+  manifest: { bucket: MANIFEST_BUCKET, key },
+  ...(mode ? { mode } : {}),
+});
+
 /**
  * One backfill world for a test file: started before its tests, closed after them and, with `reset`, emptied
  * between them. `started` receives it, for the file's own variable.
