@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
 import { type DeferralState, readDeferral } from '../../shared/contracts/deferral';
-import { type FailureCode, isTransientCode, type TransientCode } from '../../shared/contracts/error-codes';
+import { type FailureCode, isFailureCode, isTransientCode, type TransientCode } from '../../shared/contracts/error-codes';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
 import { type KnownRequestFields, type ParsedRequest, parseProvisioningRequest } from '../../shared/contracts/request-parser';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
@@ -230,7 +230,8 @@ async function settleFailure(
   const code = fault.code;
   if (!isTransientCode(code)) {
     logger.warn('Provisioning failed', { errorCode: code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
-    await publishFailure(code, fault.message);
+    // A create meets none of the lifecycle-only codes; should one ever arise, the event still names a refusal.
+    await publishFailure(isFailureCode(code) ? code : 'FIVETRAN_REJECTED', fault.message);
     deps.count?.('RequestsFailed', { errorCode: code });
     return;
   }

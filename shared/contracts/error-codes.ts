@@ -22,6 +22,23 @@ export const FAILURE_CODES = [
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
+/** Codes only a lifecycle request (update, pause, resume, reapply_credentials, decommission) can fail with. */
+export const LIFECYCLE_ONLY_FAILURE_CODES = [
+  /** Fivetran has no such connection (404), or the ledger has no create request with the target's requestId. */
+  'CONNECTION_NOT_FOUND',
+  /** The ledger does not list the connection: the provisioner acts only on connections it made. */
+  'CONNECTION_NOT_MANAGED',
+  /** A decommission's confirmSchema is not the connection's schema: nothing was touched. */
+  'CONFIRMATION_MISMATCH',
+  /** Fivetran's setup tests failed with the re-applied credentials: the connection is broken until someone acts. */
+  'SETUP_TESTS_FAILED',
+  /** This deployment has no ledger (LEDGER_TABLE_NAME unset), so it cannot find or record connections. */
+  'LEDGER_NOT_CONFIGURED',
+] as const;
+/** Error codes a `Connection Lifecycle Request Failed` event can carry: the provisioning ones and the lifecycle ones. */
+export const LIFECYCLE_FAILURE_CODES = [...FAILURE_CODES, ...LIFECYCLE_ONLY_FAILURE_CODES] as const;
+export type LifecycleFailureCode = (typeof LIFECYCLE_FAILURE_CODES)[number];
+
 /**
  * Codes of faults that are worth another try: the record goes back to the
  * queue (and finally to the dead-letter queue) instead of being acknowledged.
@@ -41,6 +58,8 @@ export const TRANSIENT_CODES = [
   'INTERNAL_ERROR',
   /** The invocation had to answer before the record was done. */
   'DEADLINE_REACHED',
+  /** The ledger (DynamoDB) did not answer, or failed: the request is tried again. */
+  'LEDGER_UNAVAILABLE',
 ] as const;
 export type TransientCode = (typeof TRANSIENT_CODES)[number];
 
@@ -128,7 +147,7 @@ export const INVOCATION_CODES = [
 export type InvocationCode = (typeof INVOCATION_CODES)[number];
 
 export type ErrorCode =
-  | FailureCode
+  | LifecycleFailureCode
   | TransientCode
   | BackfillAbortCode
   | NotEnqueuedCode
@@ -139,6 +158,12 @@ export type ErrorCode =
   | InvocationCode;
 
 const TRANSIENT = new Set<string>(TRANSIENT_CODES);
+const PROVISIONING_FAILURES = new Set<string>(FAILURE_CODES);
+
+/** Whether a `Connection Provisioning Failed` event can carry this code (the lifecycle-only codes cannot). */
+export function isFailureCode(code: ErrorCode): code is FailureCode {
+  return PROVISIONING_FAILURES.has(code);
+}
 
 /** Whether a provisioning fault with this code goes back to the queue (true) or ends the request with its event (false). */
 export function isTransientCode(code: ErrorCode): code is TransientCode {

@@ -39,7 +39,7 @@ const pattern = (regex: RegExp, error: string) => z.string().check(z.regex(regex
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 
 /** Fivetran identifiers (groups, agents, links) go into URL paths; keep them to safe characters. */
-const fivetranId = pattern(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1 to 128 of A-Za-z0-9_-');
+export const fivetranIdSchema = pattern(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1 to 128 of A-Za-z0-9_-');
 
 export const gitlabConfigSchema = z.strictObject({
   schema: z
@@ -102,7 +102,7 @@ export const connectCardConfigSchema = z.strictObject({
 
 export const gitlabConnectionSchema = z
   .strictObject({
-    group_id: fivetranId,
+    group_id: fivetranIdSchema,
     service: z.literal('gitlab', { error: 'must be "gitlab": this provisioner creates GitLab connections only' }),
     trust_certificates: z.optional(z.boolean()),
     trust_fingerprints: z.optional(z.boolean()),
@@ -120,13 +120,13 @@ export const gitlabConnectionSchema = z
     daily_sync_time: z.optional(pattern(/^([01][0-9]|2[0-3]):00$/, 'must be a whole hour from 00:00 to 23:00')),
     schedule_type: z.optional(z.enum(['auto', 'manual'])),
     connect_card_config: z.optional(connectCardConfigSchema),
-    proxy_agent_id: z.optional(fivetranId),
-    private_link_id: z.optional(fivetranId),
+    proxy_agent_id: z.optional(fivetranIdSchema),
+    private_link_id: z.optional(fivetranIdSchema),
     networking_method: z.optional(z.enum(['Directly', 'PrivateLink', 'SshTunnel', 'ProxyAgent'])),
-    hybrid_deployment_agent_id: z.optional(fivetranId),
+    hybrid_deployment_agent_id: z.optional(fivetranIdSchema),
     destination_configuration: z.optional(z.strictObject({ virtual_warehouse: z.optional(text(1, 256)) })),
     destination_schema_names: z.optional(z.enum(['FIVETRAN_NAMING', 'SOURCE_NAMING'])),
-    external_secrets_manager_id: z.optional(fivetranId),
+    external_secrets_manager_id: z.optional(fivetranIdSchema),
     config: gitlabConfigSchema,
     auth: z.optional(gitlabAuthSchema),
   })
@@ -153,7 +153,7 @@ export const gitlabConnectionSchema = z
   });
 
 /** Secrets Manager names and ARNs: the characters Secrets Manager itself allows, plus ARN punctuation. */
-const secretReference = z
+export const secretReferenceSchema = z
   .string()
   .check(z.minLength(1), z.maxLength(2048), z.regex(/^[A-Za-z0-9/_+=.@:-]+$/, { error: 'must be a Secrets Manager secret name or ARN' }));
 
@@ -162,13 +162,18 @@ export const requestContextSchema = z.strictObject({
   requestedBy: z.optional(text(1, 256)),
 });
 
+/** Request ids travel in events, logs and ledger keys: keep them to safe characters. */
+export const requestIdSchema = z
+  .string({ error: 'is required' })
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' }));
+
 export const provisioningRequestSchema = z
   .strictObject({
-    requestId: z
-      .string({ error: 'is required' })
-      .check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1 to 128 of A-Za-z0-9._:-' })),
+    requestId: requestIdSchema,
+    /** Optional: a request without an action is a create, as every request was before actions existed. */
+    action: z.optional(z.literal('create', { error: 'must be one of create, update, pause, resume, reapply_credentials, decommission' })),
     connection: gitlabConnectionSchema,
-    credentialsSecretId: z.optional(secretReference),
+    credentialsSecretId: z.optional(secretReferenceSchema),
     context: z.optional(requestContextSchema),
   })
   .check((ctx) => {

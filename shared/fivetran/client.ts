@@ -4,7 +4,9 @@ import { type Deadline, parseRetryAfter } from '../runtime/retry';
 import { FivetranFault } from './fault';
 import {
   connectCardAnswerSchema,
+  connectionAnswerSchema,
   createConnectionAnswerSchema,
+  deleteConnectionAnswerSchema,
   errorAnswerSchema,
   type FivetranConnection,
   listConnectionsAnswerSchema,
@@ -41,6 +43,48 @@ export interface FivetranClient {
   listGroupConnections(groupId: string, options: CallOptions & { pageSize?: number }): Promise<FivetranConnection[]>;
   /** `POST /v1/connections/{id}/connect-card`: the URI of a fresh Connect Card (valid one day) for an existing connection. */
   createConnectCard(connectionId: string, config: ConnectCardConfig, options: CallOptions): Promise<string>;
+  /** `GET /v1/connections/{id}`: the connection as Fivetran shows it (secret values masked as `******`). */
+  getConnection(connectionId: string, options: CallOptions): Promise<FivetranConnection>;
+  /**
+   * `PATCH /v1/connections/{id}` with only the fields to change. Never send a
+   * config read back from Fivetran: its secrets come back masked, and writing
+   * the mask would replace the real values.
+   */
+  updateConnection(connectionId: string, patch: ConnectionPatch, options: CallOptions): Promise<FivetranConnection>;
+  /** `POST /v1/connections/{id}/test`: runs the setup tests and answers with the connection and their results. */
+  runSetupTests(connectionId: string, body: SetupTestsBody, options: CallOptions): Promise<FivetranConnection>;
+  /** `DELETE /v1/connections/{id}`. */
+  deleteConnection(connectionId: string, options: CallOptions): Promise<void>;
+}
+
+/** A body of `PATCH /v1/connections/{id}` (Fivetran's UpdateConnectorRequest): settings, or secret config keys with `run_setup_tests`. */
+export type ConnectionPatch = Partial<
+  Pick<
+    CreateConnectionBody,
+    | 'paused'
+    | 'pause_after_trial'
+    | 'sync_frequency'
+    | 'schedule_type'
+    | 'daily_sync_time'
+    | 'data_delay_sensitivity'
+    | 'data_delay_threshold'
+    | 'networking_method'
+    | 'proxy_agent_id'
+    | 'private_link_id'
+    | 'hybrid_deployment_agent_id'
+    | 'run_setup_tests'
+    | 'trust_certificates'
+    | 'trust_fingerprints'
+  >
+> & {
+  config?: Record<string, string>;
+  auth?: Record<string, unknown>;
+};
+
+/** A body of `POST /v1/connections/{id}/test` (RunSetupTestsRequest); Fivetran answers 400 to a request without one, so send `{}` at least. */
+export interface SetupTestsBody {
+  trust_certificates?: boolean;
+  trust_fingerprints?: boolean;
 }
 
 export type ConnectCardConfig = NonNullable<CreateConnectionBody['connect_card_config']>;
@@ -65,7 +109,7 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
   const authorization = `Basic ${Buffer.from(`${options.apiKey.apiKey}:${options.apiKey.apiSecret}`).toString('base64')}`;
 
   async function call<S extends z.ZodMiniType>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     answerSchema: S,
     callOptions: CallOptions,
@@ -162,6 +206,21 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
       }
       return answer.data.connect_card.uri;
     },
+    async getConnection(connectionId, callOptions) {
+      const answer = await call('GET', connectionPath(connectionId), connectionAnswerSchema, callOptions);
+      return sameConnection(answer.data, connectionId, 'GET');
+    },
+    async updateConnection(connectionId, patch, callOptions) {
+      const answer = await call('PATCH', connectionPath(connectionId), connectionAnswerSchema, callOptions, patch);
+      return sameConnection(answer.data, connectionId, 'PATCH');
+    },
+    async runSetupTests(connectionId, body, callOptions) {
+      const answer = await call('POST', `${connectionPath(connectionId)}/test`, connectionAnswerSchema, callOptions, body);
+      return sameConnection(answer.data, connectionId, 'POST /test');
+    },
+    async deleteConnection(connectionId, callOptions) {
+      await call('DELETE', connectionPath(connectionId), deleteConnectionAnswerSchema, callOptions);
+    },
   };
 
   async function listGroup(groupId: string, filter: Record<string, string>, callOptions: CallOptions): Promise<FivetranConnection[]> {
@@ -178,6 +237,20 @@ export function createFivetranClient(options: FivetranClientOptions): FivetranCl
     }
     throw new FivetranFault('FIVETRAN_BAD_ANSWER', `GET /v1/groups/${groupId}/connections: more than ${MAX_PAGES} pages`);
   }
+}
+
+function connectionPath(connectionId: string): string {
+  return `/v1/connections/${encodeURIComponent(connectionId)}`;
+}
+
+/** An answer about another connection than the one asked for is not believed: acting on it would touch the wrong connection. */
+function sameConnection(connection: FivetranConnection, connectionId: string, call: string): FivetranConnection {
+  if (connection.id !== connectionId) {
+    throw new FivetranFault('FIVETRAN_BAD_ANSWER', `${call} /v1/connections/{id}: Fivetran answered about another connection`, {
+      status: 200,
+    });
+  }
+  return connection;
 }
 
 /**

@@ -4,9 +4,20 @@ import { FivetranFault } from './fault';
 /** Statuses below 500 after which the same call may well succeed; every status from 500 up is transient too. */
 const RETRYABLE_CLIENT_STATUSES = new Set([408]);
 
-export type FivetranOperation = 'lookup' | 'create' | 'connect-card';
+export type FivetranOperation = 'lookup' | 'create' | 'connect-card' | ConnectionOperation;
+/** Calls on one existing connection: a 404 naming the connection means it is gone. */
+export type ConnectionOperation = 'read' | 'update' | 'setup-tests' | 'delete';
 
-const ACTIONS: Record<FivetranOperation, string> = { lookup: 'listing of the group', create: 'create', 'connect-card': 'Connect Card' };
+const ACTIONS: Record<FivetranOperation, string> = {
+  lookup: 'listing of the group',
+  create: 'create',
+  'connect-card': 'Connect Card',
+  read: 'read of the connection',
+  update: 'update of the connection',
+  'setup-tests': 'setup tests of the connection',
+  delete: 'deletion of the connection',
+};
+const CONNECTION_OPERATIONS = new Set<FivetranOperation>(['read', 'update', 'setup-tests', 'delete']);
 
 /**
  * Decides what a failed Fivetran call means for the request. The same status
@@ -92,6 +103,13 @@ function classifyNotFound(
     );
   }
   // Fivetran renamed connectors to connections; its codes carry either name.
+  if ((resource === 'Connection' || resource === 'Connector') && CONNECTION_OPERATIONS.has(operation)) {
+    return new ProvisioningError(
+      'CONNECTION_NOT_FOUND',
+      `Fivetran has no such connection (404 ${error.fivetranCode}): it was deleted, or the target names another account's connection`,
+      withAnswer,
+    );
+  }
   if (resource === 'Connection' || resource === 'Connector') {
     // Deleted between the lookup and this call: the next try looks again and creates it anew.
     return new ProvisioningError(
@@ -110,7 +128,7 @@ function classifyNotFound(
 }
 
 function describe(operation: FivetranOperation): string {
-  return operation === 'create' ? 'connection' : operation === 'lookup' ? 'lookup' : 'Connect Card';
+  return operation === 'create' ? 'connection' : operation === 'lookup' ? 'lookup' : ACTIONS[operation];
 }
 
 /** A create whose fate is unknown: Fivetran may have applied it, so look before creating again. */

@@ -32,6 +32,12 @@ export const createConnectionAnswerSchema = z.looseObject({
   data: connectionSchema,
 });
 
+/** `GET`, `PATCH /v1/connections/{id}` and `POST /v1/connections/{id}/test` answer with the connection. */
+export const connectionAnswerSchema = createConnectionAnswerSchema;
+
+/** `DELETE /v1/connections/{id}`: a code and a message, no data. */
+export const deleteConnectionAnswerSchema = z.looseObject({ code: z.string(), message: z.optional(z.string()) });
+
 export const listConnectionsAnswerSchema = z.looseObject({
   code: z.string(),
   data: z.looseObject({

@@ -1,8 +1,8 @@
 import {
   type ConfigurationCode,
   type ErrorCode,
-  type FailureCode,
   isTransientCode,
+  type LifecycleFailureCode,
   type RedriveErrorCode,
   type TransientCode,
 } from '../contracts/error-codes';
@@ -55,7 +55,7 @@ export interface ProvisioningErrorOptions {
  * A fault of provisioning one request. Messages must be safe to publish: they
  * say what to fix and never carry a secret value.
  */
-export class ProvisioningError extends CodedError<FailureCode | TransientCode> {
+export class ProvisioningError extends CodedError<LifecycleFailureCode | TransientCode> {
   override readonly name = 'ProvisioningError';
   readonly fivetran?: FivetranAnswer;
   readonly retryAfterSeconds?: number;
@@ -63,7 +63,7 @@ export class ProvisioningError extends CodedError<FailureCode | TransientCode> {
   readonly reason?: string;
   readonly #secretValues: readonly string[];
 
-  constructor(code: FailureCode | TransientCode, message: string, options: ProvisioningErrorOptions = {}) {
+  constructor(code: LifecycleFailureCode | TransientCode, message: string, options: ProvisioningErrorOptions = {}) {
     super(code, message, options);
     if (options.fivetran !== undefined) this.fivetran = options.fivetran;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;

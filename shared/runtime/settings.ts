@@ -85,6 +85,8 @@ export const SETTINGS = {
   // so the queue's retention never ends it: this does, well before anyone would still want the connection.
   maxDeferralHours: knob({ env: 'MAX_DEFERRAL_HOURS', prop: 'maxDeferralHours', doc: "How long a request may wait for Fivetran's rate-limit budget, deferred on the queue, before it fails with RATE_LIMIT_WAIT_EXCEEDED", rule: wholeNumber(1, 90), default: 48, usedBy: ['provision', 'stack'] }),
   safetyMarginMs: knob({ env: 'SAFETY_MARGIN_MS', prop: 'safetyMargin', unit: 'ms', doc: 'Time kept back from the Lambda deadline to publish events and answer SQS; the stack requires at least 1 s', rule: wholeNumber(100, 60_000), default: 5_000, usedBy: ['provision', 'stack', 'local'] }),
+  // The ledger of requests and connections (lifecycle requests need it; creates record into it when set)
+  ledgerTableName: knob({ env: 'LEDGER_TABLE_NAME', doc: 'DynamoDB table of the ledger (requests and the connections made, with the credentials version applied); unset: no ledger, and lifecycle requests fail with LEDGER_NOT_CONFIGURED', rule: text('the ledger table name'), optional: true, usedBy: ['provision', 'local'] }),
   // The backfill
   queueUrl: knob({ env: 'PROVISIONING_QUEUE_URL', doc: 'URL of the provisioning queue the backfill sends to', rule: absoluteUrl('the URL of the provisioning queue'), stackSets: 'the provisioning queue', usedBy: ['backfill', 'stack'] }),
   handoffMarginMs: knob({ env: 'HANDOFF_MARGIN_MS', doc: 'Time a backfill invocation keeps for its last chunk, the handover and the final event', rule: wholeNumber(1_000, 300_000), default: 60_000, usedBy: ['backfill', 'stack'] }),

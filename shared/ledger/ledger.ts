@@ -1,0 +1,98 @@
+import type { ErrorCode } from '../contracts/error-codes';
+import type { RequestAction } from '../contracts/lifecycle-request';
+import type { Deadline } from '../runtime/retry';
+
+/**
+ * What the provisioner remembers: every request it settled, and every
+ * connection it made, with the credentials secret version Fivetran last
+ * accepted. One DynamoDB table (on-demand, point-in-time recovery, encrypted);
+ * every write is a single conditional item write, so a redelivered request
+ * repeats nothing and two runs at once cannot overwrite each other's news.
+ *
+ * Table layout (the stack and the local world create it from LEDGER_TABLE_LAYOUT):
+ * - partition key `pk` (string): `request#<requestId>` or `connection#<connectionId>`;
+ * - global secondary index `bySecret`: partition key `secretName`, sort key
+ *   `connectionId`, all attributes; only connection items carry `secretName`,
+ *   so the index holds exactly the connections that use a credentials secret.
+ */
+export const LEDGER_TABLE_LAYOUT = {
+  partitionKey: 'pk',
+  secretIndex: { name: 'bySecret', partitionKey: 'secretName', sortKey: 'connectionId' },
+} as const;
+
+/** `gone`: Fivetran answered 404 for it; `decommissioned`: the provisioner deleted it on request. */
+export const CONNECTION_STATES = ['active', 'paused', 'decommissioned', 'gone'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** How the connection authenticates to GitLab, as read from its credentials secret (or a Connect Card). */
+export const AUTH_KINDS = ['personal_access_token', 'client_certificate', 'oauth', 'connect_card'] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
+export interface ConnectionEntry {
+  connectionId: string;
+  groupId: string;
+  schema: string;
+  service: 'gitlab';
+  authKind: AuthKind;
+  /** The credentials secret's friendly name (what `Secret Label Updated` and DescribeSecret call `Name`); absent for a Connect Card connection. */
+  secretName?: string;
+  /** The version of that secret whose values Fivetran last accepted. */
+  appliedVersionId?: string;
+  state: ConnectionState;
+  /** The create request that made it (a lifecycle request may name its target by this). */
+  createdByRequestId: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+export type RequestStatus = 'succeeded' | 'failed';
+
+export interface RequestEntry {
+  requestId: string;
+  action: RequestAction;
+  status: RequestStatus;
+  connectionId?: string;
+  /** The outcome word of its event (`created`, `already_exists`, `deleted`, `applied`, …). */
+  outcome?: string;
+  errorCode?: ErrorCode;
+  /** The message the request first came as. */
+  sqsMessageId: string;
+  /** ISO 8601. */
+  recordedAt: string;
+}
+
+export interface LedgerCallOptions {
+  /** No DynamoDB call runs past this (LEDGER_UNAVAILABLE). */
+  deadline?: Deadline;
+}
+
+/**
+ * The ledger's operations. Every method throws a ProvisioningError with code
+ * LEDGER_UNAVAILABLE when DynamoDB fails or does not answer by the deadline,
+ * so the record goes back to the queue and nothing is lost.
+ */
+export interface Ledger {
+  getRequest(requestId: string, options?: LedgerCallOptions): Promise<RequestEntry | undefined>;
+  /** Records how a request ended. A request already recorded as succeeded is never changed back (a late repeat loses). */
+  recordRequest(entry: RequestEntry, options?: LedgerCallOptions): Promise<void>;
+  getConnection(connectionId: string, options?: LedgerCallOptions): Promise<ConnectionEntry | undefined>;
+  /** Adds a connection the provisioner made; an entry that exists already is left as it is (a repeated create). */
+  recordConnection(entry: ConnectionEntry, options?: LedgerCallOptions): Promise<void>;
+  /**
+   * Records that `versionId` of `secretName` was applied to the connection, on
+   * condition that the applied version is still `previousVersionId` (undefined:
+   * none recorded). Returns false, changing nothing, when another run changed
+   * it first.
+   */
+  recordCredentialsApplied(
+    connectionId: string,
+    applied: { secretName: string; versionId: string; previousVersionId: string | undefined },
+    options?: LedgerCallOptions,
+  ): Promise<boolean>;
+  /** Sets the connection's state (paused, active, decommissioned, gone). */
+  setState(connectionId: string, state: ConnectionState, options?: LedgerCallOptions): Promise<void>;
+  /** Every connection using the secret, from the `bySecret` index (all pages). */
+  connectionsUsingSecret(secretName: string, options?: LedgerCallOptions): Promise<ConnectionEntry[]>;
+  /** Every distinct secret name some connection in state active or paused uses: what the drift check compares. */
+  secretsInUse(options?: LedgerCallOptions): Promise<string[]>;
+}
