@@ -11,6 +11,8 @@ export type ResponseContract =
   | 'listResponse'
   | 'groupListResponse'
   | 'deleteResponse'
+  | 'updateResponse'
+  | 'setupTestsResponse'
   | 'connectCardResponse'
   | 'errorResponse'
   | 'none';

@@ -1,10 +1,12 @@
 /**
  * The Fivetran API behaviour of the sandbox, free of sockets and faults: routes, auth,
- * validation, groups, permissions, duplicate schemas, rate limits, pagination, Connect Cards.
+ * validation, groups, permissions, duplicate schemas, rate limits, pagination, Connect Cards; the routes that
+ * change one connection are in connection-lifecycle.ts.
  * Which answer follows which evidence is in errors.ts.
  */
 import { type ApiRequest, type ApiResponse, errorResponse, methodNotAllowed, parseJsonBody, parseLimit } from './api-request';
 import { buildConnectionData, connectCardUri, fakeJwt, type GitlabCreateRequest, toConnectionDetails, toListItem } from './connection-data';
+import { testConnection, updateConnection } from './connection-lifecycle';
 import { validateConnectCardRequest, validateCreateRequest } from './contract';
 import {
   FIVETRAN_ERROR_CODES as CODES,
@@ -24,6 +26,8 @@ export interface FivetranApiSettings {
   limiter: RollingWindowLimiter | null;
   /** The account's limits on every request, when set. */
   accountLimits?: AccountRateLimits | null;
+  /** The account's limits on setup-test runs (errors.ts [setup-limits]), when set. */
+  setupTestLimits?: AccountRateLimits | null;
   /** Groups the API key's role may not touch: 403 Forbidden. */
   forbiddenGroups?: ReadonlySet<string>;
   /** How a create whose schema is taken in the group is refused. */
@@ -41,6 +45,7 @@ const CONNECTED_BY = 'sandbox_user';
 /** Fivetran's documented rule for destination schema names. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const CONNECTION_ROUTE = /^\/v1\/connections\/([^/]+)$/;
+const SETUP_TESTS_ROUTE = /^\/v1\/connections\/([^/]+)\/test$/;
 const CONNECT_CARD_ROUTE = /^\/v1\/connections\/([^/]+)\/connect-card$/;
 const GROUP_CONNECTIONS_ROUTE = /^\/v1\/groups\/([^/]+)\/connections$/;
 
@@ -90,6 +95,15 @@ export class FivetranApi {
     });
   }
 
+  /** Counts one run of setup tests, or refuses it with 429 and Retry-After (errors.ts [setup-limits]). */
+  private readonly admitSetupTests = (): void => {
+    const admission = this.settings.setupTestLimits?.admit();
+    if (admission === undefined || admission.admitted) return;
+    throw new FivetranApiError(429, CODES.tooManyRequests, MESSAGES.tooManySetupTests(admission.limit, admission.window), {
+      'Retry-After': String(admission.retryAfterSeconds),
+    });
+  };
+
   connections(): StoredConnection[] {
     return this.store.all();
   }
@@ -118,6 +132,7 @@ export class FivetranApi {
     this.store.clear();
     this.settings.limiter?.reset();
     this.settings.accountLimits?.reset();
+    this.settings.setupTestLimits?.reset();
     this.random = seededRandom(this.settings.seed);
   }
 
@@ -137,8 +152,14 @@ export class FivetranApi {
     if (connectionId !== undefined) {
       const id = decodeURIComponent(connectionId);
       if (method === 'GET') return this.details(id);
+      if (method === 'PATCH') return updateConnection(this.requireConnection(id), request, this.admitSetupTests);
       if (method === 'DELETE') return this.remove(id);
-      throw methodNotAllowed(method, path, ['GET', 'DELETE']);
+      throw methodNotAllowed(method, path, ['GET', 'PATCH', 'DELETE']);
+    }
+    const testedId = SETUP_TESTS_ROUTE.exec(path)?.[1];
+    if (testedId !== undefined) {
+      if (method !== 'POST') throw methodNotAllowed(method, path, ['POST']);
+      return testConnection(this.requireConnection(decodeURIComponent(testedId)), request, this.admitSetupTests);
     }
     const groupId = GROUP_CONNECTIONS_ROUTE.exec(path)?.[1];
     if (groupId !== undefined) {
@@ -187,6 +208,8 @@ export class FivetranApi {
       throw new FivetranApiError(status, status === 400 ? CODES.invalidInput : CODES.conflict, MESSAGES.schemaTaken(schema));
     }
 
+    // A create runs the setup tests unless told not to, and counts against their limits (errors.ts [setup-limits]).
+    if (createRequest.run_setup_tests !== false) this.admitSetupTests();
     const { id, data } = this.newConnection(createRequest);
     this.store.add({ id, groupId: createRequest.group_id, schema, createRequest: structuredClone(body) as Record<string, unknown>, data });
     this.settings.limiter?.record();

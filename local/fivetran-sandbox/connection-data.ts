@@ -4,16 +4,18 @@
  */
 import { createRequestSecretPaths, gitlabConfigFields } from './contract';
 import type { SeededRandom } from './prng';
+import { runSetupTests } from './setup-tests';
 import type { GitlabConnectionData } from './types';
 
-/** How Fivetran shows a secret config value it holds. */
+/**
+ * How Fivetran shows a secret config value it holds. Recorded in its tutorial "How to Create a Fivetran Connection
+ * Based on an Existing Connection" (https://fivetran.com/docs/rest-api/tutorials/create-connection-based-on-existing-connection):
+ * a retrieved config reads `"password": "******", "api_token": "******"`.
+ */
 export const MASKED_SECRET = '******';
-/** The sandbox's deterministic stand-in for "the credentials do not work". */
-export const INVALID_CREDENTIAL_MARKER = 'invalid';
 export const DEFAULT_SYNC_FREQUENCY_MINUTES = 360;
 /** Fivetran's GitLab connector version is not documented; any integer satisfies the contract. */
 const GITLAB_SERVICE_VERSION = 1;
-const SETUP_TEST_TITLES = ['Connecting to GitLab', 'Validating API access'] as const;
 
 /** The fields of a create body (already validated against the contract) that the sandbox reads. */
 export interface GitlabCreateRequest {
@@ -49,7 +51,7 @@ export interface NewConnectionIdentity {
 /** Builds the `gitlab_ConnectorResponseV1` a create answers with; never copies a secret value. */
 export function buildConnectionData(request: GitlabCreateRequest, identity: NewConnectionIdentity): GitlabConnectionData {
   const paused = request.paused ?? false;
-  const setupTests = request.run_setup_tests === false ? undefined : runSetupTests(request);
+  const setupTests = request.run_setup_tests === false ? undefined : runSetupTests({ config: request.config, auth: request.auth });
   const testsPassed = setupTests?.every((test) => test.status === 'PASSED');
   const usesConnectCard = request.connect_card_config !== undefined;
 
@@ -121,23 +123,8 @@ export function secretValuesOf(body: unknown): string[] {
   return values;
 }
 
-function runSetupTests(request: GitlabCreateRequest): NonNullable<GitlabConnectionData['setup_tests']> {
-  const credentials = [request.config?.personal_access_token, request.auth?.access_token];
-  const rejected = credentials.some((value) => typeof value === 'string' && value.includes(INVALID_CREDENTIAL_MARKER));
-  const [connecting, validating] = SETUP_TEST_TITLES;
-  return rejected
-    ? [
-        { title: connecting, status: 'FAILED', message: 'Invalid credentials' },
-        { title: validating, status: 'SKIPPED', message: 'Skipped because a previous test failed' },
-      ]
-    : [
-        { title: connecting, status: 'PASSED' },
-        { title: validating, status: 'PASSED' },
-      ];
-}
-
 /** Declared config fields only, secrets masked: an unknown field could be a secret under another name. */
-function maskedConfig(config: Record<string, unknown>): Record<string, string> {
+export function maskedConfig(config: Record<string, unknown>): Record<string, string> {
   const masked: Record<string, string> = {};
   for (const { name, secret } of gitlabConfigFields) {
     const value = config[name];

@@ -101,6 +101,26 @@ export function validateDeleteResponse(body: unknown): ContractCheck {
   return check('deleteResponse', body);
 }
 
+/** Checks a `PATCH /v1/connections/{connectionId}` body: `UpdateConnectorRequest` with GitLab's `config` and `auth` types. */
+export function validateUpdateRequest(body: unknown): ContractCheck {
+  return check('updateRequest', body);
+}
+
+/** Checks a `PATCH /v1/connections/{connectionId}` 200 envelope (`data` = `gitlab_ConnectorResponseV1`). */
+export function validateUpdateResponse(body: unknown): ContractCheck {
+  return check('updateResponse', body);
+}
+
+/** Checks a `POST /v1/connections/{connectionId}/test` body (`RunSetupTestsRequest`). */
+export function validateSetupTestsRequest(body: unknown): ContractCheck {
+  return check('setupTestsRequest', body);
+}
+
+/** Checks a `POST /v1/connections/{connectionId}/test` 200 envelope (`data` = `gitlab_ConnectorResponseV1`). */
+export function validateSetupTestsResponse(body: unknown): ContractCheck {
+  return check('setupTestsResponse', body);
+}
+
 /** Checks a `POST /v1/connections/{connectionId}/connect-card` body (`ConnectCardConfigRequest`). */
 export function validateConnectCardRequest(body: unknown): ContractCheck {
   return check('connectCardRequest', body);

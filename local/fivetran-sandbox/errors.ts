@@ -34,6 +34,18 @@
  *   `POST /v1/connections/{connection_id}/connect-card` answers `{"code": "Success", "message": "Connection Connect Card
  *   has been created", "data": {"connector_id": ..., "connect_card": {"token", "uri"}, "connect_card_config": ...}}`;
  *   "The Connect Card URI is valid for one day".
+ * - [setup-limits] Fivetran, "Rate Limiting", https://www.fivetran.com/docs/rest-api/rate-limiting: "Setup test requests
+ *   per minute | - | 250 max per minute", "Setup test requests per hour | 50 max per hour | 2,500 max per hour" (trial |
+ *   paid), counting "Create a connector with run_setup_tests: true", "Modify a connector with run_setup_tests: true" and
+ *   "Run connector setup tests".
+ * - [openapi] Fivetran's OpenAPI definition (../shared/fivetran/openapi.json beside the repository):
+ *   `PATCH /v1/connections/{connectionId}` answers 200 "Connection has been updated", `POST .../test` answers 200
+ *   "Setup tests have been completed" and 400 "when the request body is omitted entirely (as opposed to an empty object,
+ *   which is accepted)"; `trust_certificates`/`trust_fingerprints` on a PATCH "must be combined with
+ *   `run_setup_tests=true` and at least one persistent configuration parameter".
+ * - [schema-permanent] Fivetran's connector pages (e.g. https://fivetran.com/docs/connectors/applications/cursor/api-configuration):
+ *   "Schema name is permanent and cannot be changed after connection creation". What a PATCH naming another schema
+ *   is answered was not found: the sandbox's 400 InvalidInput is a guess.
  */
 
 /**
@@ -105,6 +117,16 @@ export const FIVETRAN_ERROR_MESSAGES = {
   groupNotFound: (groupId: string) => `Group with id '${groupId}' does not exist.`,
   /** Follows the docs' example [codes], with the new name. */
   connectionNotFound: (id: string) => `Connection with id '${id}' does not exist.`,
+  /** Guess, in the terse style [tf-163]: the rule is documented [schema-permanent], the answer is not. */
+  schemaPermanent: "Field 'schema' cannot be changed",
+  /** Guess: an update's config key that GitLab's config (gitlab_config_V1) does not declare. */
+  unknownConfigField: (key: string) => `Field '${key}' is not a config field of this service`,
+  /** Rule documented [openapi]; the message is a guess. */
+  trustNeedsSetupTests: "Fields 'trust_certificates' and 'trust_fingerprints' require 'run_setup_tests' and a setting to change",
+  /** Status documented [openapi]; the message is a guess. */
+  bodyRequired: 'Request body is required',
+  /** Limits documented [setup-limits]; the wording follows the recorded creation limit [tf-80] and is a guess. */
+  tooManySetupTests: (limit: number, window: string) => `No more than ${limit} setup tests can be run in one-${window} time period`,
   /** Guess: Fivetran refuses a second connection with a schema in a group, but no answer to it was found. */
   schemaTaken: (schema: string) => `Schema '${schema}' already exists in the destination`,
   /** Shape recorded for creations [tf-80]; for every request it is a guess. */

@@ -5,7 +5,8 @@
  *
  * The definition (3 MB, outside the repo) describes hundreds of services through
  * discriminators. The sandbox and the product only need the GitLab create request, the
- * envelopes of the connection routes and the Connect Card route, so this script narrows those to `gitlab`,
+ * envelopes of the connection routes, the update and setup-test requests and the Connect Card route, so this
+ * script narrows those to `gitlab`,
  * inlines every `$ref`, drops `discriminator`, applies the documented quirks (all in
  * DEFINITION_QUIRKS below) and writes `openapi-gitlab.json` next to this file. The repo
  * depends on that generated file only, never on the definition at runtime.
@@ -31,6 +32,10 @@ export type ContractSchemaName =
   | 'listResponse'
   | 'groupListResponse'
   | 'deleteResponse'
+  | 'updateRequest'
+  | 'updateResponse'
+  | 'setupTestsRequest'
+  | 'setupTestsResponse'
   | 'connectCardRequest'
   | 'connectCardResponse';
 
@@ -88,10 +93,19 @@ const DEFINITION_QUIRKS: readonly DefinitionQuirk[] = [
   { component: 'gitlab_config_V1', property: ['config', 'base_url'], ...OBJECT_WITH_STRING_ENUM_IS_A_STRING },
   { component: 'NewConnectorRequestV1', property: ['sync_frequency'], ...INTEGER_WITH_STRING_ENUM_IS_AN_INTEGER_ENUM },
   { component: 'ConnectorResponseV1', property: ['sync_frequency'], ...INTEGER_WITH_STRING_ENUM_IS_AN_INTEGER_ENUM },
+  { component: 'UpdateConnectorRequest', property: ['sync_frequency'], ...INTEGER_WITH_STRING_ENUM_IS_AN_INTEGER_ENUM },
 ];
+
+/**
+ * The definition types an update's `config` as any object and its `auth` as anything; the GitLab
+ * members are how the create request is narrowed to GitLab (`gitlab_NewConnectorRequestV1`'s allOf).
+ */
+const GITLAB_UPDATE_MEMBERS = ['gitlab_config_V1', 'gitlab_auth_V1'] as const;
 
 const SERVICE = 'gitlab';
 const CONNECT_CARD_PATH = '/v1/connections/{connectionId}/connect-card';
+const CONNECTION_PATH = '/v1/connections/{connectionId}';
+const SETUP_TESTS_PATH = '/v1/connections/{connectionId}/test';
 const COMPONENT_REF_PREFIX = '#/components/schemas/';
 
 /**
@@ -112,10 +126,25 @@ export function extractGitlabContract(openapiDocument: unknown): GitlabContract 
       `POST /v1/connections request body, ${componentName(narrowToService(createRequestRef, components))}`,
     ),
     createResponse: envelope(document, components, inline, '/v1/connections', 'post', '201'),
-    getResponse: envelope(document, components, inline, '/v1/connections/{connectionId}', 'get', '200'),
+    getResponse: envelope(document, components, inline, CONNECTION_PATH, 'get', '200'),
     listResponse: envelope(document, components, inline, '/v1/connections', 'get', '200'),
     groupListResponse: envelope(document, components, inline, '/v1/groups/{groupId}/connections', 'get', '200'),
-    deleteResponse: envelope(document, components, inline, '/v1/connections/{connectionId}', 'delete', '200'),
+    deleteResponse: envelope(document, components, inline, CONNECTION_PATH, 'delete', '200'),
+    updateRequest: withComment(
+      {
+        allOf: [
+          inline(mediaSchema(operation(document, CONNECTION_PATH, 'patch').requestBody, `PATCH ${CONNECTION_PATH} request`)),
+          ...GITLAB_UPDATE_MEMBERS.map((name) => inline({ $ref: `${COMPONENT_REF_PREFIX}${name}` })),
+        ],
+      },
+      `PATCH ${CONNECTION_PATH} request body, UpdateConnectorRequest narrowed by ${GITLAB_UPDATE_MEMBERS.join(' and ')}`,
+    ),
+    updateResponse: envelope(document, components, inline, CONNECTION_PATH, 'patch', '200'),
+    setupTestsRequest: withComment(
+      inline(mediaSchema(operation(document, SETUP_TESTS_PATH, 'post').requestBody, `POST ${SETUP_TESTS_PATH} request`)),
+      `POST ${SETUP_TESTS_PATH} request body, RunSetupTestsRequest`,
+    ),
+    setupTestsResponse: envelope(document, components, inline, SETUP_TESTS_PATH, 'post', '200'),
     connectCardRequest: withComment(
       inline(mediaSchema(operation(document, CONNECT_CARD_PATH, 'post').requestBody, `POST ${CONNECT_CARD_PATH} request`)),
       `POST ${CONNECT_CARD_PATH} request body`,

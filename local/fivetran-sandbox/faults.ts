@@ -11,6 +11,7 @@ export type FaultOutcome =
   | { kind: 'drop' }
   | { kind: 'created-then-500' }
   | { kind: 'created-then-drop' }
+  | { kind: 'applied-then-500' }
   | { kind: 'server-timeout' };
 
 /** What to do to one request: wait `delayMs`, then either handle it normally (`outcome` null) or apply `outcome`. */
@@ -172,6 +173,8 @@ function pickOutcome(config: RandomFaultConfig, target: RequestTarget, roll: num
 function matches(rule: FaultRule, target: RequestTarget): boolean {
   // A create-then-* rule means nothing for other requests, so it waits for the next create.
   if ((rule.kind === 'created-then-500' || rule.kind === 'created-then-drop') && !target.isCreate) return false;
+  // Likewise an applied-then-500 rule waits for a request that changes something.
+  if (rule.kind === 'applied-then-500' && (target.method === 'GET' || target.method === 'HEAD')) return false;
   if (rule.method !== undefined && rule.method !== target.method) return false;
   if (rule.path === undefined) return true;
   if (typeof rule.path === 'string') return rule.path === target.path;

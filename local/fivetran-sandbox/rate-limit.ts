@@ -1,7 +1,8 @@
 /**
  * Fivetran's rate limits, as rolling windows: the connection-creation limit the sandbox has
  * long had (20 a minute in an older generation of Fivetran's documentation, counting successful
- * creations), and the account's limits on every request, per minute and per hour (errors.ts [limits]).
+ * creations), the account's limits on every request, per minute and per hour (errors.ts [limits]), and the
+ * account's limits on setup-test runs, counted the same way (errors.ts [setup-limits]).
  */
 import { SandboxConfigError } from './errors';
 
@@ -44,6 +45,9 @@ export class RollingWindowLimiter {
     this.events = this.events.filter((at) => at > now - this.windowMs);
   }
 }
+
+/** Fivetran's setup-test limits on paid plans, per account (errors.ts [setup-limits]). */
+export const FIVETRAN_SETUP_TEST_LIMITS = { perMinute: 250, perHour: 2500 } as const;
 
 export interface AccountRateLimitOptions {
   /** Requests of the account per rolling minute. Default: no limit. */

@@ -1,6 +1,6 @@
 /**
  * What the sandbox checks in every answer before sending it: that it holds to Fivetran's contract, and
- * that it repeats no secret value a create request sent.
+ * that it repeats no secret value a create or update request sent.
  */
 import type { ApiResponse, ResponseContract } from './api-request';
 import { MASKED_SECRET } from './connection-data';
@@ -13,6 +13,8 @@ import {
   validateGetResponse,
   validateGroupListResponse,
   validateListResponse,
+  validateSetupTestsResponse,
+  validateUpdateResponse,
 } from './contract';
 
 /** Shorter secrets could match ordinary response text by chance, so the leak check ignores them. */
@@ -24,6 +26,8 @@ const RESPONSE_VALIDATORS: Record<Exclude<ResponseContract, 'none'>, (body: unkn
   listResponse: validateListResponse,
   groupListResponse: validateGroupListResponse,
   deleteResponse: validateDeleteResponse,
+  updateResponse: validateUpdateResponse,
+  setupTestsResponse: validateSetupTestsResponse,
   connectCardResponse: validateConnectCardResponse,
   errorResponse: validateErrorResponse,
 };
@@ -40,7 +44,7 @@ export function contractProblems(answer: ApiResponse, receivedSecrets: ReadonlyS
   const text = JSON.stringify(answer.body);
   for (const secret of receivedSecrets) {
     // Never name the secret itself: this message is sent and logged.
-    if (text.includes(secret)) problems.push('a secret value received in a create request appears in the response body');
+    if (text.includes(secret)) problems.push('a secret value received in a request appears in the response body');
   }
   return problems;
 }

@@ -52,6 +52,7 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     seed,
     limiter,
     accountLimits: options.accountRateLimit === undefined ? null : new AccountRateLimits(options.accountRateLimit),
+    setupTestLimits: options.setupTestRateLimit === undefined ? null : new AccountRateLimits(options.setupTestRateLimit),
     forbiddenGroups: new Set(options.forbiddenGroups ?? []),
     duplicateSchemaStatus: checkedDuplicateStatus(options.duplicateSchemaStatus ?? 409),
   };
@@ -141,7 +142,7 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     }
     call.body = parsedForRecord(rawBody);
     const isCreate = method === 'POST' && url.pathname === '/v1/connections';
-    if (isCreate) {
+    if (isCreate || method === 'PATCH') {
       for (const secret of secretValuesOf(call.body)) {
         if (isCheckedSecret(secret)) receivedSecrets.add(secret);
       }
@@ -173,9 +174,9 @@ export async function startFivetranSandbox(options: FivetranSandboxOptions = {})
     if (outcome?.kind === 'status') return send(response, call, injectedStatus(outcome), started);
 
     const answer = api.handle(apiRequest);
-    // The created-then-* faults model a create that was applied although the client never learns it.
+    // The created-then-* and applied-then-500 faults model a change that was applied although the client never learns it.
     if (outcome?.kind === 'created-then-drop') return drop(request, call, started);
-    if (outcome?.kind === 'created-then-500') {
+    if (outcome?.kind === 'created-then-500' || outcome?.kind === 'applied-then-500') {
       const lost = new FivetranApiError(500, FIVETRAN_ERROR_CODES.internalError, FIVETRAN_ERROR_MESSAGES.internalError);
       return send(response, call, errorResponse(lost), started);
     }

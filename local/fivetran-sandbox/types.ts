@@ -28,6 +28,12 @@ export interface FivetranSandboxOptions {
    * 429 TooManyRequests with Retry-After; every answer carries X-Rate-Limit and X-Rate-Limit-Remaining.
    */
   accountRateLimit?: AccountRateLimitOptions;
+  /**
+   * The account's limits on setup-test runs, per rolling minute and hour (Fivetran's: 250 and 2,500, see
+   * `FIVETRAN_SETUP_TEST_LIMITS`): creates with `run_setup_tests` (the default), PATCHes that run them and
+   * `POST /v1/connections/{id}/test` count; beyond, 429 TooManyRequests with Retry-After. Default: no limit.
+   */
+  setupTestRateLimit?: AccountRateLimitOptions;
   /** Groups the API key's role may not use: their listing, creates and Connect Cards answer 403 Forbidden. */
   forbiddenGroups?: readonly string[];
   /** How a create whose schema is taken in its group is refused: 409 Conflict (default) or 400 InvalidInput. */
@@ -71,6 +77,8 @@ export type FaultRule = FaultTarget &
     | { kind: 'created-then-500' }
     /** Applies a create (POST /v1/connections only), then destroys the socket. */
     | { kind: 'created-then-drop' }
+    /** Applies a change (POST, PATCH or DELETE, e.g. an update), then answers 500. */
+    | { kind: 'applied-then-500' }
     /** Holds the request for `serverTimeoutMs`, applies it (a create is made), then answers 500. */
     | { kind: 'server-timeout' }
   );
@@ -119,7 +127,10 @@ export interface StoredConnection {
   id: string;
   groupId: string;
   schema: string;
-  /** The create body exactly as received (secrets included: this never leaves the process). */
+  /**
+   * The create body as received, with the `config` and `auth` of later updates merged in: the credentials the
+   * setup tests read (secrets included: this never leaves the process).
+   */
   createRequest: Record<string, unknown>;
   /** What GET /v1/connections/{id} answers as `data`. */
   data: GitlabConnectionData;

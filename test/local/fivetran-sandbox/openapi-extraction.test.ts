@@ -59,6 +59,7 @@ describe.runIf(definitionPresent)('openapi-gitlab.json, the committed GitLab con
       'gitlab_config_V1.config.base_url',
       'NewConnectorRequestV1.sync_frequency',
       'ConnectorResponseV1.sync_frequency',
+      'UpdateConnectorRequest.sync_frequency',
     ]);
   });
 

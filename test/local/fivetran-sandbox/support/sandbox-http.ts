@@ -57,6 +57,13 @@ export function createConnection(sandbox: FivetranSandbox, body: unknown): Promi
   return request(sandbox, 'POST', '/v1/connections', { body });
 }
 
+/** The config a connection stores now, secrets included (the first connection unless told otherwise). */
+export function storedConfig(sandbox: FivetranSandbox, index = 0): Record<string, unknown> {
+  const connection = sandbox.connections()[index];
+  if (connection === undefined) throw new Error(`the sandbox holds no connection #${index}`);
+  return connection.createRequest.config as Record<string, unknown>;
+}
+
 /** The response is a contract-valid Fivetran error of this status and code. */
 export function expectError(response: ReceivedResponse, status: number, code: string): void {
   expect(response.status).toBe(status);
