@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback';
+import { type SecretLabelListener, SecretsError, SecretVault } from './secrets-versions';
+
+export type { SecretLabelListener, SecretLabelUpdatedEvent } from './secrets-versions';
 
 /**
  * A loopback stand-in for the two AWS services that have no local emulator
- * here: Secrets Manager (`GetSecretValue`) and EventBridge (`PutEvents`). It
+ * here: Secrets Manager (`CreateSecret`, `GetSecretValue`, `PutSecretValue`,
+ * `DescribeSecret`, `ListSecretVersionIds`, with versions and staging labels:
+ * secrets-versions.ts) and EventBridge (`PutEvents`). It
  * speaks their real JSON wire protocol, so the AWS SDK talks to it unchanged
  * through `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_EVENTBRIDGE`.
  */
@@ -24,8 +29,10 @@ export interface PublishedEvent {
 }
 
 export interface AwsStandInOptions {
-  /** Secret name → SecretString. ARNs resolve by their name part. */
+  /** Secret name → SecretString, each stored as a first version labelled AWSCURRENT. ARNs resolve by their name part. */
   secrets?: Record<string, string>;
+  /** Receives every `Secret Label Updated` event (AWSCURRENT moved); more can be added with `onSecretLabelUpdated`. */
+  onSecretLabelUpdated?: SecretLabelListener;
   /**
    * Called with every event PutEvents is given. If it throws (the event could
    * not be kept), the entry is answered as failed and the event not accepted.
@@ -37,7 +44,13 @@ export interface AwsStandInOptions {
   port?: number;
 }
 
-export type StandInOperation = 'GetSecretValue' | 'PutEvents';
+export type StandInOperation =
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'DescribeSecret'
+  | 'ListSecretVersionIds'
+  | 'CreateSecret'
+  | 'PutEvents';
 
 /** The account of everything local: fauxqs's queues and the stand-in's secrets and events. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -49,7 +62,10 @@ export interface AwsStandIn {
   events: PublishedEvent[];
   /** Every SecretId asked for, in order. */
   secretReads: string[];
+  /** Creates the secret, or puts `value` as its new AWSCURRENT version (a label event follows); undefined deletes it. */
   setSecret(name: string, value: string | undefined): void;
+  /** Registers a listener of `Secret Label Updated` events; the returned function removes it. */
+  onSecretLabelUpdated(listener: SecretLabelListener): () => void;
   /** Makes the next `count` calls of an operation fail with this AWS error type. */
   failNext(operation: StandInOperation, errorType: string, count?: number): void;
   /**
@@ -70,7 +86,9 @@ type Handler = (input: Record<string, unknown>) => { status: number; body: unkno
 export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
-  const secrets = new Map(Object.entries(options.secrets ?? {}));
+  const vault = new SecretVault(region, accountId);
+  if (options.onSecretLabelUpdated !== undefined) vault.onSecretLabelUpdated(options.onSecretLabelUpdated);
+  for (const [name, value] of Object.entries(options.secrets ?? {})) vault.set(name, value);
   const events: PublishedEvent[] = [];
   const secretReads: string[] = [];
   const failures = new Map<string, { errorType: string; count: number }>();
@@ -79,26 +97,24 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
   let hung = 0;
 
   const awsError = (status: number, type: string, message: string) => ({ status, body: { __type: type, message } });
+  const secretsCall = (operation: () => Record<string, unknown>) => {
+    try {
+      return { status: 200, body: operation() };
+    } catch (error) {
+      if (error instanceof SecretsError) return awsError(400, error.type, error.message);
+      throw error;
+    }
+  };
 
   const handlers: Record<string, Handler> = {
     'secretsmanager.GetSecretValue': (input) => {
-      const secretId = String(input.SecretId ?? '');
-      secretReads.push(secretId);
-      const name = secretNameOf(secretId);
-      const value = secrets.get(name);
-      if (value === undefined) return awsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-      return {
-        status: 200,
-        body: {
-          ARN: `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-AbCdEf`,
-          Name: name,
-          SecretString: value,
-          VersionId: 'local',
-          VersionStages: ['AWSCURRENT'],
-          CreatedDate: Date.now() / 1000,
-        },
-      };
+      secretReads.push(String(input.SecretId ?? ''));
+      return secretsCall(() => vault.getValue(input));
     },
+    'secretsmanager.PutSecretValue': (input) => secretsCall(() => vault.putValue(input)),
+    'secretsmanager.DescribeSecret': (input) => secretsCall(() => vault.describe(input)),
+    'secretsmanager.ListSecretVersionIds': (input) => secretsCall(() => vault.listVersionIds(input)),
+    'secretsmanager.CreateSecret': (input) => secretsCall(() => vault.create(input)),
     'AWSEvents.PutEvents': (input) => {
       const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
       if (entries.length === 0 || entries.length > 10) return awsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
@@ -177,9 +193,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
     events,
     secretReads,
     setSecret(name, value) {
-      if (value === undefined) secrets.delete(name);
-      else secrets.set(name, value);
+      vault.set(name, value);
     },
+    onSecretLabelUpdated: (listener) => vault.onSecretLabelUpdated(listener),
     failNext(operation, errorType, count = 1) {
       failures.set(operation, { errorType, count });
     },
@@ -207,10 +223,4 @@ function parseInput(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `arn:…:secret:NAME-AbCdEf` → NAME; a plain name stays as it is. */
-function secretNameOf(secretId: string): string {
-  const match = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
-  return match ? match[1]! : secretId;
 }
