@@ -2,17 +2,11 @@
  * Turns an accepted GitLab create request into the connection Fivetran would report:
  * defaults filled in, setup tests "run", secrets masked, connect card issued.
  */
-import { createRequestSecretPaths, gitlabConfigFields } from './contract';
+import { createRequestSecretPaths, gitlabConfigFields, MASKED_SECRET } from './contract';
 import type { SeededRandom } from './prng';
 import { runSetupTests } from './setup-tests';
 import type { GitlabConnectionData } from './types';
 
-/**
- * How Fivetran shows a secret config value it holds. Recorded in its tutorial "How to Create a Fivetran Connection
- * Based on an Existing Connection" (https://fivetran.com/docs/rest-api/tutorials/create-connection-based-on-existing-connection):
- * a retrieved config reads `"password": "******", "api_token": "******"`.
- */
-export const MASKED_SECRET = '******';
 export const DEFAULT_SYNC_FREQUENCY_MINUTES = 360;
 /** Fivetran's GitLab connector version is not documented; any integer satisfies the contract. */
 const GITLAB_SERVICE_VERSION = 1;

@@ -136,6 +136,13 @@ export function validateErrorResponse(body: unknown): ContractCheck {
   return check('errorResponse', body);
 }
 
+/**
+ * How Fivetran shows a secret config value it holds. Recorded in its tutorial "How to Create a Fivetran Connection
+ * Based on an Existing Connection" (https://fivetran.com/docs/rest-api/tutorials/create-connection-based-on-existing-connection):
+ * a retrieved config reads `"password": "******", "api_token": "******"`.
+ */
+export const MASKED_SECRET = '******';
+
 /** A field of the create request the definition marks `format: password`, as a property path. */
 export type SecretFieldPath = readonly string[];
 

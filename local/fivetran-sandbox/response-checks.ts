@@ -3,9 +3,9 @@
  * that it repeats no secret value a create or update request sent.
  */
 import type { ApiResponse, ResponseContract } from './api-request';
-import { MASKED_SECRET } from './connection-data';
 import {
   type ContractCheck,
+  MASKED_SECRET,
   validateConnectCardResponse,
   validateCreateResponse,
   validateDeleteResponse,

@@ -5,12 +5,13 @@
  *
  * - a token or certificate containing `invalid`: GitLab cannot be reached with it
  *   (`Connecting to GitLab` FAILED, the next test SKIPPED);
- * - one containing `expired` or `revoked`: GitLab is reached but refuses it
- *   (`Validating credentials` FAILED), as a rotated-away or revoked token is refused;
+ * - one containing `expired` or `revoked`, or one that is Fivetran's mask `******` itself (a client wrote back a
+ *   config it had read): GitLab is reached but refuses it (`Validating credentials` FAILED);
  * - anything else passes.
  *
  * Result items are `{title, status, message}` as Fivetran answers them (shared/fivetran/README.md).
  */
+import { MASKED_SECRET } from './contract';
 import type { GitlabConnectionData } from './types';
 
 export type SetupTestResults = NonNullable<GitlabConnectionData['setup_tests']>;
@@ -40,7 +41,7 @@ export function runSetupTests(credentials: StoredCredentials): SetupTestResults 
       { title: validating, status: 'SKIPPED', message: 'Skipped because a previous test failed' },
     ];
   }
-  if (values.some((value) => REFUSED_CREDENTIAL_MARKERS.some((marker) => value.includes(marker)))) {
+  if (values.some((value) => value === MASKED_SECRET || REFUSED_CREDENTIAL_MARKERS.some((marker) => value.includes(marker)))) {
     return [
       { title: connecting, status: 'PASSED' },
       { title: validating, status: 'FAILED', message: 'GitLab refused the credentials: the token has expired or was revoked' },

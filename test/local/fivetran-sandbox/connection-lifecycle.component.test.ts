@@ -94,6 +94,19 @@ describe('PATCH /v1/connections/{id}', () => {
     },
   );
 
+  it("fails the setup tests when a client writes the mask '******' back as the token, as GitLab would refuse it", async () => {
+    // Given a connection whose config was read (token masked)
+    const id = await createdId();
+    const read = await request(sandbox, 'GET', `/v1/connections/${id}`);
+
+    // When that config is sent back whole with setup tests
+    const response = await patch(id, { run_setup_tests: true, config: read.body.data.config });
+
+    // Then the stored token is now the mask and the connection is broken
+    expect(response.body.data.status.setup_state).toBe('broken');
+    expect(storedConfig(sandbox).personal_access_token).toBe('******');
+  });
+
   it('merges auth keys too, and a refused OAuth access token fails the tests', async () => {
     // Given an OAuth connection
     const created = await createConnection(
