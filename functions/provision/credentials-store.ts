@@ -58,7 +58,11 @@ export function createCredentialsStore(secrets: SecretCache, client: SecretsMana
     getVersion: (secretId, versionId, options = {}) =>
       coded(secretId, async () => {
         const read = await readSecret(client, secretId, options.deadline, { versionId });
-        return { ...readCredentialsSecret(secretId, read.secretString), secretName: read.name ?? secretId, versionId: read.versionId ?? versionId };
+        return {
+          ...readCredentialsSecret(secretId, read.secretString),
+          secretName: read.name ?? secretId,
+          versionId: read.versionId ?? versionId,
+        };
       }),
   };
 }

@@ -18,7 +18,11 @@ export interface SecretCache {
    */
   read<T>(secretId: string, parse: (secretString: string | undefined) => T, options?: { deadline?: Deadline }): Promise<T>;
   /** As `read`, with the secret's friendly name and the version id the value was read from (what the ledger records). */
-  readVersioned<T>(secretId: string, parse: (secretString: string | undefined) => T, options?: { deadline?: Deadline }): Promise<VersionedSecret<T>>;
+  readVersioned<T>(
+    secretId: string,
+    parse: (secretString: string | undefined) => T,
+    options?: { deadline?: Deadline },
+  ): Promise<VersionedSecret<T>>;
   /** Drops one secret, so the next read calls Secrets Manager (after Fivetran refused the API key). */
   forget(secretId: string): void;
   /** Drops every secret (tests that need the next read to be a call). */
