@@ -14,6 +14,7 @@ import { createEventPublisher } from '../../shared/aws/event-publisher';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { apiKeyUnavailable, parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { createFivetranClient, type FivetranApiKey, type FivetranClient } from '../../shared/fivetran/client';
+import type { Ledger } from '../../shared/ledger/ledger';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 import { type Deadline, deadlineAt } from '../../shared/runtime/retry';
@@ -38,11 +39,12 @@ const MAX_ANSWER_RESERVE_MS = 1_000;
 
 /**
  * Builds the provisioning Lambda handler: middy wiring around Powertools'
- * batch processor, with every decision left to `processRecord`. Clients are
+ * batch processor, with every decision left to `processRecord`. With a
+ * `ledger`, creates are recorded in it and lifecycle requests can act. Clients are
  * created here, once per container, with no endpoint of their own so the SDK's
  * `AWS_ENDPOINT_URL_*` settings apply.
  */
-export function createHandler(config: ProvisionerConfig, overrides: HandlerOverrides = {}) {
+export function createHandler(config: ProvisionerConfig, overrides: HandlerOverrides = {}, ledger?: Ledger) {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
   const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
@@ -50,13 +52,8 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
   const tracer = new Tracer({ serviceName: 'fivetran-provisioner', captureHTTPsRequests: false });
 
   // The API key and the credentials share one cache, made here: per container, nothing kept at module level.
-  const secrets =
-    overrides.secrets ??
-    createSecretCache({
-      client: tracer.captureAWSv3Client(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS)),
-      ttlMs: config.secretsCacheTtlSeconds * 1000,
-      now,
-    });
+  const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS));
+  const secrets = overrides.secrets ?? createSecretCache({ client: secretsManager, ttlMs: config.secretsCacheTtlSeconds * 1000, now });
   const apiKeySecretId = config.fivetranApiSecretId;
   // Awaited only by records that reach Fivetran: a failed read is a per-record transient fault, and invalid records are still settled.
   const loadApiKey = async (deadline: Deadline): Promise<FivetranApiKey> => {
@@ -71,7 +68,8 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
   const rateGate = createRateGate({ now, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) });
   const deps: RecordProcessorDeps = {
     config,
-    credentials: createCredentialsStore(secrets),
+    credentials: createCredentialsStore(secrets, secretsManager),
+    ...(ledger ? { ledger } : {}),
     publisher: createEventPublisher({
       client: tracer.captureAWSv3Client(new EventBridgeClient(AWS_CLIENT_TIMEOUTS)),
       eventBusName: config.eventBusName,

@@ -1,5 +1,10 @@
 import '../../shared/runtime/zod-setup';
-import { type CreateConnectionBody, type GitlabCredentials, gitlabCredentialsSchema } from '../../shared/contracts/credentials-secret';
+import {
+  type CreateConnectionBody,
+  type GitlabCredentials,
+  gitlabCredentialsSchema,
+  MANAGED_ROTATION_TOKEN_KEY,
+} from '../../shared/contracts/credentials-secret';
 import type { GitlabConnection } from '../../shared/contracts/request';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import { FRAGMENT_LENGTH } from '../../shared/runtime/redact';
@@ -14,6 +19,22 @@ export { type CreateConnectionBody, type GitlabCredentials, gitlabCredentialsSch
  * record's redactor only.
  */
 export function parseCredentialsSecret(secretId: string, secretString: string | undefined): GitlabCredentials {
+  return readCredentialsSecret(secretId, secretString).credentials;
+}
+
+/** The credentials, and how many keys of a managed rotation secret were ignored (counted, never named: a key may be anything). */
+export interface CredentialsRead {
+  credentials: GitlabCredentials;
+  ignoredKeys: number;
+}
+
+/**
+ * As parseCredentialsSecret, also accepting the format of AWS's managed GitLab
+ * token rotation: a JSON object with `token` (the personal access token) and
+ * keys of its own, which are ignored. Such a secret must not also hold one of
+ * our keys: which token would be meant is not clear, so it is refused.
+ */
+export function readCredentialsSecret(secretId: string, secretString: string | undefined): CredentialsRead {
   if (secretString === undefined) {
     throw new ProvisioningError('CREDENTIALS_INVALID', `Credentials secret ${secretId} has no string value; store a JSON object`);
   }
@@ -25,6 +46,16 @@ export function parseCredentialsSecret(secretId: string, secretString: string | 
       secretValues: [secretString],
     });
   }
+  const managed = fromManagedRotationFormat(json);
+  if (managed !== undefined) {
+    const parsedToken = gitlabCredentialsSchema.safeParse(managed.credentials);
+    if (parsedToken.success) return { credentials: parsedToken.data, ignoredKeys: managed.ignoredKeys };
+    throw new ProvisioningError(
+      'CREDENTIALS_INVALID',
+      `Credentials secret ${secretId} is in the managed rotation format, but its ${MANAGED_ROTATION_TOKEN_KEY} is not a non-empty string`,
+      { secretValues: stringsIn(json, new Set()) },
+    );
+  }
   const parsed = gitlabCredentialsSchema.safeParse(json);
   if (!parsed.success) {
     const allowedKeys = Object.keys(gitlabCredentialsSchema.shape);
@@ -35,11 +66,21 @@ export function parseCredentialsSecret(secretId: string, secretString: string | 
     });
     throw new ProvisioningError(
       'CREDENTIALS_INVALID',
-      `Credentials secret ${secretId} is not valid: ${problems.join('; ')}. Allowed keys: ${allowedKeys.join(', ')}`,
+      `Credentials secret ${secretId} is not valid: ${problems.join('; ')}. Allowed keys: ${allowedKeys.join(', ')} (or ${MANAGED_ROTATION_TOKEN_KEY} alone, as AWS's managed rotation stores it)`,
       { secretValues: stringsIn(json, new Set(allowedKeys)) },
     );
   }
-  return parsed.data;
+  return { credentials: parsed.data, ignoredKeys: 0 };
+}
+
+/** `{ token, … }` with none of our keys: the personal access token, and the count of the other keys. */
+function fromManagedRotationFormat(json: unknown): { credentials: Record<string, unknown>; ignoredKeys: number } | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !(MANAGED_ROTATION_TOKEN_KEY in json)) return undefined;
+  const keys = Object.keys(json);
+  const ours = new Set(Object.keys(gitlabCredentialsSchema.shape));
+  if (keys.some((key) => ours.has(key))) return undefined;
+  const token = (json as Record<string, unknown>)[MANAGED_ROTATION_TOKEN_KEY];
+  return { credentials: { personal_access_token: token }, ignoredKeys: keys.length - 1 };
 }
 
 /**

@@ -45,7 +45,7 @@ export function createGroupSnapshots(groupIdsOfRecords: readonly string[], minRe
   };
 }
 
-/** The group ids of a batch's valid requests; an invalid one reaches no group, so it needs no listing. */
+/** The group ids of a batch's valid creates; an invalid request or a lifecycle one lists no group, so it needs no listing. */
 export function groupIdsOf(parsedRecords: Iterable<ParsedRequest>): string[] {
-  return [...parsedRecords].flatMap((parsed) => (parsed.ok ? [parsed.request.connection.group_id] : []));
+  return [...parsedRecords].flatMap((parsed) => (parsed.ok && parsed.kind === 'create' ? [parsed.request.connection.group_id] : []));
 }

@@ -2,24 +2,29 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
 import { type DeferralState, readDeferral } from '../../shared/contracts/deferral';
-import { type FailureCode, isFailureCode, isTransientCode, type TransientCode } from '../../shared/contracts/error-codes';
+import { isFailureCode, isTransientCode, type LifecycleFailureCode, type TransientCode } from '../../shared/contracts/error-codes';
+import type { SetupTest } from '../../shared/contracts/events';
+import type { RequestAction } from '../../shared/contracts/lifecycle-request';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
-import { type KnownRequestFields, type ParsedRequest, parseProvisioningRequest } from '../../shared/contracts/request-parser';
+import { isLifecycleAction, type KnownRequestFields, type ParsedRequest, parseRequest } from '../../shared/contracts/request-parser';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
-import type { FivetranConnection } from '../../shared/fivetran/schemas';
+import type { Ledger } from '../../shared/ledger/ledger';
 import { CodedError, ProvisioningError } from '../../shared/runtime/errors';
 import { createRedactor, type Redactor } from '../../shared/runtime/redact';
-import { type BackoffOptions, DEFAULT_BACKOFF, type Deadline } from '../../shared/runtime/retry';
+import type { BackoffOptions, Deadline } from '../../shared/runtime/retry';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
-import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
-import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
+import { createFromRecord } from './create-record';
+import type { FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
 import { deferOrGiveUp, waitForTurn } from './deferral';
-import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
+import { failedEvent, knownFieldsOf } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
 import type { KeyedLimiter } from './keyed-limiter';
-import { type FivetranCallTracer, provisionConnection } from './provision-connection';
+import { lifecycleContext } from './lifecycle/build-context';
+import { lifecycleFailedEvent } from './lifecycle/events';
+import { runLifecycle } from './lifecycle/run-lifecycle';
+import type { FivetranCallTracer } from './provision-connection';
 import type { QueueVisibility } from './queue-visibility';
 import type { RateGate } from './rate-gate';
 import { describeError, HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
@@ -35,6 +40,8 @@ export interface RecordProcessorDeps {
   sleep(ms: number): Promise<void>;
   random(): number;
   backoff?: BackoffOptions;
+  /** The ledger of requests and connections; absent (no LEDGER_TABLE_NAME): creates are not recorded and lifecycle requests fail. */
+  ledger?: Ledger;
   /** Shared by every invocation of the container, so a 429 slows them all. */
   rateGate?: RateGate;
   /** Counts outcomes; a no-op when absent. With dimensions, counts it once more under them (the failure's `errorCode`). */
@@ -53,7 +60,12 @@ export type RecordMetric =
   | 'RequestsFailed'
   | 'RecordsRetried'
   | 'RecordsDeferred'
-  | 'FivetranRateLimited';
+  | 'FivetranRateLimited'
+  | 'CredentialsApplied'
+  | 'CredentialsSetupTestsFailed'
+  | 'CredentialsAlreadyCurrent'
+  | 'LifecycleRequestsFailed'
+  | 'ConnectionsDecommissioned';
 
 /** What one invocation shares between its records. */
 export interface InvocationScope {
@@ -88,14 +100,15 @@ export class RecordHandedBack extends CodedError<TransientCode> {
   }
 }
 
-/** Reads a record's body as a provisioning request: once per record and invocation, before any record is processed. */
+/** Reads a record's body as a request (create or lifecycle): once per record and invocation, before any record is processed. */
 export function parseRecord(record: SQSRecord): ParsedRequest {
-  return parseProvisioningRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
+  return parseRequest(record.body, record.messageAttributes[REQUEST_SCHEMA_VERSION_ATTRIBUTE]?.stringValue);
 }
 
 /**
- * Provisions one SQS record end to end, given its body as `parseRecord` read
- * it. Returns when the record is done for good (its outcome event published)
+ * Settles one SQS record end to end, given its body as `parseRecord` read
+ * it: a create, or a lifecycle action on a connection the ledger knows.
+ * Returns when the record is done for good (its outcome event published)
  * and throws RecordHandedBack when SQS must deliver it again.
  */
 export async function processRecord(
@@ -106,7 +119,7 @@ export async function processRecord(
 ): Promise<void> {
   // Every text about this record leaves through it: it learns each secret as the record meets it.
   const redactor = createRedactor();
-  const known = parsed.ok ? knownFieldsOf(parsed.request) : parsed.known;
+  const known = parsed.ok ? knownFieldsOfRequest(parsed) : parsed.known;
   // A deferred request arrives as a new message; its events and logs keep naming the one it first came as.
   const deferral = readDeferral(record.messageAttributes, deps.now());
   const sqsMessageId = deferral?.originalMessageId ?? record.messageId;
@@ -115,65 +128,37 @@ export async function processRecord(
     { requestId: known.requestId ?? undefined, sqsMessageId, deliveredAs: deferral ? record.messageId : undefined },
     redactor,
   );
-  const failure: SettledRecord = { record, deferral, sqsMessageId, knownAbsent: deferral?.knownAbsent === true };
+  const settled: SettledRecord = {
+    record,
+    deferral,
+    sqsMessageId,
+    knownAbsent: deferral?.knownAbsent === true,
+    known,
+    ...(parsed.ok ? { request: { requestId: parsed.request.requestId, action: parsed.request.action ?? 'create' } } : {}),
+  };
   if (!parsed.ok) {
-    return settleFailure(failure, parsed.error, known, 0, redactor, deps, scope, logger);
+    return settleFailure(settled, parsed.error, 0, redactor, deps, scope, logger);
   }
-  const { request } = parsed;
-  const key = `${request.connection.group_id}/${request.connection.config.schema}`;
+  const key =
+    parsed.kind === 'create'
+      ? `${parsed.request.connection.group_id}/${parsed.request.connection.config.schema}`
+      : `target:${JSON.stringify(parsed.request.target)}`;
   await scope.limiter.run(key, async () => {
-    let attempts = 0;
+    const attempts = { count: 0 };
     try {
       await waitForTurn(deferral, deps, scope);
-      const reference = request.credentialsSecretId;
-      let credentials: GitlabCredentials = {};
-      if (reference !== undefined) {
-        const { credentialsSecretPrefix: prefix, credentialsScope } = deps.config;
-        const groupId = credentialsScope === 'group' ? request.connection.group_id : undefined;
-        assertCredentialsReferenceAllowed(reference, { prefix, ...(groupId === undefined ? {} : { groupId }) }, scope.location);
-        credentials = await deps.credentials.get(reference, { deadline: scope.deadline });
-        redactor.add(...secretValuesOf(credentials));
+      if (parsed.kind === 'create') {
+        await createFromRecord({ request: parsed.request, settled, redactor, logger, attempts }, deps, scope);
+        return;
       }
-      const body = buildCreateBody(request.connection, credentials, reference);
-      const apiKey = await scope.loadApiKey();
-      const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
-      redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
-      const traceCall = deps.traceFivetranCalls?.({ requestId: request.requestId, groupId: body.group_id });
-      const result = await provisionConnection(body, {
-        client: deps.fivetranClientFor(apiKey),
-        requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
-        createTimeoutMs: deps.config.fivetranCreateTimeoutMs,
-        maxAttempts: deps.config.maxAttemptsPerDelivery,
-        backoff: deps.backoff ?? DEFAULT_BACKOFF,
-        deadline: scope.deadline,
-        ...(deps.rateGate ? { gate: deps.rateGate } : {}),
-        ...(scope.snapshots?.covers(body.group_id) ? { snapshot: snapshotOf(scope.snapshots, body.group_id, body.config.schema) } : {}),
-        sleep: deps.sleep,
-        random: deps.random,
-        knownAbsent: failure.knownAbsent,
-        ...(traceCall ? { traceCall } : {}),
-        onRateLimited: () => deps.count?.('FivetranRateLimited'),
-        onRetry: ({ attempt, delayMs, error }) => {
-          deps.measureWait?.(delayMs);
-          logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message });
-        },
-      });
-      attempts = result.attempts;
-      failure.knownAbsent = !result.ok && result.knownAbsent;
-      if (!result.ok && result.error.code === 'FIVETRAN_AUTH_FAILED') scope.forgetApiKey?.();
-      if (!result.ok) throw result.error;
-      const event = provisionedEvent(
-        { request, outcome: result.outcome, connection: result.connection, attempts: result.attempts, sqsMessageId },
-        redactor,
-      );
-      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
-      deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
-      logger.info('Connection provisioned', {
-        outcome: result.outcome,
-        connectionId: result.connection.id,
-        setupState: result.connection.status?.setup_state,
-        attempts: result.attempts,
-      });
+      const ctx = lifecycleContext(parsed.request, settled, redactor, logger, attempts, deps, scope);
+      try {
+        const event = await runLifecycle(ctx);
+        if (event !== undefined) await deps.publisher.publish([event], { deadline: scope.settleDeadline });
+      } finally {
+        settled.known = ctx.known;
+        if (ctx.failedSetupTests) settled.setupTests = ctx.failedSetupTests;
+      }
     } catch (error) {
       if (error instanceof RecordHandedBack) throw error;
       const fault =
@@ -182,7 +167,7 @@ export async function processRecord(
           : new ProvisioningError('INTERNAL_ERROR', 'An unexpected error occurred; will retry', { cause: error });
       redactor.add(...fault.secretValues);
       if (fault.code === 'INTERNAL_ERROR') logger.error('Unexpected error', { error: describeError(error) });
-      await settleFailure(failure, fault, known, attempts, redactor, deps, scope, logger);
+      await settleFailure(settled, fault, attempts.count, redactor, deps, scope, logger);
     }
   });
 }
@@ -195,6 +180,12 @@ export interface SettledRecord {
   sqsMessageId: string;
   /** What the last lookup showed, for the next try (DeferralState.knownAbsent). */
   knownAbsent: boolean;
+  /** What its failure event can say of it (a lifecycle request's target once the ledger named it). */
+  known: KnownRequestFields;
+  /** A valid request's id and action: what the ledger records a failure under. */
+  request?: { requestId: string; action: RequestAction };
+  /** SETUP_TESTS_FAILED: the tests Fivetran ran. */
+  setupTests?: SetupTest[];
 }
 
 /**
@@ -204,22 +195,25 @@ export interface SettledRecord {
  * to the queue, with a RETRIES_EXHAUSTED event first when this was its last delivery.
  */
 async function settleFailure(
-  { record, deferral, sqsMessageId, knownAbsent }: SettledRecord,
+  settled: SettledRecord,
   fault: ProvisioningError,
-  known: KnownRequestFields,
   attempts: number,
   redactor: Redactor,
   deps: RecordProcessorDeps,
   scope: InvocationScope,
   logger: RecordLog,
 ): Promise<void> {
+  const { record, deferral, sqsMessageId, knownAbsent, known } = settled;
   const deliveries = Number(record.attributes.ApproximateReceiveCount) || 1;
-  const publishFailure = async (errorCode: FailureCode, text: string): Promise<void> => {
+  const lifecycle = isLifecycleAction(known.action);
+  const publishFailure = async (errorCode: LifecycleFailureCode, text: string): Promise<void> => {
+    if (errorCode !== 'RETRIES_EXHAUSTED') await recordFailure(settled, errorCode, deps, scope, logger);
     try {
-      const event = failedEvent(
-        { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), errorCode, message: text, attempts, sqsMessageId },
-        redactor,
-      );
+      const facts = { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), message: text, attempts, sqsMessageId };
+      const event = lifecycle
+        ? lifecycleFailedEvent({ ...facts, errorCode, ...(settled.setupTests ? { setupTests: settled.setupTests } : {}) }, redactor)
+        : // A create meets none of the lifecycle-only codes; should one ever arise, the event still names a refusal.
+          failedEvent({ ...facts, errorCode: isFailureCode(errorCode) ? errorCode : 'FIVETRAN_REJECTED' }, redactor);
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
     } catch (error) {
       logger.error(HAND_BACK_LOG_MESSAGES.notPublished, { errorCode, error: describeError(error) });
@@ -229,10 +223,13 @@ async function settleFailure(
 
   const code = fault.code;
   if (!isTransientCode(code)) {
-    logger.warn('Provisioning failed', { errorCode: code, reason: fault.message, fivetranStatus: fault.fivetran?.status });
-    // A create meets none of the lifecycle-only codes; should one ever arise, the event still names a refusal.
-    await publishFailure(isFailureCode(code) ? code : 'FIVETRAN_REJECTED', fault.message);
-    deps.count?.('RequestsFailed', { errorCode: code });
+    logger.warn(lifecycle ? 'Lifecycle request failed' : 'Provisioning failed', {
+      errorCode: code,
+      reason: fault.message,
+      fivetranStatus: fault.fivetran?.status,
+    });
+    await publishFailure(code, fault.message);
+    deps.count?.(lifecycle ? 'LifecycleRequestsFailed' : 'RequestsFailed', { errorCode: code });
     return;
   }
 
@@ -269,9 +266,45 @@ async function settleFailure(
   throw new RecordHandedBack(code);
 }
 
-function snapshotOf(snapshots: GroupSnapshots, groupId: string, schema: string) {
+/**
+ * Records a valid request's terminal failure in the ledger (when there is
+ * one), so `status` can tell it; a request recorded as succeeded keeps that.
+ * A ledger that fails hands the record back: the event waits for it.
+ */
+async function recordFailure(
+  settled: SettledRecord,
+  errorCode: LifecycleFailureCode,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+  logger: RecordLog,
+): Promise<void> {
+  if (deps.ledger === undefined || settled.request === undefined) return;
+  try {
+    await deps.ledger.recordRequest(
+      {
+        ...settled.request,
+        status: 'failed',
+        errorCode,
+        ...(settled.known.connectionId === undefined ? {} : { connectionId: settled.known.connectionId }),
+        sqsMessageId: settled.sqsMessageId,
+        recordedAt: new Date(deps.now()).toISOString(),
+      },
+      { deadline: scope.settleDeadline },
+    );
+  } catch (error) {
+    logger.error(HAND_BACK_LOG_MESSAGES.transient, { errorCode: 'LEDGER_UNAVAILABLE', reason: describeError(error).message });
+    throw new RecordHandedBack('LEDGER_UNAVAILABLE');
+  }
+}
+
+/** The identifying fields of a valid request, in the shape failure events use. */
+function knownFieldsOfRequest(parsed: Extract<ParsedRequest, { ok: true }>): KnownRequestFields {
+  if (parsed.kind === 'create') return knownFieldsOf(parsed.request);
+  const { request } = parsed;
   return {
-    find: (list: () => Promise<FivetranConnection[]>) => snapshots.find(groupId, schema, list),
-    remember: (connection: FivetranConnection) => snapshots.remember(connection),
+    requestId: request.requestId,
+    action: request.action,
+    ...('connectionId' in request.target ? { connectionId: request.target.connectionId } : {}),
+    ...(request.context === undefined ? {} : { context: request.context }),
   };
 }

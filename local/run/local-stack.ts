@@ -10,6 +10,7 @@ import type { FivetranSandbox } from '../fivetran-sandbox/types';
 import type { BatchReport } from '../sqs-poller';
 import { createCleanups } from '../world/cleanups';
 import { applyEnv, awsEnv } from '../world/env';
+import { startLocalLedger } from '../world/ledger';
 import { describeQueue, type ProvisioningQueues } from '../world/queues';
 import { startWorld } from '../world/world';
 import { createEventSink } from './event-sink';
@@ -186,7 +187,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
     const maxReceiveCount = queues.maxReceiveCount ?? Number(workerEnv.MAX_RECEIVE_COUNT ?? DEPLOYED_MAX_RECEIVE_COUNT);
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
-    const lambdaEnv = { ...workerEnv, FIVETRAN_API_URL: fivetranUrl, MAX_RECEIVE_COUNT: String(maxReceiveCount), ...localEnv };
+    // The ledger on dynalite, unless the user named a table of their own: creates are recorded, lifecycle requests can act.
+    const ledgerEnv: Record<string, string> = {};
+    if (!options.useAwsServices && workerEnv.LEDGER_TABLE_NAME === undefined) {
+      const ledger = await startLocalLedger({ region, ...port(3) });
+      cleanups.push(() => ledger.close());
+      Object.assign(ledgerEnv, { LEDGER_TABLE_NAME: ledger.tableName, AWS_ENDPOINT_URL_DYNAMODB: ledger.endpoint });
+    }
+    const lambdaEnv = {
+      ...workerEnv,
+      FIVETRAN_API_URL: fivetranUrl,
+      MAX_RECEIVE_COUNT: String(maxReceiveCount),
+      ...localEnv,
+      ...ledgerEnv,
+    };
 
     const [, , , queueRegion, account] = queues.queueArn.split(':');
     const worker = await startWorkerChild({

@@ -19,6 +19,13 @@ export const gitlabCredentialsSchema = z.strictObject({
 });
 export type GitlabCredentials = z.infer<typeof gitlabCredentialsSchema>;
 
+/**
+ * The key under which AWS's managed GitLab token rotation stores the personal
+ * access token (beside `tokenId`, `gitlabUrl` and others of its own): such a
+ * secret is read as `{ personal_access_token: token }`, its other keys ignored.
+ */
+export const MANAGED_ROTATION_TOKEN_KEY = 'token';
+
 /** The body sent to Fivetran: the request's connection with the credentials merged in. */
 type ConfigSecretKey = 'personal_access_token' | 'client_certificate' | 'client_private_key';
 export type CreateConnectionBody = Omit<GitlabConnection, 'config' | 'auth'> & {

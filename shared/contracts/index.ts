@@ -20,6 +20,9 @@ export {
   type ErrorCode,
   FAILURE_CODES,
   type FailureCode,
+  LIFECYCLE_FAILURE_CODES,
+  LIFECYCLE_ONLY_FAILURE_CODES,
+  type LifecycleFailureCode,
   NOT_ENQUEUED_CODES,
   type NotEnqueuedCode,
   REFUSAL_CODES,
@@ -35,7 +38,46 @@ export {
   type FivetranAnswer,
   type SetupTest,
 } from './events';
-export { EVENT_DETAIL_TYPES, type EventDetailType, eventJsonSchemas, type JsonSchema, requestJsonSchema } from './json-schemas';
+export {
+  EVENT_DETAIL_TYPES,
+  type EventDetailType,
+  eventJsonSchemas,
+  type JsonSchema,
+  lifecycleRequestJsonSchema,
+  requestJsonSchema,
+} from './json-schemas';
+export {
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_UPDATED,
+  type ConnectionCredentialsAppliedDetail,
+  type ConnectionDecommissionedDetail,
+  type ConnectionLifecycleRequestFailedDetail,
+  type ConnectionPausedDetail,
+  type ConnectionResumedDetail,
+  type ConnectionUpdatedDetail,
+  type LifecycleEvent,
+} from './lifecycle-events';
+export {
+  type ConnectionChanges,
+  type ConnectionTarget,
+  CREDENTIALS_TRIGGERS,
+  type CredentialsTrigger,
+  type DecommissionRequest,
+  LIFECYCLE_REQUEST_SCHEMA_VERSION,
+  type LifecycleAction,
+  type LifecycleRequest,
+  type PauseRequest,
+  REQUEST_ACTIONS,
+  type ReapplyCredentialsRequest,
+  type RequestAction,
+  type ResumeRequest,
+  reapplyRequestFor,
+  type UpdateRequest,
+} from './lifecycle-request';
 export {
   type GitlabConnection,
   type ProvisioningRequest,

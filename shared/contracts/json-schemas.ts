@@ -6,6 +6,21 @@ import {
   connectionProvisionedDetailSchema,
   connectionProvisioningFailedDetailSchema,
 } from './events';
+import {
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_UPDATED,
+  connectionCredentialsAppliedDetailSchema,
+  connectionDecommissionedDetailSchema,
+  connectionLifecycleRequestFailedDetailSchema,
+  connectionPausedDetailSchema,
+  connectionResumedDetailSchema,
+  connectionUpdatedDetailSchema,
+} from './lifecycle-events';
+import { lifecycleRequestSchema } from './lifecycle-request';
 import { provisioningRequestSchema } from './request';
 
 /**
@@ -20,15 +35,34 @@ import { provisioningRequestSchema } from './request';
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
 /** Every detail-type the provisioner publishes on its bus. */
-export const EVENT_DETAIL_TYPES = [CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED, BACKFILL_COMPLETED] as const;
+export const EVENT_DETAIL_TYPES = [
+  CONNECTION_PROVISIONED,
+  CONNECTION_PROVISIONING_FAILED,
+  BACKFILL_COMPLETED,
+  CONNECTION_UPDATED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+] as const;
 export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
 
-/** The SQS message body a producer sends (what `validateRequest` checks, less its refusal of unserializable values). */
+/** The SQS message body of a create (what `validateRequest` checks, less its refusal of unserializable values). */
 export const requestJsonSchema: JsonSchema = z.toJSONSchema(provisioningRequestSchema);
+
+/** The SQS message body of a lifecycle request (update, pause, resume, reapply_credentials, decommission), sent with `requestSchemaVersion` "2". */
+export const lifecycleRequestJsonSchema: JsonSchema = z.toJSONSchema(lifecycleRequestSchema);
 
 /** The `detail` of each event, keyed by its `detail-type`. */
 export const eventJsonSchemas: Readonly<Record<EventDetailType, JsonSchema>> = {
   [CONNECTION_PROVISIONED]: z.toJSONSchema(connectionProvisionedDetailSchema),
   [CONNECTION_PROVISIONING_FAILED]: z.toJSONSchema(connectionProvisioningFailedDetailSchema),
   [BACKFILL_COMPLETED]: z.toJSONSchema(backfillCompletedDetailSchema),
+  [CONNECTION_UPDATED]: z.toJSONSchema(connectionUpdatedDetailSchema),
+  [CONNECTION_PAUSED]: z.toJSONSchema(connectionPausedDetailSchema),
+  [CONNECTION_RESUMED]: z.toJSONSchema(connectionResumedDetailSchema),
+  [CONNECTION_CREDENTIALS_APPLIED]: z.toJSONSchema(connectionCredentialsAppliedDetailSchema),
+  [CONNECTION_DECOMMISSIONED]: z.toJSONSchema(connectionDecommissionedDetailSchema),
+  [CONNECTION_LIFECYCLE_REQUEST_FAILED]: z.toJSONSchema(connectionLifecycleRequestFailedDetailSchema),
 };

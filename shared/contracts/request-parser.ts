@@ -1,15 +1,37 @@
 import type * as z from 'zod/mini';
 import { ProvisioningError, type RequestIssue } from '../runtime/errors';
-import { type ProvisioningRequest, provisioningRequestSchema, REQUEST_SCHEMA_VERSION, type RequestContext } from './request';
+import {
+  LIFECYCLE_REQUEST_SCHEMA_VERSION,
+  type LifecycleAction,
+  type LifecycleRequest,
+  lifecycleRequestSchema,
+  REQUEST_ACTIONS,
+  type RequestAction,
+  targetSchema,
+} from './lifecycle-request';
+import {
+  type ProvisioningRequest,
+  provisioningRequestSchema,
+  REQUEST_SCHEMA_VERSION,
+  REQUEST_SCHEMA_VERSION_ATTRIBUTE,
+  type RequestContext,
+} from './request';
 
 /** SQS accepts bodies up to 1 MiB; a provisioning request is a few KiB. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
+/** The request schema versions this worker reads: creates under either, lifecycle actions only under the newest. */
+export const SUPPORTED_REQUEST_SCHEMA_VERSIONS = [REQUEST_SCHEMA_VERSION, LIFECYCLE_REQUEST_SCHEMA_VERSION] as const;
+
 /** What could be read of a request that failed validation, for its failure event. */
 export interface KnownRequestFields {
   requestId: string | null;
+  /** Present when the body names a valid action (a create's is absent unless it says "create"). */
+  action?: RequestAction;
   groupId?: string;
   schema?: string;
+  /** A lifecycle request's target, when it names a valid connection id. */
+  connectionId?: string;
   context?: RequestContext;
 }
 
@@ -22,19 +44,61 @@ export type FailedCheck = 'size' | 'json' | 'version' | 'contract';
  */
 export type RequestRefusal = ProvisioningError & { readonly issues: readonly RequestIssue[]; readonly reason: string };
 
-export type ParsedRequest =
-  | { ok: true; request: ProvisioningRequest }
-  | { ok: false; error: RequestRefusal; known: KnownRequestFields; failedCheck: FailedCheck };
+export type RefusedRequest = { ok: false; error: RequestRefusal; known: KnownRequestFields; failedCheck: FailedCheck };
+export type ParsedCreateRequest = { ok: true; kind: 'create'; request: ProvisioningRequest } | RefusedRequest;
+/** A create, a lifecycle request, or the refusal of the body. */
+export type ParsedRequest = ParsedCreateRequest | { ok: true; kind: 'lifecycle'; request: LifecycleRequest };
 
 const MAX_ISSUES_IN_MESSAGE = 10;
+const LIFECYCLE_ACTIONS = new Set<string>(REQUEST_ACTIONS.filter((action) => action !== 'create'));
 
 /**
- * Reads an SQS message body as a provisioning request. Never throws: a body
- * that is not a valid request is a request fault, reported with every field
- * that is wrong and the parts that could be read. A `schemaVersion` (from the
- * message attribute) other than the one this worker reads is refused.
+ * Reads an SQS message body as a create request only (what a backfill
+ * manifest line must be). Never throws. A `schemaVersion` (from the message
+ * attribute) this worker does not read is refused.
  */
-export function parseProvisioningRequest(body: string, schemaVersion?: string): ParsedRequest {
+export function parseProvisioningRequest(body: string, schemaVersion?: string): ParsedCreateRequest {
+  const read = readBody(body, schemaVersion);
+  if (!read.ok) return read;
+  return parseCreate(read.json);
+}
+
+/**
+ * Reads an SQS message body as any request: a create (no `action`, or
+ * "create") or a lifecycle request. Never throws: a body that is not a valid
+ * request is a request fault, reported with every field that is wrong and
+ * the parts that could be read. A lifecycle action under schema version "1"
+ * is refused, naming the attribute: that producer was written for creates only.
+ */
+export function parseRequest(body: string, schemaVersion?: string): ParsedRequest {
+  const read = readBody(body, schemaVersion);
+  if (!read.ok) return read;
+  const { json } = read;
+  const action = isObject(json) ? json.action : undefined;
+  if (action === undefined || action === 'create') return parseCreate(json);
+  if (typeof action !== 'string' || !LIFECYCLE_ACTIONS.has(action)) {
+    const reason = `must be one of ${REQUEST_ACTIONS.join(', ')}`;
+    return refused('contract', [{ path: 'action', reason }], `action: ${reason}`, readKnownFields(json));
+  }
+  if (schemaVersion === REQUEST_SCHEMA_VERSION) {
+    return refusedWhole(
+      'version',
+      `action "${action}" needs message attribute ${REQUEST_SCHEMA_VERSION_ATTRIBUTE} "${LIFECYCLE_REQUEST_SCHEMA_VERSION}" (or none); version "${REQUEST_SCHEMA_VERSION}" carries creates only`,
+      readKnownFields(json),
+    );
+  }
+  const parsed = lifecycleRequestSchema.safeParse(json);
+  if (parsed.success) return { ok: true, kind: 'lifecycle', request: parsed.data };
+  const issues = issuesOf(parsed.error.issues, json);
+  return refused('contract', issues, describeIssues(issues), readKnownFields(json));
+}
+
+/** Whether a lifecycle action's request was parsed (not a create). */
+export function isLifecycleAction(action: string | undefined): action is LifecycleAction {
+  return action !== undefined && LIFECYCLE_ACTIONS.has(action);
+}
+
+function readBody(body: string, schemaVersion: string | undefined): { ok: true; json: unknown } | RefusedRequest {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_REQUEST_BYTES) {
     return refusedWhole('size', `the request is ${bytes} bytes; at most ${MAX_REQUEST_BYTES} are accepted`, { requestId: null });
@@ -45,25 +109,29 @@ export function parseProvisioningRequest(body: string, schemaVersion?: string): 
   } catch {
     return refusedWhole('json', 'the message body is not JSON', { requestId: null });
   }
-  if (schemaVersion !== undefined && schemaVersion !== REQUEST_SCHEMA_VERSION) {
+  if (schemaVersion !== undefined && !(SUPPORTED_REQUEST_SCHEMA_VERSIONS as readonly string[]).includes(schemaVersion)) {
     return refusedWhole(
       'version',
-      `request schema version ${JSON.stringify(schemaVersion)} is not supported; this worker reads version ${REQUEST_SCHEMA_VERSION}`,
+      `request schema version ${JSON.stringify(schemaVersion)} is not supported; this worker reads versions ${SUPPORTED_REQUEST_SCHEMA_VERSIONS.join(' and ')}`,
       readKnownFields(json),
     );
   }
+  return { ok: true, json };
+}
+
+function parseCreate(json: unknown): ParsedCreateRequest {
   const parsed = provisioningRequestSchema.safeParse(json);
-  if (parsed.success) return { ok: true, request: parsed.data };
+  if (parsed.success) return { ok: true, kind: 'create', request: parsed.data };
   const issues = issuesOf(parsed.error.issues, json);
   return refused('contract', issues, describeIssues(issues), readKnownFields(json));
 }
 
 /** A refusal of the body as a whole: one issue at path ''. */
-function refusedWhole(failedCheck: FailedCheck, reason: string, known: KnownRequestFields): ParsedRequest {
+function refusedWhole(failedCheck: FailedCheck, reason: string, known: KnownRequestFields): RefusedRequest {
   return refused(failedCheck, [{ path: '', reason }], reason, known);
 }
 
-function refused(failedCheck: FailedCheck, issues: readonly RequestIssue[], reason: string, known: KnownRequestFields): ParsedRequest {
+function refused(failedCheck: FailedCheck, issues: readonly RequestIssue[], reason: string, known: KnownRequestFields): RefusedRequest {
   const error = new ProvisioningError('INVALID_REQUEST', `Invalid request: ${reason}`, { issues, reason });
   return { ok: false, error: error as RequestRefusal, known, failedCheck };
 }
@@ -112,13 +180,18 @@ function readKnownFields(json: unknown): KnownRequestFields {
   const connection = isObject(record.connection) ? record.connection : {};
   const config = isObject(connection.config) ? connection.config : {};
   const requestId = shape.requestId.safeParse(record.requestId);
+  const action = typeof record.action === 'string' && (REQUEST_ACTIONS as readonly string[]).includes(record.action);
   const groupId = shape.connection.def.shape.group_id.safeParse(connection.group_id);
   const schema = shape.connection.def.shape.config.def.shape.schema.safeParse(config.schema);
+  const target = targetSchema.safeParse(record.target);
+  const connectionId = target.success && 'connectionId' in target.data ? target.data.connectionId : undefined;
   const context = shape.context.safeParse(record.context);
   return {
     requestId: requestId.success ? requestId.data : null,
+    ...(action ? { action: record.action as RequestAction } : {}),
     ...(groupId.success ? { groupId: groupId.data } : {}),
     ...(schema.success ? { schema: schema.data } : {}),
+    ...(connectionId === undefined ? {} : { connectionId }),
     ...(context.success && context.data !== undefined ? { context: context.data } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { type MessageAttributeValue, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient, describeSqsError, isClientConfigurationError, regionOfQueue } from '../aws/sqs-client';
-import { REQUEST_SCHEMA_VERSION, REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../contracts/request';
+import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../contracts/request';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../runtime/retry';
 import { MAX_BATCH_BYTES, type OutgoingEntry, packBatches } from './batch-packing';
 import { isRetryableCallError, isRetryableEntryFailure } from './send-faults';
@@ -9,9 +9,10 @@ import { validateRequest } from './validate-request';
 
 export { REQUEST_SCHEMA_VERSION_ATTRIBUTE };
 
-const VERSION_ATTRIBUTES: Record<string, MessageAttributeValue> = {
-  [REQUEST_SCHEMA_VERSION_ATTRIBUTE]: { DataType: 'String', StringValue: REQUEST_SCHEMA_VERSION },
-};
+/** Creates travel as version 1, which every worker reads; lifecycle actions as version 2, which an older worker refuses rather than misreads. */
+const versionAttributes = (schemaVersion: string): Record<string, MessageAttributeValue> => ({
+  [REQUEST_SCHEMA_VERSION_ATTRIBUTE]: { DataType: 'String', StringValue: schemaVersion },
+});
 
 interface Pending {
   index: number;
@@ -21,7 +22,7 @@ interface Pending {
 }
 
 /**
- * Puts provisioning requests on the queue. Every request is first checked
+ * Puts provisioning requests (creates and lifecycle actions) on the queue. Every request is first checked
  * with the worker's own parser: an invalid one is refused with its reason and
  * never sent, while the valid ones still go. Requests travel in
  * SendMessageBatch calls within SQS's entry and size limits; entries that fail
@@ -69,7 +70,7 @@ export async function enqueue(requests: readonly unknown[], options: EnqueueOpti
     pending.push({
       index,
       requestId: validation.requestId,
-      entry: { id: String(index), body: validation.body, attributes: VERSION_ATTRIBUTES },
+      entry: { id: String(index), body: validation.body, attributes: versionAttributes(validation.schemaVersion) },
       attempts: 0,
     });
   }

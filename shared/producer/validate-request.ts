@@ -1,9 +1,19 @@
-import { parseProvisioningRequest } from '../contracts/request-parser';
+import { LIFECYCLE_REQUEST_SCHEMA_VERSION } from '../contracts/lifecycle-request';
+import { REQUEST_SCHEMA_VERSION } from '../contracts/request';
+import { parseRequest } from '../contracts/request-parser';
 
-export type RequestValidation = { ok: true; requestId: string; body: string } | { ok: false; requestId: string | null; reason: string };
+export type RequestValidation =
+  | {
+      ok: true;
+      requestId: string;
+      body: string;
+      /** The `requestSchemaVersion` attribute it travels with: "1" for a create (any worker reads it), "2" for a lifecycle action. */
+      schemaVersion: string;
+    }
+  | { ok: false; requestId: string | null; reason: string };
 
 /**
- * Checks a request exactly as the worker will: the same serialized body, the
+ * Checks a request (a create or a lifecycle action) exactly as the worker will: the same serialized body, the
  * same parser, the same size limit. A request that passes here is never
  * refused by the worker as INVALID_REQUEST.
  *
@@ -19,8 +29,11 @@ export function validateRequest(request: unknown): RequestValidation {
     return { ok: false, requestId: readableRequestId(request), reason: `the request cannot be written as JSON (${why})` };
   }
   if (body === undefined) return { ok: false, requestId: null, reason: 'the request is not a JSON value' };
-  const parsed = parseProvisioningRequest(body);
-  if (parsed.ok) return { ok: true, requestId: parsed.request.requestId, body };
+  const parsed = parseRequest(body);
+  if (parsed.ok) {
+    const schemaVersion = parsed.kind === 'create' ? REQUEST_SCHEMA_VERSION : LIFECYCLE_REQUEST_SCHEMA_VERSION;
+    return { ok: true, requestId: parsed.request.requestId, body, schemaVersion };
+  }
   return { ok: false, requestId: parsed.known.requestId, reason: parsed.error.reason };
 }
 

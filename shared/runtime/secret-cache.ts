@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeadlineReached, settleBefore } from '../aws/aws-calls';
-import { readSecretString } from '../aws/secrets';
+import { readSecret } from '../aws/secrets';
 import type { Deadline } from './retry';
 
 /**
@@ -17,10 +17,23 @@ export interface SecretCache {
    * id is always read with the same `parse`.
    */
   read<T>(secretId: string, parse: (secretString: string | undefined) => T, options?: { deadline?: Deadline }): Promise<T>;
+  /** As `read`, with the secret's friendly name and the version id the value was read from (what the ledger records). */
+  readVersioned<T>(
+    secretId: string,
+    parse: (secretString: string | undefined) => T,
+    options?: { deadline?: Deadline },
+  ): Promise<VersionedSecret<T>>;
   /** Drops one secret, so the next read calls Secrets Manager (after Fivetran refused the API key). */
   forget(secretId: string): void;
   /** Drops every secret (tests that need the next read to be a call). */
   clear(): void;
+}
+
+/** A parsed secret with the name and version it came from (undefined where Secrets Manager did not say). */
+export interface VersionedSecret<T> {
+  value: T;
+  name: string | undefined;
+  versionId: string | undefined;
 }
 
 export interface SecretCacheOptions {
@@ -33,38 +46,51 @@ export interface SecretCacheOptions {
 /** @example const secrets = createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: 300_000 }); */
 export function createSecretCache(options: SecretCacheOptions): SecretCache {
   const { client, ttlMs, now = Date.now } = options;
-  const entries = new Map<string, { value: Promise<unknown>; readAt: number; pending: boolean }>();
+  const entries = new Map<string, { value: Promise<VersionedSecret<unknown>>; readAt: number; pending: boolean }>();
+
+  const readVersioned = <T>(
+    secretId: string,
+    parse: (secretString: string | undefined) => T,
+    readOptions: { deadline?: Deadline } = {},
+  ): Promise<VersionedSecret<T>> => {
+    const { deadline } = readOptions;
+    let entry = entries.get(secretId);
+    // A read in flight is shared whatever the TTL; a settled one is used until the TTL runs out.
+    const fresh = entry !== undefined && (entry.pending || now() - entry.readAt < ttlMs);
+    if (!fresh) {
+      const started = {
+        value: readSecret(client, secretId, deadline).then((read) => ({
+          value: parse(read.secretString),
+          name: read.name,
+          versionId: read.versionId,
+        })) as Promise<VersionedSecret<unknown>>,
+        readAt: now(),
+        pending: true,
+      };
+      entries.set(secretId, started);
+      started.value.then(
+        () => {
+          started.pending = false;
+        },
+        () => {
+          if (entries.get(secretId) === started) entries.delete(secretId);
+        },
+      );
+      entry = started;
+    }
+    const value = entry!.value as Promise<VersionedSecret<T>>;
+    if (deadline === undefined) return value;
+    // A read another record started may be bound by a later deadline than this caller's.
+    return settleBefore(value, deadline, () => {
+      if (entries.get(secretId) === entry) entries.delete(secretId);
+      return new DeadlineReached(`Secrets Manager did not answer the read of ${secretId} before the deadline`);
+    });
+  };
 
   return {
-    read<T>(secretId: string, parse: (secretString: string | undefined) => T, readOptions: { deadline?: Deadline } = {}): Promise<T> {
-      const { deadline } = readOptions;
-      let entry = entries.get(secretId);
-      // A read in flight is shared whatever the TTL; a settled one is used until the TTL runs out.
-      const fresh = entry !== undefined && (entry.pending || now() - entry.readAt < ttlMs);
-      if (!fresh) {
-        const started = {
-          value: readSecretString(client, secretId, deadline).then(parse) as Promise<unknown>,
-          readAt: now(),
-          pending: true,
-        };
-        entries.set(secretId, started);
-        started.value.then(
-          () => {
-            started.pending = false;
-          },
-          () => {
-            if (entries.get(secretId) === started) entries.delete(secretId);
-          },
-        );
-        entry = started;
-      }
-      const value = entry!.value as Promise<T>;
-      if (deadline === undefined) return value;
-      // A read another record started may be bound by a later deadline than this caller's.
-      return settleBefore(value, deadline, () => {
-        if (entries.get(secretId) === entry) entries.delete(secretId);
-        return new DeadlineReached(`Secrets Manager did not answer the read of ${secretId} before the deadline`);
-      });
+    readVersioned,
+    async read(secretId, parse, readOptions) {
+      return (await readVersioned(secretId, parse, readOptions)).value;
     },
     forget(secretId) {
       entries.delete(secretId);

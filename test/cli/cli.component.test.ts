@@ -42,7 +42,11 @@ describe('fivetran-provisioner CLI', () => {
     const printed = JSON.parse(out.join('\n'));
     expect(printed.requestSchemaVersion).toBe('1');
     expect(printed.request.required).toEqual(expect.arrayContaining(['requestId', 'connection']));
-    expect(Object.keys(printed.events)).toEqual(['Connection Provisioned', 'Connection Provisioning Failed', 'Backfill Completed']);
+    expect(Object.keys(printed.events)).toEqual(
+      expect.arrayContaining(['Connection Provisioned', 'Connection Credentials Applied', 'Backfill Completed']),
+    );
+    expect(printed.lifecycleRequestSchemaVersion).toBe('2');
+    expect(JSON.stringify(printed.lifecycleRequest)).toContain('decommission');
   });
 
   it('redrive --help prints the redrive options, not the general help', async () => {

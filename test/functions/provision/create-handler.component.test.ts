@@ -129,14 +129,14 @@ describe('provisioning handler: request faults are published and never retried',
 
   it('INVALID_REQUEST for a request schema version the worker does not read', async () => {
     const record = h.record(patRequest());
-    record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: '2' };
+    record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: '3' };
     const current = h.record(patRequest({ schema: 'gitlab_v1' }));
     current.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: '1' };
     const response = await h.invoke([record, current]);
     expect(failedIds(response)).toEqual([]);
     const failure = h.events().find((e) => e.detailType === 'Connection Provisioning Failed')!;
     expect(failure.detail).toMatchObject({ requestId: 'req-gitlab_team_a', errorCode: 'INVALID_REQUEST' });
-    expect(failure.detail.message).toMatch(/request schema version "2" is not supported; this worker reads version 1/);
+    expect(failure.detail.message).toMatch(/request schema version "3" is not supported; this worker reads versions 1 and 2/);
     expect(h.sandbox.connections().map((c) => c.schema)).toEqual(['gitlab_v1']);
   });
 

@@ -22,7 +22,8 @@ describe('credentials secret', () => {
   it.each([
     ['a value that is not JSON', 'fake-token-M4RK3R', /is not JSON/],
     ['a JSON array', '["fake"]', /must be a JSON object/],
-    ['an unknown key', JSON.stringify({ token: 'fake-M4RK3R' }), /1 unexpected key\(s\)\. Allowed keys: personal_access_token/],
+    ['an unknown key', JSON.stringify({ tokn: 'fake-M4RK3R' }), /1 unexpected key\(s\)\. Allowed keys: personal_access_token/],
+    ['a managed rotation token that is empty', JSON.stringify({ token: '', tokenId: 'fake-M4RK3R' }), /managed rotation format/],
     ['a token pasted as a key name', JSON.stringify({ 'glpat-fake-M4RK3R': '' }), /1 unexpected key\(s\)\. Allowed keys:/],
     ['an empty value', JSON.stringify({ personal_access_token: '' }), /personal_access_token must be a non-empty string/],
     ['no string value', undefined, /no string value/],

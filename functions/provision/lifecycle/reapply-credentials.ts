@@ -1,0 +1,146 @@
+import type { ConnectionPatch } from '../../../shared/fivetran/client';
+import type { FivetranConnection } from '../../../shared/fivetran/schemas';
+import { ProvisioningError } from '../../../shared/runtime/errors';
+import { type GitlabCredentials, secretValuesOf } from '../credentials';
+import { type Action, targetFacts } from './context';
+import { credentialsAppliedEvent, setupTestsOf } from './events';
+import { callConnection } from './fivetran-calls';
+import { assertLive } from './resolve-target';
+
+/**
+ * The ledger's outcome word of an applied version, holding what a redelivery
+ * needs to publish the same event again: `applied:<versionId>:<previousVersionId>`
+ * (version ids hold no colon; the previous one is empty when none was known).
+ */
+export const appliedOutcome = (versionId: string, previousVersionId: string | undefined) =>
+  `applied:${versionId}:${previousVersionId ?? ''}`;
+
+export function readAppliedOutcome(outcome: string | undefined): { versionId: string; previousVersionId: string | undefined } | undefined {
+  const match = outcome === undefined ? null : /^applied:([^:]+):([^:]*)$/.exec(outcome);
+  return match ? { versionId: match[1]!, previousVersionId: match[2] === '' ? undefined : match[2] } : undefined;
+}
+
+/**
+ * The PATCH body that re-applies credentials: only the secret keys the secret
+ * holds, where Fivetran's update takes them, and `run_setup_tests: true`.
+ * Nothing else is sent, so no other setting can be changed by a rotation.
+ */
+export function credentialsPatch(credentials: GitlabCredentials): ConnectionPatch {
+  const { personal_access_token, client_certificate, client_private_key, access_token, refresh_token, client_secret } = credentials;
+  const config = defined({ personal_access_token, client_certificate, client_private_key });
+  const auth = {
+    ...defined({ access_token, refresh_token }),
+    ...(client_secret === undefined ? {} : { client_access: { client_secret } }),
+  };
+  return {
+    ...(Object.keys(config).length > 0 ? { config } : {}),
+    ...(Object.keys(auth).length > 0 ? { auth } : {}),
+    run_setup_tests: true,
+  };
+}
+
+const FAILED = new Set(['FAILED', 'JOB_FAILED']);
+
+/**
+ * `reapply_credentials`: reads the named version of the connection's secret
+ * (or its AWSCURRENT), bypassing the cache, and applies it unless it is stale
+ * (not the current version) or already applied, in which case nothing is
+ * called and nothing published. Setup tests must all pass for the ledger to
+ * advance; a failure is SETUP_TESTS_FAILED (the connection is broken until
+ * someone acts).
+ */
+export const applyCredentials: Action = async (ctx, entry) => {
+  assertLive(entry);
+  const { request } = ctx;
+  if (request.action !== 'reapply_credentials') throw new Error('applyCredentials takes reapply_credentials requests');
+  const secretName = entry.secretName;
+  if (secretName === undefined) {
+    throw new ProvisioningError(
+      'CREDENTIALS_NOT_FOUND',
+      `Connection ${entry.connectionId} has no credentials secret (made with a Connect Card); its owner re-authorizes it in Fivetran`,
+    );
+  }
+  const { currentVersionId } = await ctx.credentials.current(secretName, { deadline: ctx.deadline });
+  if (currentVersionId === undefined) {
+    throw new ProvisioningError('CREDENTIALS_NOT_FOUND', `Credentials secret ${secretName} has no AWSCURRENT version; put a value in it`);
+  }
+  const versionId = request.secretVersionId ?? currentVersionId;
+  if (versionId !== currentVersionId || entry.appliedVersionId === versionId) {
+    ctx.count('CredentialsAlreadyCurrent');
+    ctx.logger.info('Credentials not applied: the version is not the current one, or is applied already', {
+      connectionId: entry.connectionId,
+      secretName,
+      versionId,
+      currentVersionId,
+      appliedVersionId: entry.appliedVersionId,
+    });
+    return { event: undefined };
+  }
+  const read = await ctx.credentials.getVersion(secretName, versionId, { deadline: ctx.deadline });
+  ctx.redactor.add(...secretValuesOf(read.credentials));
+  const patch = credentialsPatch(read.credentials);
+  if (patch.config === undefined && patch.auth === undefined) {
+    throw new ProvisioningError(
+      'CREDENTIALS_INVALID',
+      `Credentials secret ${secretName} (version ${versionId}) holds no credential to apply`,
+    );
+  }
+  const client = await ctx.fivetran();
+  const options = { deadline: ctx.deadline };
+  let connection: FivetranConnection = await callConnection(
+    'update',
+    (timeoutMs) => client.updateConnection(entry.connectionId, patch, { timeoutMs, ...options }),
+    ctx.calls,
+    ctx.attempts,
+    true,
+  );
+  if ((connection.setup_tests ?? []).length === 0) {
+    connection = await callConnection(
+      'setup-tests',
+      (timeoutMs) => client.runSetupTests(entry.connectionId, {}, { timeoutMs, ...options }),
+      ctx.calls,
+      ctx.attempts,
+    );
+  }
+  const setupTests = setupTestsOf(connection.setup_tests, ctx.redactor);
+  const failed = setupTests.filter((test) => FAILED.has(test.status));
+  if (failed.length > 0 || setupTests.length === 0) {
+    ctx.failedSetupTests = setupTests;
+    ctx.count('CredentialsSetupTestsFailed');
+    throw new ProvisioningError(
+      'SETUP_TESTS_FAILED',
+      failed.length > 0
+        ? `Fivetran's setup tests failed with version ${versionId} of ${secretName} (${failed.map((test) => test.title).join(', ')}); the connection cannot sync until the secret holds working credentials`
+        : `Fivetran ran no setup tests with version ${versionId} of ${secretName}; the credentials are not known to work`,
+    );
+  }
+  const previousVersionId = entry.appliedVersionId;
+  const advanced = await ctx.ledger.recordCredentialsApplied(
+    entry.connectionId,
+    { secretName, versionId, previousVersionId },
+    { deadline: ctx.deadline },
+  );
+  if (!advanced) {
+    // Another run recorded a version meanwhile; the drift check compares the ledger with AWSCURRENT and sends what is behind.
+    ctx.logger.warn('The ledger changed while the credentials were applied; it keeps the version the other run recorded', {
+      connectionId: entry.connectionId,
+      versionId,
+    });
+  }
+  ctx.count('CredentialsApplied');
+  ctx.logger.info('Credentials applied', { connectionId: entry.connectionId, secretName, versionId, previousVersionId });
+  const trigger = request.trigger ?? 'request';
+  const setupState = connection.status?.setup_state;
+  return {
+    event: credentialsAppliedEvent(
+      targetFacts(ctx, entry),
+      { secretName, previousVersionId, versionId, trigger, setupTests, setupState },
+      ctx.redactor,
+    ),
+    outcome: appliedOutcome(versionId, previousVersionId),
+  };
+};
+
+function defined<T extends Record<string, string | undefined>>(values: T): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}

@@ -1,0 +1,87 @@
+import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSRecord } from 'aws-lambda';
+import { createHandler } from '../../../functions/provision/create-handler';
+import { FAKE_API_KEY, FAKE_PAT, FUNCTION_ARN, GROUP_CREDENTIALS, patRequest, QUEUE_ARN } from '../../../local/world/fixtures';
+import { lambdaContext, sqsRecord } from '../../../local/world/lambda-context';
+import { type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
+import { provisionSettings } from '../../../local/world/settings';
+import { startWorld } from '../../../local/world/world';
+import { findFragments, needlesFor } from '../../support/secret-fragments';
+
+export const SECRET_ID = `${GROUP_CREDENTIALS}team-a`;
+
+/**
+ * The worker with its ledger, through the real AWS SDK: Secrets Manager and
+ * EventBridge are the loopback stand-in, Fivetran the sandbox, the ledger
+ * dynalite. Records are handed to the handler as Lambda's event source
+ * mapping would, so a test can deliver the same message twice.
+ */
+export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
+  const world = await startWorld({
+    aws: true,
+    secrets: { [SECRET_ID]: FAKE_PAT },
+    fivetran: { groups: ['sandbox_group'] },
+    logs: 'capture',
+  });
+  let local: LocalLedger | undefined;
+  try {
+    if (options.ledger !== false) local = await startLocalLedger();
+  } catch (error) {
+    await world.stop();
+    throw error;
+  }
+  const sandbox = world.sandbox!;
+  const handler = createHandler(provisionSettings(sandbox.url), {}, local?.ledger);
+  const secretsManager = new SecretsManagerClient({});
+  const secretValues: string[] = [FAKE_PAT.personal_access_token, FAKE_API_KEY.apiSecret];
+  let nextId = 0;
+  return {
+    world,
+    sandbox,
+    ledger: local?.ledger,
+    record(body: unknown, attributes: { version?: string; messageId?: string } = {}): SQSRecord {
+      nextId += 1;
+      const record = sqsRecord(body, { messageId: attributes.messageId ?? `message-${nextId}`, sentAt: Date.now(), queueArn: QUEUE_ARN });
+      if (attributes.version !== undefined)
+        record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: attributes.version };
+      return record;
+    },
+    invoke(records: SQSRecord[]) {
+      return handler(
+        { Records: records },
+        lambdaContext(FUNCTION_ARN, () => 30_000),
+      );
+    },
+    /** Makes the first example's connection and returns its id. */
+    async create(schema = 'gitlab_team_a') {
+      const request = patRequest({ schema });
+      await this.invoke([this.record(request)]);
+      const connection = sandbox.connections().find((c) => c.schema === schema);
+      if (connection === undefined) throw new Error(`the create of ${schema} made no connection`);
+      return { request, connectionId: connection.id };
+    },
+    /** Puts a new version of the credentials secret (it becomes AWSCURRENT) and returns its id. */
+    async rotate(value: Record<string, string>) {
+      secretValues.push(...Object.values(value));
+      await secretsManager.send(new PutSecretValueCommand({ SecretId: SECRET_ID, SecretString: JSON.stringify(value) }));
+      const described = await secretsManager.send(new DescribeSecretCommand({ SecretId: SECRET_ID }));
+      return Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))![0];
+    },
+    events: () => world.events().map((event) => ({ detailType: event.detailType, detail: event.detail as Record<string, any> })),
+    writes: () => sandbox.calls.filter((call) => call.method !== 'GET'),
+    leaks() {
+      const needles = secretValues.flatMap((value, index) => needlesFor(`secret ${index + 1}`, value));
+      return findFragments(needles, [
+        ...world.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
+        ...world.events().map((event, index) => ({ where: `event ${index + 1}`, text: JSON.stringify(event) })),
+      ]);
+    },
+    async close() {
+      secretsManager.destroy();
+      await local?.close();
+      await world.stop();
+    },
+  };
+}
+
+export type LifecycleWorld = Awaited<ReturnType<typeof startLifecycleWorld>>;
