@@ -222,6 +222,7 @@ function requestItem(entry: RequestEntry): Item {
     ...(entry.connectionId === undefined ? {} : { connectionId: { S: entry.connectionId } }),
     ...(entry.outcome === undefined ? {} : { outcome: { S: entry.outcome } }),
     ...(entry.errorCode === undefined ? {} : { errorCode: { S: entry.errorCode } }),
+    ...(entry.publishedEvent === undefined ? {} : { publishedEvent: { S: JSON.stringify(entry.publishedEvent) } }),
   };
 }
 
@@ -249,6 +250,7 @@ function requestEntryOf(item: Item): RequestEntry {
   const connectionId = text(item, 'connectionId');
   const outcome = text(item, 'outcome');
   const errorCode = text(item, 'errorCode');
+  const publishedEvent = storedEvent(text(item, 'publishedEvent'));
   return {
     requestId: text(item, 'requestId') ?? '',
     action: (text(item, 'action') ?? 'create') as RequestEntry['action'],
@@ -258,7 +260,21 @@ function requestEntryOf(item: Item): RequestEntry {
     ...(connectionId === undefined ? {} : { connectionId }),
     ...(outcome === undefined ? {} : { outcome }),
     ...(errorCode === undefined ? {} : { errorCode: errorCode as NonNullable<RequestEntry['errorCode']> }),
+    ...(publishedEvent === undefined ? {} : { publishedEvent }),
   };
+}
+
+/** The stored event, or undefined when the item holds none or something that is not one (a hand edit). */
+function storedEvent(json: string | undefined): RequestEntry['publishedEvent'] {
+  if (json === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { detailType, detail } = value as { detailType?: unknown; detail?: unknown };
+    return typeof detailType === 'string' && typeof detail === 'object' && detail !== null ? { detailType, detail } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function connectionEntryOf(item: Item): ConnectionEntry {

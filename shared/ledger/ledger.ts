@@ -57,6 +57,12 @@ export interface RequestEntry {
   errorCode?: ErrorCode;
   /** The message the request first came as. */
   sqsMessageId: string;
+  /**
+   * The event a succeeded lifecycle request published (already redacted: it
+   * holds no secret), so a redelivery publishes exactly the same event again
+   * without asking Fivetran anything.
+   */
+  publishedEvent?: { detailType: string; detail: unknown };
   /** ISO 8601. */
   recordedAt: string;
 }

@@ -2,23 +2,10 @@ import type { ConnectionPatch } from '../../../shared/fivetran/client';
 import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { type GitlabCredentials, secretValuesOf } from '../credentials';
-import { type Action, targetFacts } from './context';
+import { type Action, type LifecycleContext, targetFacts } from './context';
 import { credentialsAppliedEvent, setupTestsOf } from './events';
 import { callConnection } from './fivetran-calls';
 import { assertLive } from './resolve-target';
-
-/**
- * The ledger's outcome word of an applied version, holding what a redelivery
- * needs to publish the same event again: `applied:<versionId>:<previousVersionId>`
- * (version ids hold no colon; the previous one is empty when none was known).
- */
-export const appliedOutcome = (versionId: string, previousVersionId: string | undefined) =>
-  `applied:${versionId}:${previousVersionId ?? ''}`;
-
-export function readAppliedOutcome(outcome: string | undefined): { versionId: string; previousVersionId: string | undefined } | undefined {
-  const match = outcome === undefined ? null : /^applied:([^:]+):([^:]*)$/.exec(outcome);
-  return match ? { versionId: match[1]!, previousVersionId: match[2] === '' ? undefined : match[2] } : undefined;
-}
 
 /**
  * The PATCH body that re-applies credentials: only the secret keys the secret
@@ -115,18 +102,7 @@ export const applyCredentials: Action = async (ctx, entry) => {
     );
   }
   const previousVersionId = entry.appliedVersionId;
-  const advanced = await ctx.ledger.recordCredentialsApplied(
-    entry.connectionId,
-    { secretName, versionId, previousVersionId },
-    { deadline: ctx.deadline },
-  );
-  if (!advanced) {
-    // Another run recorded a version meanwhile; the drift check compares the ledger with AWSCURRENT and sends what is behind.
-    ctx.logger.warn('The ledger changed while the credentials were applied; it keeps the version the other run recorded', {
-      connectionId: entry.connectionId,
-      versionId,
-    });
-  }
+  await recordApplied(ctx, entry.connectionId, { secretName, versionId, previousVersionId });
   ctx.count('CredentialsApplied');
   ctx.logger.info('Credentials applied', { connectionId: entry.connectionId, secretName, versionId, previousVersionId });
   const trigger = request.trigger ?? 'request';
@@ -137,9 +113,39 @@ export const applyCredentials: Action = async (ctx, entry) => {
       { secretName, previousVersionId, versionId, trigger, setupTests, setupState },
       ctx.redactor,
     ),
-    outcome: appliedOutcome(versionId, previousVersionId),
+    outcome: 'applied',
   };
 };
+
+/**
+ * Records the applied version. When another run recorded a version while this
+ * one's PATCH was in flight, nobody knows which PATCH Fivetran applied last;
+ * the ledger then records this run's version, whichever is newer, so that a
+ * ledger that may be behind says so: if this version is no longer current,
+ * the drift check sees it behind AWSCURRENT and applies the current one. An
+ * extra PATCH in a rare race, never a connection left on old credentials
+ * while the ledger says otherwise.
+ */
+async function recordApplied(
+  ctx: LifecycleContext,
+  connectionId: string,
+  applied: { secretName: string; versionId: string; previousVersionId: string | undefined },
+): Promise<void> {
+  const options = { deadline: ctx.deadline };
+  if (await ctx.ledger.recordCredentialsApplied(connectionId, applied, options)) return;
+  const now = await ctx.ledger.getConnection(connectionId, options);
+  const recordedMeanwhile = now?.appliedVersionId;
+  ctx.logger.warn(
+    'Another run recorded credentials while these were applied; the ledger records this version so the drift check can repair',
+    {
+      connectionId,
+      versionId: applied.versionId,
+      recordedMeanwhile,
+    },
+  );
+  if (now === undefined || recordedMeanwhile === applied.versionId) return;
+  await ctx.ledger.recordCredentialsApplied(connectionId, { ...applied, previousVersionId: recordedMeanwhile }, options);
+}
 
 function defined<T extends Record<string, string | undefined>>(values: T): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));

@@ -1,13 +1,17 @@
-import type { LifecycleEvent } from '../../../shared/contracts/lifecycle-events';
+import {
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_UPDATED,
+  type LifecycleEvent,
+} from '../../../shared/contracts/lifecycle-events';
 import type { LifecycleAction } from '../../../shared/contracts/lifecycle-request';
-import type { ConnectionEntry, RequestEntry } from '../../../shared/ledger/ledger';
+import type { RequestEntry } from '../../../shared/ledger/ledger';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import type { Action, LifecycleContext } from './context';
-import { targetFacts } from './context';
 import { applyDecommission } from './decommission';
-import { credentialsAppliedEvent, decommissionedEvent, pausedOrResumedEvent, setupTestsOf, updatedEvent } from './events';
-import { callConnection } from './fivetran-calls';
-import { applyCredentials, readAppliedOutcome } from './reapply-credentials';
+import { applyCredentials } from './reapply-credentials';
 import { resolveTarget } from './resolve-target';
 import { applyPauseOrResume, applyUpdate } from './update';
 
@@ -62,6 +66,7 @@ export async function runLifecycle(ctx: LifecycleContext): Promise<LifecycleEven
       status: 'succeeded',
       connectionId: entry.connectionId,
       outcome: result.outcome,
+      publishedEvent: result.event,
       sqsMessageId: ctx.sqsMessageId,
       recordedAt: new Date(ctx.now()).toISOString(),
     },
@@ -70,54 +75,32 @@ export async function runLifecycle(ctx: LifecycleContext): Promise<LifecycleEven
   return result.event;
 }
 
-/** The event of a request the ledger records as succeeded, rebuilt from the ledger and the request (and, for credentials, Fivetran's last setup tests). */
-async function replay(ctx: LifecycleContext, recorded: RequestEntry): Promise<LifecycleEvent | undefined> {
-  const { request, ledger, deadline } = ctx;
-  const entry: ConnectionEntry | undefined =
-    recorded.connectionId === undefined ? undefined : await ledger.getConnection(recorded.connectionId, { deadline });
-  if (entry === undefined) {
-    throw new ProvisioningError('CONNECTION_NOT_MANAGED', `The ledger records request ${request.requestId} but not its connection`);
+const LIFECYCLE_DETAIL_TYPES = new Set<string>([
+  CONNECTION_UPDATED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+]);
+
+/**
+ * The event of a request the ledger records as succeeded: the one it stored
+ * when the request first succeeded (redacted then), so a redelivery repeats
+ * the same event, setup tests and all, without a call to Fivetran.
+ */
+function replay(ctx: LifecycleContext, recorded: RequestEntry): LifecycleEvent | undefined {
+  const stored = recorded.publishedEvent;
+  ctx.known = { ...ctx.known, ...(recorded.connectionId === undefined ? {} : { connectionId: recorded.connectionId }) };
+  if (stored === undefined || !LIFECYCLE_DETAIL_TYPES.has(stored.detailType)) {
+    ctx.logger.warn('The request was done already, but the ledger keeps no event of it; nothing is published again', {
+      connectionId: recorded.connectionId,
+      outcome: recorded.outcome,
+    });
+    return undefined;
   }
-  ctx.known = { ...ctx.known, connectionId: entry.connectionId, groupId: entry.groupId, schema: entry.schema };
   ctx.logger.info('The request was done already; its event is published again', {
-    connectionId: entry.connectionId,
+    connectionId: recorded.connectionId,
     outcome: recorded.outcome,
   });
-  const facts = targetFacts(ctx, entry);
-  switch (request.action) {
-    case 'update':
-      return updatedEvent(
-        facts,
-        Object.keys(request.changes).filter((key) => (request.changes as Record<string, unknown>)[key] !== undefined),
-        ctx.redactor,
-      );
-    case 'pause':
-    case 'resume':
-      return pausedOrResumedEvent(facts, request.action === 'pause', ctx.redactor);
-    case 'decommission':
-      return decommissionedEvent(facts, recorded.outcome === 'deleted' ? 'deleted' : 'already_deleted', ctx.redactor);
-    case 'reapply_credentials': {
-      const applied = readAppliedOutcome(recorded.outcome);
-      if (applied === undefined || entry.secretName === undefined) return undefined;
-      const client = await ctx.fivetran();
-      // A read only: the tests Fivetran last ran, which are the ones this request's PATCH ran unless another ran since.
-      const connection = await callConnection(
-        'read',
-        (timeoutMs) => client.getConnection(entry.connectionId, { timeoutMs, deadline }),
-        ctx.calls,
-        ctx.attempts,
-      );
-      return credentialsAppliedEvent(
-        facts,
-        {
-          secretName: entry.secretName,
-          ...applied,
-          trigger: request.trigger ?? 'request',
-          setupTests: setupTestsOf(connection.setup_tests, ctx.redactor),
-          setupState: connection.status?.setup_state,
-        },
-        ctx.redactor,
-      );
-    }
-  }
+  return stored as LifecycleEvent;
 }

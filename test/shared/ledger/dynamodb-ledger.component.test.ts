@@ -54,6 +54,14 @@ describe('the ledger in DynamoDB (dynalite)', () => {
     expect(await ledger.getRequest('req-1')).toEqual({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
   });
 
+  it('keeps the event a request published, to publish the same one again', async () => {
+    const publishedEvent = { detailType: 'Connection Paused', detail: { requestId: 'p-1', connectionId: 'conn_1', sqsMessageId: 'm-1' } };
+    const entry = { requestId: 'p-1', action: 'pause' as const, status: 'succeeded' as const, sqsMessageId: 'm-1', recordedAt: 'now' };
+    await ledger.recordRequest({ ...entry, connectionId: 'conn_1', outcome: 'paused', publishedEvent });
+
+    expect((await ledger.getRequest('p-1'))?.publishedEvent).toEqual(publishedEvent);
+  });
+
   it('advances the applied credentials version only from the version the caller saw', async () => {
     await ledger.recordConnection(connection('conn_1', { appliedVersionId: 'v-1' }));
 
