@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLedgerTable, type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
+import { createDynamoDbLedger } from '../../../shared/ledger/dynamodb-ledger';
+import type { ConnectionEntry, Ledger } from '../../../shared/ledger/ledger';
+import { ProvisioningError } from '../../../shared/runtime/errors';
+
+let local: LocalLedger;
+let ledger: Ledger;
+let table = 0;
+
+beforeAll(async () => {
+  local = await startLocalLedger();
+});
+afterAll(async () => {
+  await local.close();
+});
+beforeEach(async () => {
+  // A fresh table per test: no test sees another's items.
+  table += 1;
+  const tableName = `ledger-${table}`;
+  await createLedgerTable(local.client, tableName);
+  ledger = createDynamoDbLedger({ client: local.client, tableName, now: () => Date.parse('2026-11-30T12:00:00Z') });
+});
+
+const connection = (id: string, overrides: Partial<ConnectionEntry> = {}): ConnectionEntry => ({
+  connectionId: id,
+  groupId: 'group_a',
+  schema: `schema_${id}`,
+  service: 'gitlab',
+  authKind: 'personal_access_token',
+  secretName: 'fivetran/gitlab/group_a/team',
+  appliedVersionId: 'v-1',
+  state: 'active',
+  createdByRequestId: `req-${id}`,
+  updatedAt: '2026-11-30T11:00:00.000Z',
+  ...overrides,
+});
+
+describe('the ledger in DynamoDB (dynalite)', () => {
+  it('reads back a recorded connection, and a repeated record of it changes nothing', async () => {
+    await ledger.recordConnection(connection('conn_1'));
+    await ledger.recordConnection(connection('conn_1', { schema: 'another', appliedVersionId: 'v-9' }));
+
+    expect(await ledger.getConnection('conn_1')).toEqual(connection('conn_1'));
+    expect(await ledger.getConnection('conn_unknown')).toBeUndefined();
+  });
+
+  it('keeps a succeeded request succeeded when a late failure of the same request is recorded', async () => {
+    const base = { requestId: 'req-1', action: 'create' as const, sqsMessageId: 'm-1', recordedAt: '2026-11-30T12:00:00.000Z' };
+    await ledger.recordRequest({ ...base, status: 'failed', errorCode: 'GROUP_NOT_FOUND' });
+    await ledger.recordRequest({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
+    await ledger.recordRequest({ ...base, status: 'failed', errorCode: 'FIVETRAN_REJECTED' });
+
+    expect(await ledger.getRequest('req-1')).toEqual({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
+  });
+
+  it('advances the applied credentials version only from the version the caller saw', async () => {
+    await ledger.recordConnection(connection('conn_1', { appliedVersionId: 'v-1' }));
+
+    const stale = await ledger.recordCredentialsApplied('conn_1', { secretName: 's', versionId: 'v-3', previousVersionId: 'v-0' });
+    const moved = await ledger.recordCredentialsApplied('conn_1', { secretName: 's', versionId: 'v-2', previousVersionId: 'v-1' });
+
+    expect({ stale, moved }).toEqual({ stale: false, moved: true });
+    expect((await ledger.getConnection('conn_1'))?.appliedVersionId).toBe('v-2');
+  });
+
+  it('lets exactly one of two runs that saw the same version record the next one', async () => {
+    await ledger.recordConnection(connection('conn_1', { appliedVersionId: 'v-1' }));
+
+    const results = await Promise.all(
+      ['v-2', 'v-3'].map((versionId) =>
+        ledger.recordCredentialsApplied('conn_1', { secretName: 's', versionId, previousVersionId: 'v-1' }),
+      ),
+    );
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('never records a credentials version for a connection it does not list', async () => {
+    const recorded = await ledger.recordCredentialsApplied('conn_x', { secretName: 's', versionId: 'v-2', previousVersionId: undefined });
+
+    expect(recorded).toBe(false);
+    expect(await ledger.getConnection('conn_x')).toBeUndefined();
+  });
+
+  it('changes the state of a listed connection and creates nothing for an unknown one', async () => {
+    await ledger.recordConnection(connection('conn_1'));
+
+    await ledger.setState('conn_1', 'paused');
+    await ledger.setState('conn_x', 'gone');
+
+    expect((await ledger.getConnection('conn_1'))?.state).toBe('paused');
+    expect(await ledger.getConnection('conn_x')).toBeUndefined();
+  });
+
+  it('finds the connections using a secret, and lists the secrets of live connections once each', async () => {
+    await ledger.recordConnection(connection('conn_1', { secretName: 'fivetran/gitlab/a' }));
+    await ledger.recordConnection(connection('conn_2', { secretName: 'fivetran/gitlab/a', state: 'paused' }));
+    await ledger.recordConnection(connection('conn_3', { secretName: 'fivetran/gitlab/b', state: 'decommissioned' }));
+    const { secretName: _none, ...cardConnection } = connection('conn_4', { authKind: 'connect_card' });
+    await ledger.recordConnection(cardConnection);
+
+    const usingA = await ledger.connectionsUsingSecret('fivetran/gitlab/a');
+
+    expect(usingA.map((entry) => entry.connectionId).sort()).toEqual(['conn_1', 'conn_2']);
+    expect(await ledger.secretsInUse()).toEqual(['fivetran/gitlab/a']);
+  });
+});
+
+describe('the ledger when DynamoDB fails', () => {
+  it('says LEDGER_UNAVAILABLE, naming the table, when the deadline has passed', async () => {
+    const read = ledger.getConnection('conn_1', { deadline: { remainingMs: () => 0 } });
+
+    await expect(read).rejects.toSatisfy(
+      (error: unknown) => error instanceof ProvisioningError && error.code === 'LEDGER_UNAVAILABLE' && error.message.includes('ledger-'),
+    );
+  });
+
+  it('says LEDGER_UNAVAILABLE when the table does not exist', async () => {
+    const missing = createDynamoDbLedger({ client: local.client, tableName: 'no-such-table' });
+
+    await expect(missing.getRequest('req-1')).rejects.toSatisfy(
+      (error: unknown) => error instanceof ProvisioningError && error.code === 'LEDGER_UNAVAILABLE' && error.retryable,
+    );
+  });
+});
