@@ -18,7 +18,7 @@ import { ProvisioningError } from '../../shared/runtime/errors';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 import { DEFAULT_BACKOFF, type Deadline, deadlineAt } from '../../shared/runtime/retry';
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
-import type { BackfillConfig } from '../../shared/runtime/settings';
+import { type BackfillConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { type BackfillCursor, startCursor } from './cursor';
 import { BackfillError } from './errors';
 import { abortedBeforeStart, completedEvent } from './events';
@@ -59,9 +59,10 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
   const now = overrides.now ?? Date.now;
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = overrides.random ?? Math.random;
-  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-backfill' });
+  const names = powertoolsNames('backfill');
+  const logger = overrides.logger ?? new Logger({ serviceName: names.serviceName });
   // An aborted run alarms on BackfillsAborted (infra/constructs/provisioner-alarms.ts) besides its event.
-  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner-backfill' });
+  const metrics = new Metrics({ namespace: names.namespace, serviceName: names.serviceName });
   const s3 = createS3Client(config.awsEndpointUrlS3 !== undefined || config.awsEndpointUrl !== undefined);
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});

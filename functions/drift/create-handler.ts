@@ -13,7 +13,7 @@ import type { Ledger } from '../../shared/ledger/ledger';
 import { producerSender, type SendReapplyRequests } from '../../shared/producer/reapply-requests';
 import { CodedError } from '../../shared/runtime/errors';
 import { deadlineAt } from '../../shared/runtime/retry';
-import type { DriftConfig } from '../../shared/runtime/settings';
+import { type DriftConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { type CurrentVersionOf, checkDrift, type DriftCheckResult } from './drift-check';
 
 export type DriftRunResult = Omit<DriftCheckResult, 'sendError'>;
@@ -28,8 +28,6 @@ export interface DriftDeps {
   now?: () => number;
   random?: () => number;
 }
-
-const SERVICE = 'fivetran-provisioner-drift';
 
 /** The version that carries AWSCURRENT, from DescribeSecret's VersionIdsToStages: no secret value is read. */
 export function describeCurrentVersion(client: SecretsManagerClient): CurrentVersionOf {
@@ -48,9 +46,10 @@ export function describeCurrentVersion(client: SecretsManagerClient): CurrentVer
  */
 export function createHandler(config: DriftConfig, deps: DriftDeps) {
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? new Logger({ serviceName: SERVICE });
-  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: SERVICE });
-  const tracer = new Tracer({ serviceName: SERVICE, captureHTTPsRequests: false });
+  const names = powertoolsNames('drift');
+  const logger = deps.logger ?? new Logger({ serviceName: names.serviceName });
+  const metrics = new Metrics({ namespace: names.namespace, serviceName: names.serviceName });
+  const tracer = new Tracer({ serviceName: names.serviceName, captureHTTPsRequests: false });
   const currentVersionOf =
     deps.currentVersionOf ?? describeCurrentVersion(tracer.captureAWSv3Client(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS)));
   const send =

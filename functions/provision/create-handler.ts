@@ -19,7 +19,7 @@ import { ProvisioningError } from '../../shared/runtime/errors';
 import type { HandlerOverrides } from '../../shared/runtime/handler-overrides';
 import { type Deadline, deadlineAt } from '../../shared/runtime/retry';
 import { createSecretCache } from '../../shared/runtime/secret-cache';
-import type { ProvisionerConfig } from '../../shared/runtime/settings';
+import { type ProvisionerConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
 import { createCredentialsStore } from './credentials-store';
 import { fivetranCallTracer } from './fivetran-tracing';
@@ -46,10 +46,11 @@ const MAX_ANSWER_RESERVE_MS = 1_000;
  */
 export function createHandler(config: ProvisionerConfig, overrides: HandlerOverrides = {}, ledger?: Ledger) {
   const now = overrides.now ?? Date.now;
-  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner' });
-  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner' });
+  const names = powertoolsNames('provision');
+  const logger = overrides.logger ?? new Logger({ serviceName: names.serviceName });
+  const metrics = new Metrics({ namespace: names.namespace, serviceName: names.serviceName });
   // HTTP calls are not captured on their own: the AWS clients are, and each Fivetran call has its subsegment.
-  const tracer = new Tracer({ serviceName: 'fivetran-provisioner', captureHTTPsRequests: false });
+  const tracer = new Tracer({ serviceName: names.serviceName, captureHTTPsRequests: false });
 
   // The API key and the credentials share one cache, made here: per container, nothing kept at module level.
   const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient(AWS_CLIENT_TIMEOUTS));

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { startMoveTask } from '../../shared/aws/sqs-move-task';
 import { RedriveError } from '../../shared/runtime/errors';
-import type { RedriveConfig } from '../../shared/runtime/settings';
+import { powertoolsNames, type RedriveConfig } from '../../shared/runtime/settings';
 
 export type ScheduledRedriveResult =
   | { status: 'started'; taskHandle: string; deadLetters: number }
@@ -23,9 +23,10 @@ export type ScheduledRedriveResult =
  * is not an error: it is logged and left alone.
  */
 export function createHandler(config: RedriveConfig, overrides: { logger?: Logger } = {}) {
-  const logger = overrides.logger ?? new Logger({ serviceName: 'fivetran-provisioner-redrive' });
+  const names = powertoolsNames('redrive');
+  const logger = overrides.logger ?? new Logger({ serviceName: names.serviceName });
   const sqs = createSqsClient();
-  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: 'fivetran-provisioner-redrive' });
+  const metrics = new Metrics({ namespace: names.namespace, serviceName: names.serviceName });
 
   const handleSchedule = async (_event: unknown, _context: Context): Promise<ScheduledRedriveResult> => {
     const attributes = await sqs.send(

@@ -12,7 +12,7 @@ import type { Ledger } from '../../shared/ledger/ledger';
 import { producerSender, type SendReapplyRequests } from '../../shared/producer/reapply-requests';
 import { CodedError } from '../../shared/runtime/errors';
 import { deadlineAt } from '../../shared/runtime/retry';
-import type { RotationConfig } from '../../shared/runtime/settings';
+import { powertoolsNames, type RotationConfig } from '../../shared/runtime/settings';
 import { type FanOutResult, fanOut, parseRotationEvent } from './fan-out';
 
 export type RotationResult = FanOutResult | { status: 'dropped'; errorCode: 'ROTATION_EVENT_INVALID' };
@@ -24,8 +24,6 @@ export interface RotationDeps {
   logger?: Logger;
   now?: () => number;
 }
-
-const SERVICE = 'fivetran-provisioner-rotation';
 
 const codeOf = (error: unknown): string => (error instanceof CodedError ? error.code : 'INTERNAL_ERROR');
 
@@ -40,9 +38,10 @@ const codeOf = (error: unknown): string => (error instanceof CodedError ? error.
  */
 export function createHandler(config: RotationConfig, deps: RotationDeps) {
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? new Logger({ serviceName: SERVICE });
-  const metrics = new Metrics({ namespace: 'FivetranProvisioner', serviceName: SERVICE });
-  const tracer = new Tracer({ serviceName: SERVICE, captureHTTPsRequests: false });
+  const names = powertoolsNames('rotation');
+  const logger = deps.logger ?? new Logger({ serviceName: names.serviceName });
+  const metrics = new Metrics({ namespace: names.namespace, serviceName: names.serviceName });
+  const tracer = new Tracer({ serviceName: names.serviceName, captureHTTPsRequests: false });
   const send =
     deps.send ?? producerSender({ queueUrl: config.queueUrl, sqsClient: tracer.captureAWSv3Client(createSqsClient(AWS_CLIENT_TIMEOUTS)) });
 

@@ -161,6 +161,24 @@ export function readSettings<C extends FunctionName>(
   return Object.freeze(values) as SettingsOf<C>;
 }
 
+/**
+ * The Powertools service name and metrics namespace of function `fn`: the
+ * variables the stack renders (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE),
+ * else the table's defaults. Passed to Logger, Metrics and Tracer, so a
+ * deployment that sets them is obeyed and a test or local run without them
+ * still logs under the function's own name.
+ */
+export function powertoolsNames(
+  fn: FunctionName,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { serviceName: string; namespace: string } {
+  const service = SETTINGS.serviceName as KnobSpec<string>;
+  return {
+    serviceName: env[service.env!] || (service.perFunction?.[fn] ?? service.default!),
+    namespace: env[SETTINGS.metricsNamespace.env] || SETTINGS.metricsNamespace.default,
+  };
+}
+
 /** A knob's value before it is rendered: a number, a word, or a CDK token standing for one. */
 export type RenderedValues = Partial<Record<KnobName, string | number>>;
 

@@ -7,6 +7,7 @@ import {
   type FunctionName,
   type KnobName,
   type KnobSpec,
+  powertoolsNames,
   readSettings,
   SETTINGS,
 } from '../../../shared/runtime/settings';
@@ -163,5 +164,23 @@ describe('the settings table', () => {
       if (spec.default !== undefined) expect(checkKnob(name, spec.default), name).toBeUndefined();
       for (const value of Object.values(spec.perFunction ?? {})) expect(checkKnob(name, value), name).toBeUndefined();
     }
+  });
+});
+
+describe('powertoolsNames', () => {
+  it('uses the service name and namespace a deployment sets', () => {
+    const names = powertoolsNames('drift', { POWERTOOLS_SERVICE_NAME: 'team-drift', POWERTOOLS_METRICS_NAMESPACE: 'Team' });
+
+    expect(names).toEqual({ serviceName: 'team-drift', namespace: 'Team' });
+  });
+
+  it("falls back to each function's own name and the table's namespace when they are unset", () => {
+    const names = FUNCTION_NAMES.map((fn) => powertoolsNames(fn, {}).serviceName);
+
+    expect(new Set(names).size).toBe(FUNCTION_NAMES.length);
+    expect(powertoolsNames('provision', { POWERTOOLS_SERVICE_NAME: '' })).toEqual({
+      serviceName: 'fivetran-provisioner',
+      namespace: 'FivetranProvisioner',
+    });
   });
 });
