@@ -38,6 +38,11 @@ export function printBanner(stack: LocalStack, io: CliIo): void {
     if (others.length > 0) io.out(`    other          ${others.join(', ')}  (outside the prefix: refused as credentials)`);
   }
   io.out(`  EventBridge      ${where(stack.local.events, stack.endpoints.eventBridge)}  bus ${stack.config.eventBusName}`);
+  io.out(
+    stack.ledger
+      ? `  Ledger           ${stack.ledger.endpoint} (local, dynalite)  table ${stack.ledger.tableName}`
+      : `  Ledger           ${stack.config.ledgerTableName === undefined ? '(none: lifecycle requests fail with LEDGER_NOT_CONFIGURED)' : `table ${stack.config.ledgerTableName}, as the SDK resolves DynamoDB`}`,
+  );
   io.out('  Worker           functions/provision handler, fed by a local SQS event source mapping');
 }
 

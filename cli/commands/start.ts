@@ -73,8 +73,8 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
   if (maxReceiveCount !== undefined) options.maxReceiveCount = maxReceiveCount;
   const waitTime = positiveIntFlag('wait-time', values['wait-time'], 0, 20);
   if (waitTime !== undefined) options.waitTimeSeconds = waitTime;
-  // Three ports from n: none may be privileged, none past the last.
-  const port = positiveIntFlag('port', values.port, 1024, 65_533);
+  // Four ports from n (SQS, the AWS stand-in, the sandbox, the ledger): none may be privileged, none past the last.
+  const port = positiveIntFlag('port', values.port, 1024, 65_532);
   if (port !== undefined) options.port = port;
   if (values.groups !== undefined) options.sandboxGroups = [DEFAULT_SANDBOX_GROUP, ...groupIds(values.groups)];
   if (values['queue-url'] && (visibility !== undefined || maxReceiveCount !== undefined)) {

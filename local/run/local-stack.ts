@@ -10,7 +10,7 @@ import type { FivetranSandbox } from '../fivetran-sandbox/types';
 import type { BatchReport } from '../sqs-poller';
 import { createCleanups } from '../world/cleanups';
 import { applyEnv, awsEnv } from '../world/env';
-import { startLocalLedger } from '../world/ledger';
+import { type LocalLedger, startLocalLedger } from '../world/ledger';
 import { describeQueue, type ProvisioningQueues } from '../world/queues';
 import { startWorld } from '../world/world';
 import { createEventSink } from './event-sink';
@@ -47,7 +47,7 @@ export interface LocalStackOptions {
   batchSize?: number;
   /** Group ids the sandbox knows. Default [DEFAULT_SANDBOX_GROUP]. */
   sandboxGroups?: string[];
-  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after. Default: free ports. */
+  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after, the ledger after that. Default: free ports. */
   port?: number;
   /** Where the events file, the handler log and stack.json go. Default .local-run */
   runDir?: string;
@@ -89,6 +89,8 @@ export interface LocalStack {
   secretsFile: string | undefined;
   /** The local Secrets Manager and EventBridge, unless both are real. */
   aws: AwsStandIn | undefined;
+  /** The ledger on dynalite, unless the run uses AWS's services or a table named in LEDGER_TABLE_NAME. */
+  ledger: Pick<LocalLedger, 'endpoint' | 'tableName' | 'ledger'> | undefined;
   local: LocalParts;
   /** The worker's configuration, as functions/provision/handler.ts read it from the worker process's environment. */
   config: ProvisionerConfig;
@@ -189,10 +191,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
     // The ledger on dynalite, unless the user named a table of their own: creates are recorded, lifecycle requests can act.
     const ledgerEnv: Record<string, string> = {};
+    let ledger: LocalLedger | undefined;
     if (!options.useAwsServices && workerEnv.LEDGER_TABLE_NAME === undefined) {
-      const ledger = await startLocalLedger({ region, ...port(3) });
-      cleanups.push(() => ledger.close());
-      Object.assign(ledgerEnv, { LEDGER_TABLE_NAME: ledger.tableName, AWS_ENDPOINT_URL_DYNAMODB: ledger.endpoint });
+      const started = await startLocalLedger({ region, ...port(3) });
+      ledger = started;
+      cleanups.push(() => started.close());
+      Object.assign(ledgerEnv, { LEDGER_TABLE_NAME: started.tableName, AWS_ENDPOINT_URL_DYNAMODB: started.endpoint });
     }
     const lambdaEnv = {
       ...workerEnv,
@@ -243,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secretNames: Object.keys(secrets),
       secretsFile,
       aws,
+      ledger: ledger && { endpoint: ledger.endpoint, tableName: ledger.tableName, ledger: ledger.ledger },
       local,
       config,
       workerPid: worker.pid,
