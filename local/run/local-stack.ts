@@ -227,6 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     writeStackFile(runDir, {
       queueUrl: queues.queueUrl,
       ...(fauxqs ? { sqsEndpoint: fauxqs.address } : env.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: env.AWS_ENDPOINT_URL_SQS } : {}),
+      ...(local.secrets ? { secretsManagerEndpoint: aws!.url } : {}),
       region,
       eventsFile: sink.path,
       pid: process.pid,
