@@ -1,6 +1,21 @@
+import * as z from 'zod/mini';
 import { BACKFILL_COMPLETED } from '../shared/contracts/backfill-events';
 import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED } from '../shared/contracts/events';
 import { eventJsonSchemas } from '../shared/contracts/json-schemas';
+import {
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_UPDATED,
+  connectionCredentialsAppliedDetailSchema,
+  connectionDecommissionedDetailSchema,
+  connectionLifecycleRequestFailedDetailSchema,
+  connectionPausedDetailSchema,
+  connectionResumedDetailSchema,
+  connectionUpdatedDetailSchema,
+} from '../shared/contracts/lifecycle-events';
 
 /**
  * EventBridge's schema registry accepts OpenAPI 3 and JSON Schema *draft 4*
@@ -230,4 +245,19 @@ function registryEntry(source: string, detailType: string, detailSchema: unknown
       description: `"${detailType}" events that the Fivetran provisioner publishes with source "${source}".`,
     }),
   };
+}
+
+/** The lifecycle events' detail schemas, as the contracts declare them (draft 2020-12, as zod emits it). */
+const LIFECYCLE_DETAIL_SCHEMAS = [
+  [CONNECTION_UPDATED, connectionUpdatedDetailSchema],
+  [CONNECTION_PAUSED, connectionPausedDetailSchema],
+  [CONNECTION_RESUMED, connectionResumedDetailSchema],
+  [CONNECTION_CREDENTIALS_APPLIED, connectionCredentialsAppliedDetailSchema],
+  [CONNECTION_DECOMMISSIONED, connectionDecommissionedDetailSchema],
+  [CONNECTION_LIFECYCLE_REQUEST_FAILED, connectionLifecycleRequestFailedDetailSchema],
+] as const;
+
+/** The draft-4 schemas of the six events the worker publishes for lifecycle requests. */
+export function lifecycleEventSchemas(source: string): OutcomeEventSchema[] {
+  return LIFECYCLE_DETAIL_SCHEMAS.map(([detailType, schema]) => registryEntry(source, detailType, z.toJSONSchema(schema)));
 }

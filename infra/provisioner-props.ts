@@ -107,6 +107,11 @@ export interface ProvisionerStackProps extends StackProps {
    * @default - an encrypted, TLS-only, versioned bucket is created when a backfill needs one
    */
   readonly manifestBucketName?: string | undefined;
+  /**
+   * How often the drift check compares each GitLab credentials secret in use with the version its connections
+   * were given, and re-applies where they are behind (5 minutes to 1 day). @default Duration.hours(1)
+   */
+  readonly driftCheckInterval?: Duration | undefined;
   /** Move dead-lettered requests back to the queue on a schedule (an SQS move task at a bounded rate). @default - no schedule */
   readonly redriveSchedule?: RedriveSchedule | undefined;
   /**
@@ -203,6 +208,7 @@ export function resolveProvisionerSettings(props: ProvisionerStackProps, stackNa
     eventSource: props.eventSource ?? fallback('eventSource', 'plain'),
     eventArchiveRetention: props.eventArchiveRetention ?? fallback('eventArchiveRetentionDays'),
     oldestMessageAgeAlarmThreshold: props.oldestMessageAgeAlarmThreshold ?? fallback('oldestMessageAgeAlarmSeconds'),
+    driftCheckInterval: props.driftCheckInterval ?? fallback('driftCheckIntervalMinutes'),
   };
 }
 

@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { renderEnvironment } from '../shared/runtime/settings';
 import { BackfillSchedules } from './constructs/backfill-schedules';
+import { ConnectionLifecycle } from './constructs/connection-lifecycle';
 import { OutcomeEvents } from './constructs/outcome-events';
 import { ProvisionerAlarms } from './constructs/provisioner-alarms';
 import { ProvisionerDashboard, provisionerMetric } from './constructs/provisioner-dashboard';
@@ -11,7 +12,7 @@ import { ProvisionerFunction } from './constructs/provisioner-function';
 import { ProvisioningQueue } from './constructs/provisioning-queue';
 import { ScheduledRedrive } from './constructs/scheduled-redrive';
 import { SubscriberRules } from './constructs/subscriber-rules';
-import { backfillEventSchema } from './event-schemas';
+import { backfillEventSchema, lifecycleEventSchemas } from './event-schemas';
 import { acknowledgeNagFinding } from './nag';
 import {
   knobValues,
@@ -38,6 +39,8 @@ export class ProvisionerStack extends Stack {
   readonly backfills?: BackfillSchedules | undefined;
   /** The scheduled redrive, when `redriveSchedule` is set. */
   readonly redrive?: ScheduledRedrive | undefined;
+  /** The ledger, the rotation fan-out and the drift check. */
+  readonly lifecycle: ConnectionLifecycle;
   /** The API key secret, when the stack created it. */
   readonly fivetranApiSecret?: secretsmanager.Secret | undefined;
 
@@ -67,6 +70,18 @@ export class ProvisionerStack extends Stack {
     const apiSecret = this.fivetranApiSecretReference(s.existingFivetranApiSecret);
     this.fivetranApiSecret = apiSecret.created;
 
+    this.lifecycle = new ConnectionLifecycle(this, 'Lifecycle', {
+      queue: this.queue.queue,
+      credentialsSecretPrefix: s.credentialsSecretPrefix,
+      driftCheckInterval: s.driftCheckInterval,
+      logRetention: s.logRetention,
+      rotationEnvironment: (ledgerTableName) =>
+        renderEnvironment('rotation', { ...values, ledgerTableName, queueUrl: this.queue.queue.queueUrl }),
+      driftEnvironment: (ledgerTableName) =>
+        renderEnvironment('drift', { ...values, ledgerTableName, queueUrl: this.queue.queue.queueUrl }),
+    });
+    this.outcomeEvents.registerSchemas(lifecycleEventSchemas(s.eventSource));
+
     this.worker = new ProvisionerFunction(this, 'Worker', {
       queue: this.queue.queue,
       eventBus: this.outcomeEvents.eventBus,
@@ -82,8 +97,10 @@ export class ProvisionerStack extends Stack {
         ...values,
         fivetranApiSecretId: apiSecret.id,
         eventBusName: this.outcomeEvents.eventBus.eventBusName,
+        ledgerTableName: this.lifecycle.table.tableName,
       }),
     });
+    this.lifecycle.grantWorker(this.worker.function);
 
     // The default group. CDK names a group of the stack's own with a literal, not a Ref, so CloudFormation
     // would not order it before the schedules in it (and see cloudformation-coverage-roadmap#1726).
@@ -141,6 +158,8 @@ export class ProvisionerStack extends Stack {
         { label: 'worker', fn: this.worker.function },
         ...(this.backfills === undefined ? [] : [{ label: 'backfill', fn: this.backfills.function }]),
         ...(this.redrive === undefined ? [] : [{ label: 'redrive', fn: this.redrive.function }]),
+        { label: 'rotation', fn: this.lifecycle.rotation },
+        { label: 'drift', fn: this.lifecycle.drift },
       ],
       backfills: this.backfills !== undefined,
       alarms: this.alarms.alarms,
@@ -169,6 +188,21 @@ export class ProvisionerStack extends Stack {
       });
     }
     if (this.redrive !== undefined) this.alarms.watchFunction('Redrive', this.redrive.function, 'scheduled redrive');
+    this.alarms.watchFunction('Rotation', this.lifecycle.rotation, 'rotation fan-out');
+    this.alarms.watchFunction('Drift', this.lifecycle.drift, 'drift check');
+    this.alarms.add('CredentialsSetupTestsFailed', {
+      alarmDescription:
+        "Fivetran's setup tests failed with re-applied GitLab credentials: the connection is broken until someone acts. The Connection Lifecycle Request Failed event (SETUP_TESTS_FAILED) names it; docs/operate.md says what to do.",
+      metric: provisionerMetric('provision', 'CredentialsSetupTestsFailed', { period: Duration.minutes(5) }),
+    });
+    this.alarms.add('RotationDeadLetterQueueNotEmpty', {
+      alarmDescription:
+        'A Secret Label Updated event could not be fanned out after every retry and sits in the rotation dead-letter queue. The drift check re-applies within its interval; look at the rotation function logs for why.',
+      metric: this.lifecycle.rotationDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+    });
   }
 
   /**
@@ -242,5 +276,12 @@ export class ProvisionerStack extends Stack {
       }
     }
     if (this.redrive !== undefined) output('RedriveFunctionName', this.redrive.function.functionName, 'The scheduled redrive function');
+    output(
+      'LedgerTableName',
+      this.lifecycle.table.tableName,
+      'The ledger: requests settled and connections made (LEDGER_TABLE_NAME of the CLI)',
+    );
+    output('RotationFunctionName', this.lifecycle.rotation.functionName, 'The rotation fan-out function');
+    output('DriftFunctionName', this.lifecycle.drift.functionName, 'The scheduled drift check function');
   }
 }

@@ -49,6 +49,11 @@ export class OutcomeEvents extends Construct {
     this.schemas = outcomeEventSchemas(props.eventSource).map((schema) => this.registerSchema(schema));
   }
 
+  /** Adds the schemas of other events the provisioner publishes. */
+  registerSchemas(schemas: readonly OutcomeEventSchema[]): eventschemas.CfnSchema[] {
+    return schemas.map((schema) => this.registerSchema(schema));
+  }
+
   /** Adds the schema of another event the provisioner publishes (such as `Backfill Completed`) to the registry. */
   registerSchema(schema: OutcomeEventSchema): eventschemas.CfnSchema {
     return new eventschemas.CfnSchema(this, `${schema.schemaName.split('@')[1]}Schema`, {

@@ -11,6 +11,8 @@ export const METRIC_SERVICES = {
   provision: 'fivetran-provisioner',
   backfill: 'fivetran-provisioner-backfill',
   redrive: 'fivetran-provisioner-redrive',
+  rotation: 'fivetran-provisioner-rotation',
+  drift: 'fivetran-provisioner-drift',
 } as const;
 
 /** One of the functions' EMF metrics, summed per period. */
@@ -44,7 +46,8 @@ export interface ProvisionerDashboardProps {
  * The on-call view of one deployment: alarms first, then the queue (depth,
  * age, dead letters), outcomes per minute (created, already existing, failed
  * by error code), Fivetran's 429s and the waits they cause, each function's
- * invocations, errors and duration, and the backfill runs.
+ * invocations, errors and duration, credentials re-applied, rotation and
+ * drift requests, and the backfill runs.
  */
 export class ProvisionerDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -130,6 +133,29 @@ export class ProvisionerDashboard extends Construct {
           fn.metricDuration({ period: minute, statistic: 'p99', label: `${label} p99` }),
           fn.metricDuration({ period: minute, statistic: 'Maximum', label: `${label} max` }),
         ]),
+        width: 12,
+      }),
+    );
+    const hour = Duration.hours(1);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Credentials re-applied',
+        left: [
+          provisionerMetric('provision', 'CredentialsApplied', { period: hour, label: 'applied' }),
+          provisionerMetric('provision', 'CredentialsAlreadyCurrent', { period: hour, label: 'already current (nothing to do)' }),
+          provisionerMetric('provision', 'CredentialsSetupTestsFailed', { period: hour, label: 'setup tests failed' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Rotation and drift',
+        left: [
+          provisionerMetric('rotation', 'RotationRequestsEnqueued', { period: hour, label: 'requests from rotations' }),
+          provisionerMetric('drift', 'DriftRequestsEnqueued', { period: hour, label: 'requests from the drift check' }),
+        ],
+        right: [
+          provisionerMetric('drift', 'DriftSecretsUnreadable', { period: hour, label: 'secrets the drift check could not describe' }),
+        ],
         width: 12,
       }),
     );

@@ -81,7 +81,8 @@ export class ProvisionerFunction extends Construct {
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadGitLabCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
+        // DescribeSecret: a reapply_credentials request checks which version carries AWSCURRENT.
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [credentialsArn],
       }),
     );
@@ -90,7 +91,7 @@ export class ProvisionerFunction extends Construct {
     acknowledgeNagFinding(
       policy,
       iamWildcardResourceFindingId(this, credentialsArn),
-      "Requests name the GitLab credentials secret to use; the worker may read secrets under the credentials prefix only (secretsmanager:GetSecretValue on <prefix>*), and refuses references outside it, and by default outside the folder of the request's own Fivetran group, before calling Secrets Manager.",
+      "Requests name the GitLab credentials secret to use; the worker may read secrets under the credentials prefix only (secretsmanager:GetSecretValue and DescribeSecret on <prefix>*), and refuses references outside it, and by default outside the folder of the request's own Fivetran group, before calling Secrets Manager.",
     );
   }
 }

@@ -143,6 +143,8 @@ export type ConfigurationCode = (typeof CONFIGURATION_CODES)[number];
 export const INVOCATION_CODES = [
   /** The backfill function was invoked with an event that is neither a schedule's input nor a continuation. */
   'BACKFILL_EVENT_INVALID',
+  /** The rotation fan-out was invoked with an event that is not Secrets Manager's `Secret Label Updated`: logged and dropped. */
+  'ROTATION_EVENT_INVALID',
 ] as const;
 export type InvocationCode = (typeof INVOCATION_CODES)[number];
 

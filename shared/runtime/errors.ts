@@ -4,6 +4,7 @@ import {
   isTransientCode,
   type LifecycleFailureCode,
   type RedriveErrorCode,
+  type RefusalCode,
   type TransientCode,
 } from '../contracts/error-codes';
 import type { FivetranAnswer } from '../contracts/events';
@@ -90,4 +91,17 @@ export class ConfigurationError extends CodedError<ConfigurationCode> {
 /** A redrive fault with a stable code and a message that says what to do. */
 export class RedriveError extends CodedError<RedriveErrorCode> {
   override readonly name = 'RedriveError';
+}
+
+/** Codes of a rotation fan-out or drift check that could not put its reapply_credentials requests on the queue. */
+export type ReapplySendCode = RefusalCode | 'LEDGER_UNAVAILABLE' | 'DEADLINE_REACHED';
+
+/**
+ * The rotation fan-out or the drift check could not hand every request it
+ * owed to the queue. Thrown, so the invocation fails and is tried again
+ * (EventBridge's retry policy, then the rule's dead-letter queue); sending
+ * again is safe, since the worker's ledger drops a request id it has settled.
+ */
+export class ReapplySendError extends CodedError<ReapplySendCode> {
+  override readonly name = 'ReapplySendError';
 }

@@ -13,7 +13,7 @@ import { absoluteUrl, fivetranApiUrl, oneOf, oneOfNumbers, queueArn, type Rule, 
  * (`npm run docs:settings`).
  */
 
-export type FunctionName = 'provision' | 'backfill' | 'redrive';
+export type FunctionName = 'provision' | 'backfill' | 'redrive' | 'rotation' | 'drift';
 /** `stack`: the CDK stack sets it (renders the variable, or uses the value itself); `local`: the local run and benchmarks. */
 export type Consumer = FunctionName | 'stack' | 'local';
 /** How a `Duration` property maps to the knob's number. */
@@ -69,7 +69,7 @@ export const SETTINGS = {
   // A create runs setup tests, and Fivetran lets a request run 60 s before it answers 500 (applied or not):
   // waiting a little longer hears that answer instead of giving up first and posting again.
   fivetranCreateTimeoutMs: knob({ env: 'FIVETRAN_CREATE_TIMEOUT_MS', prop: 'fivetranCreateTimeout', unit: 'ms', doc: 'How long a create may take; the stack requires at least 65 s (Fivetran answers within 60 s)', rule: wholeNumber(100, 900_000), default: 65_000, usedBy: ['provision', 'stack'] }),
-  credentialsSecretPrefix: knob({ env: 'CREDENTIALS_SECRET_PREFIX', prop: 'credentialsSecretPrefix', doc: 'Secret-name prefix, ending in "/", that credential references must start with; the worker may read only those secrets', rule: text('the secret-name prefix that credential references must start with', { regex: SECRET_PREFIX, error: 'must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/', range: 'secret-name prefix ending in /', }), stackSets: 'fivetran-provisioner/<stack name>/gitlab/', usedBy: ['provision', 'stack', 'local'] }),
+  credentialsSecretPrefix: knob({ env: 'CREDENTIALS_SECRET_PREFIX', prop: 'credentialsSecretPrefix', doc: 'Secret-name prefix, ending in "/", that credential references must start with; the worker may read only those secrets', rule: text('the secret-name prefix that credential references must start with', { regex: SECRET_PREFIX, error: 'must be a Secrets Manager name prefix ending in "/", such as fivetran/gitlab/', range: 'secret-name prefix ending in /', }), stackSets: 'fivetran-provisioner/<stack name>/gitlab/', usedBy: ['provision', 'rotation', 'drift', 'stack', 'local'] }),
   // `group`: a request may name only credentials filed under `<prefix><group_id>/`; `prefix`: any secret
   // under the prefix, for a deployment that serves one team.
   credentialsScope: knob({ env: 'CREDENTIALS_SCOPE', prop: 'credentialsScope', doc: 'Which credentials a request may name: group (only <prefix><group_id>/...) or prefix (any under the prefix)', rule: oneOf(['group', 'prefix']), default: 'group', usedBy: ['provision', 'stack'] }),
@@ -84,11 +84,14 @@ export const SETTINGS = {
   // A deferred request goes back to the queue as a new message each hop (each lives at most 900 s there),
   // so the queue's retention never ends it: this does, well before anyone would still want the connection.
   maxDeferralHours: knob({ env: 'MAX_DEFERRAL_HOURS', prop: 'maxDeferralHours', doc: "How long a request may wait for Fivetran's rate-limit budget, deferred on the queue, before it fails with RATE_LIMIT_WAIT_EXCEEDED", rule: wholeNumber(1, 90), default: 48, usedBy: ['provision', 'stack'] }),
-  safetyMarginMs: knob({ env: 'SAFETY_MARGIN_MS', prop: 'safetyMargin', unit: 'ms', doc: 'Time kept back from the Lambda deadline to publish events and answer SQS; the stack requires at least 1 s', rule: wholeNumber(100, 60_000), default: 5_000, usedBy: ['provision', 'stack', 'local'] }),
+  safetyMarginMs: knob({ env: 'SAFETY_MARGIN_MS', prop: 'safetyMargin', unit: 'ms', doc: 'Time kept back from the Lambda deadline to publish events and answer SQS; the stack requires at least 1 s', rule: wholeNumber(100, 60_000), default: 5_000, usedBy: ['provision', 'rotation', 'drift', 'stack', 'local'] }),
   // The ledger of requests and connections (lifecycle requests need it; creates record into it when set)
-  ledgerTableName: knob({ env: 'LEDGER_TABLE_NAME', doc: 'DynamoDB table of the ledger (requests and the connections made, with the credentials version applied); unset: no ledger, and lifecycle requests fail with LEDGER_NOT_CONFIGURED', rule: text('the ledger table name'), optional: true, usedBy: ['provision', 'local'] }),
+  ledgerTableName: knob({ env: 'LEDGER_TABLE_NAME', doc: 'DynamoDB table of the ledger (requests and the connections made, with the credentials version applied); unset: no ledger, and lifecycle requests fail with LEDGER_NOT_CONFIGURED', rule: text('the ledger table name'), optional: true, stackSets: 'the ledger table it creates', usedBy: ['provision', 'rotation', 'drift', 'stack', 'local'] }),
+  // The rotation fan-out and the drift check (they put reapply_credentials requests on the provisioning queue)
+  driftCheckIntervalMinutes: knob({ prop: 'driftCheckInterval', unit: 'min', doc: 'How often the drift check compares each credentials secret with the version its connections were given', rule: wholeNumber(5, 1_440), default: 60, usedBy: ['stack'] }),
+  secretDescribeConcurrency: knob({ env: 'SECRET_DESCRIBE_CONCURRENCY', doc: 'DescribeSecret calls the drift check makes at once', rule: wholeNumber(1, 20), default: 4, usedBy: ['drift'] }),
   // The backfill
-  queueUrl: knob({ env: 'PROVISIONING_QUEUE_URL', doc: 'URL of the provisioning queue the backfill sends to', rule: absoluteUrl('the URL of the provisioning queue'), stackSets: 'the provisioning queue', usedBy: ['backfill', 'stack'] }),
+  queueUrl: knob({ env: 'PROVISIONING_QUEUE_URL', doc: 'URL of the provisioning queue the backfill, the rotation fan-out and the drift check send to', rule: absoluteUrl('the URL of the provisioning queue'), stackSets: 'the provisioning queue', usedBy: ['backfill', 'rotation', 'drift', 'stack'] }),
   handoffMarginMs: knob({ env: 'HANDOFF_MARGIN_MS', doc: 'Time a backfill invocation keeps for its last chunk, the handover and the final event', rule: wholeNumber(1_000, 300_000), default: 60_000, usedBy: ['backfill', 'stack'] }),
   chunkLines: knob({ env: 'BACKFILL_CHUNK_LINES', doc: 'Manifest lines the backfill reconciles and sends per chunk', rule: wholeNumber(1, 10_000), default: 100, usedBy: ['backfill'] }),
   maxInvocationsPerRun: knob({ env: 'MAX_INVOCATIONS_PER_RUN', doc: 'Invocations a backfill run may take before it is stopped as making no progress', rule: wholeNumber(1, 10_000), default: 50, usedBy: ['backfill'] }),
@@ -101,9 +104,9 @@ export const SETTINGS = {
   destinationQueueArn: knob({ env: 'DESTINATION_QUEUE_ARN', doc: 'ARN of the queue the redrive moves requests back to', rule: queueArn('an SQS queue ARN'), stackSets: 'the provisioning queue', usedBy: ['redrive', 'stack'] }),
   maxMessagesPerSecond: knob({ env: 'MAX_MESSAGES_PER_SECOND', prop: 'redriveSchedule.maxMessagesPerSecond', doc: 'Rate of the scheduled move task (SQS allows up to 500)', rule: wholeNumber(1, MAX_MOVE_RATE), default: 10, usedBy: ['redrive', 'stack'] }),
   // Powertools (read by the library itself)
-  serviceName: knob({ env: 'POWERTOOLS_SERVICE_NAME', doc: 'Service name on every log line (one per function)', rule: text('a service name'), default: 'fivetran-provisioner', perFunction: { backfill: 'fivetran-provisioner-backfill', redrive: 'fivetran-provisioner-redrive' }, readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'stack', 'local'] }),
-  metricsNamespace: knob({ env: 'POWERTOOLS_METRICS_NAMESPACE', doc: "CloudWatch namespace of the worker's metrics", rule: text('a metrics namespace'), default: 'FivetranProvisioner', readBy: 'runtime', usedBy: ['provision', 'backfill', 'stack'] }),
-  logLevel: knob({ env: 'POWERTOOLS_LOG_LEVEL', prop: 'logLevel', doc: 'Log level of the functions', rule: oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR']), default: 'INFO', readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'stack'] }),
+  serviceName: knob({ env: 'POWERTOOLS_SERVICE_NAME', doc: 'Service name on every log line (one per function)', rule: text('a service name'), default: 'fivetran-provisioner', perFunction: { backfill: 'fivetran-provisioner-backfill', redrive: 'fivetran-provisioner-redrive', rotation: 'fivetran-provisioner-rotation', drift: 'fivetran-provisioner-drift' }, readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'rotation', 'drift', 'stack', 'local'] }),
+  metricsNamespace: knob({ env: 'POWERTOOLS_METRICS_NAMESPACE', doc: "CloudWatch namespace of the worker's metrics", rule: text('a metrics namespace'), default: 'FivetranProvisioner', readBy: 'runtime', usedBy: ['provision', 'backfill', 'rotation', 'drift', 'stack'] }),
+  logLevel: knob({ env: 'POWERTOOLS_LOG_LEVEL', prop: 'logLevel', doc: 'Log level of the functions', rule: oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR']), default: 'INFO', readBy: 'runtime', usedBy: ['provision', 'backfill', 'redrive', 'rotation', 'drift', 'stack'] }),
   // Logs, events and alarms (the stack uses these itself)
   logRetentionDays: knob({ prop: 'logRetention', context: { key: 'logRetentionDays' }, doc: "Retention of the functions' log groups, in days", rule: oneOfNumbers( LOG_RETENTION_DAYS, `must be one of the retention periods CloudWatch Logs offers (${LOG_RETENTION_DAYS.join(', ')})`, ), default: 90, usedBy: ['stack'] }),
   eventArchiveRetentionDays: knob({ prop: 'eventArchiveRetention', unit: 'days', doc: 'How long the archive keeps the events for replay', rule: wholeNumber(1, 36_500), default: 30, usedBy: ['stack'] }),
@@ -229,10 +232,12 @@ export function contextKeyOf(name: KnobName): { key: string; unit?: Unit | undef
   return { key: spec.unit === undefined ? spec.prop : `${spec.prop}${SUFFIX[spec.unit]}`, unit: spec.unit };
 }
 
-/** The three Lambdas, in the order the docs list them. */
-export const FUNCTION_NAMES: readonly FunctionName[] = ['provision', 'backfill', 'redrive'];
+/** The Lambdas, in the order the docs list them. */
+export const FUNCTION_NAMES: readonly FunctionName[] = ['provision', 'backfill', 'redrive', 'rotation', 'drift'];
 
 /** The settings of each function, by the names its code has long used. */
 export type ProvisionerConfig = SettingsOf<'provision'>;
 export type BackfillConfig = SettingsOf<'backfill'>;
 export type RedriveConfig = SettingsOf<'redrive'>;
+export type RotationConfig = SettingsOf<'rotation'>;
+export type DriftConfig = SettingsOf<'drift'>;

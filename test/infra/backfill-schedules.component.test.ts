@@ -218,7 +218,8 @@ describe('backfill schedules', () => {
     const schemas = Object.values(t.findResources('AWS::EventSchemas::Schema')).map((r) => r.Properties);
     const backfill = schemas.find((s) => s.SchemaName === 'fivetran.provisioner@BackfillCompleted')!;
     expect(JSON.parse(backfill.Content)).toEqual(backfillEventSchema('fivetran.provisioner').content);
-    expect(schemas).toHaveLength(3);
+    // The two outcome events, the six lifecycle events and this one.
+    expect(schemas).toHaveLength(9);
   });
 
   it('bundles the backfill and redrive handlers as ES modules that load in Node.js with their environment', () => {
@@ -271,10 +272,12 @@ describe('other manifest buckets and schedules', () => {
 
   it('adds only the redrive function and its schedule for a redrive schedule alone', () => {
     const t = template('RedriveOnly');
-    t.resourceCountIs('AWS::Lambda::Function', 2);
+    // The worker, the redrive, and the rotation fan-out and drift check every stack has.
+    t.resourceCountIs('AWS::Lambda::Function', 4);
     t.resourceCountIs('AWS::Scheduler::Schedule', 1);
     t.resourceCountIs('AWS::S3::Bucket', 0);
-    t.resourceCountIs('AWS::EventSchemas::Schema', 2);
+    // The outcome and lifecycle events', without Backfill Completed.
+    t.resourceCountIs('AWS::EventSchemas::Schema', 8);
     expect(Object.keys(t.findOutputs('*'))).toEqual(expect.arrayContaining(['RedriveFunctionName']));
     expect(Object.keys(t.findOutputs('*'))).not.toContain('BackfillFunctionName');
   });

@@ -91,18 +91,26 @@ describe('cdk-nag AwsSolutions checks', () => {
     const acks = acknowledgements(appStack);
     expect(acks.map(({ path, id }) => `${path} ${id}`).sort()).toEqual([
       'FivetranProvisioner/FivetranApiSecret AwsSolutions-SMG4',
+      'FivetranProvisioner/Lifecycle/Drift/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'FivetranProvisioner/Lifecycle/Drift/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:fivetran-provisioner/FivetranProvisioner/gitlab/*]',
+      'FivetranProvisioner/Lifecycle/Rotation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'FivetranProvisioner/Lifecycle/RotationDeadLetterQueue AwsSolutions-SQS3',
       'FivetranProvisioner/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'FivetranProvisioner/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:fivetran-provisioner/FivetranProvisioner/gitlab/*]',
     ]);
     for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(80);
   });
 
-  it("acknowledges, for backfills and the scheduled redrive, only the X-Ray wildcard and the manifest bucket's access logs", () => {
+  it("acknowledges, for backfills and the scheduled redrive, only the X-Ray wildcard and the manifest bucket's access logs beyond the base stack's", () => {
     const acks = acknowledgements(variants.find((stack) => stack.stackName === 'WithSchedules')!);
     expect(acks.map(({ path, id }) => `${path} ${id}`).sort()).toEqual([
       'WithSchedules/Backfill/ManifestBucket AwsSolutions-S1',
       'WithSchedules/Backfill/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'WithSchedules/FivetranApiSecret AwsSolutions-SMG4',
+      'WithSchedules/Lifecycle/Drift/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'WithSchedules/Lifecycle/Drift/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:fivetran-provisioner/WithSchedules/gitlab/*]',
+      'WithSchedules/Lifecycle/Rotation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'WithSchedules/Lifecycle/RotationDeadLetterQueue AwsSolutions-SQS3',
       'WithSchedules/Redrive/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'WithSchedules/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'WithSchedules/Worker/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:fivetran-provisioner/WithSchedules/gitlab/*]',
@@ -121,6 +129,8 @@ describe('cdk-nag AwsSolutions checks', () => {
           expect(raised, `${ack.path} ${ack.id}`).toContain(finding[1]);
         } else if (ack.id === 'AwsSolutions-SMG4') {
           expect(resources.map((r) => rules.secretsmanager.SecretsManagerRotationEnabled(r))).toContain(NagRuleCompliance.NON_COMPLIANT);
+        } else if (ack.id === 'AwsSolutions-SQS3') {
+          expect(resources.map((r) => rules.sqs.SQSQueueDLQ(r))).toContain(NagRuleCompliance.NON_COMPLIANT);
         } else if (ack.id === 'AwsSolutions-S1') {
           expect(resources.map((r) => rules.s3.S3BucketLoggingEnabled(r))).toContain(NagRuleCompliance.NON_COMPLIANT);
         } else {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProvisionerApp, readProvisionerContext } from '../../infra/provisioner-app';
 import { ProvisionerStack, type ProvisionerStackProps } from '../../infra/provisioner-stack';
 import { ProvisionerPropsError } from '../../infra/validate-props';
-import { actionsOf, allowStatements, CDK_JSON, disposeTestApps, newTestApp, onlyLogicalId, resourcesOf } from './support';
+import { actionsOf, allowStatements, CDK_JSON, disposeTestApps, newTestApp, onlyLogicalId, resourcesOf, workerFunctionId } from './support';
 
 afterAll(disposeTestApps);
 
@@ -45,7 +45,7 @@ const app = newTestApp();
 const stacks = Object.fromEntries(Object.entries(VARIANTS).map(([id, props]) => [id, new ProvisionerStack(app, id, props)]));
 const variant = (id: keyof typeof VARIANTS): Template => Template.fromStack(stacks[id]!);
 const env = (template: Template) =>
-  template.findResources('AWS::Lambda::Function')[onlyLogicalId(template, 'AWS::Lambda::Function')]!.Properties.Environment.Variables;
+  template.findResources('AWS::Lambda::Function')[workerFunctionId(template)]!.Properties.Environment.Variables;
 const secretResources = (template: Template) =>
   allowStatements(template)
     .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcomeEventSchemas } from '../../infra/event-schemas';
+import { lifecycleEventSchemas, outcomeEventSchemas } from '../../infra/event-schemas';
 import { arn, disposeTestApps, functionEnvironment, type StackIds, synthDefaultStack } from './support';
 
 // One synthesis (and one real esbuild bundle of the worker) for the whole file.
@@ -13,9 +13,10 @@ const environment = () => functionEnvironment(template, ids.fn);
 
 describe('provisioning queue', () => {
   it('encrypts the queue and its dead-letter queue server-side and denies requests without TLS', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
     const queues = template.findResources('AWS::SQS::Queue');
-    for (const id of [ids.queue, ids.dlq]) {
+    // The third is the rotation rule's dead-letter queue (test/infra/lifecycle.component.test.ts).
+    expect(Object.keys(queues)).toHaveLength(3);
+    for (const id of Object.keys(queues)) {
       expect(queues[id]!.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
@@ -71,12 +72,18 @@ describe('outcome events', () => {
     });
   });
 
-  it('publishes draft-4 JSON Schemas of both event details to a schema registry', () => {
+  it('publishes draft-4 JSON Schemas of both outcome events and the six lifecycle events to a schema registry', () => {
     const schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')).map((r) => r.Properties);
-    const expected = outcomeEventSchemas('fivetran.provisioner');
+    const expected = [...outcomeEventSchemas('fivetran.provisioner'), ...lifecycleEventSchemas('fivetran.provisioner')];
     expect(schemas.map((s) => s.SchemaName).sort()).toEqual([
+      'fivetran.provisioner@ConnectionCredentialsApplied',
+      'fivetran.provisioner@ConnectionDecommissioned',
+      'fivetran.provisioner@ConnectionLifecycleRequestFailed',
+      'fivetran.provisioner@ConnectionPaused',
       'fivetran.provisioner@ConnectionProvisioned',
       'fivetran.provisioner@ConnectionProvisioningFailed',
+      'fivetran.provisioner@ConnectionResumed',
+      'fivetran.provisioner@ConnectionUpdated',
     ]);
     for (const schema of schemas) {
       expect(schema.Type).toBe('JSONSchemaDraft4');
@@ -89,14 +96,17 @@ describe('outcome events', () => {
 });
 
 describe('alarms', () => {
-  const alarm = (metricName: string) =>
-    Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.MetricName === metricName)?.Properties;
+  /** The alarm on `metricName` of the resource whose dimension value is `dimension`. */
+  const alarm = (metricName: string, dimension: unknown) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.MetricName === metricName && JSON.stringify(a.Properties.Dimensions?.[0]?.Value) === JSON.stringify(dimension),
+    )?.Properties;
 
   it.each([
     ['alarms when the dead-letter queue is not empty', 'ApproximateNumberOfMessagesVisible', 'dlq', 'GreaterThanOrEqualToThreshold', 1],
     ['alarms when the oldest request waited more than an hour', 'ApproximateAgeOfOldestMessage', 'queue', 'GreaterThanThreshold', 3600],
   ] as const)('%s', (_name, metricName, queue, comparison, threshold) => {
-    expect(alarm(metricName)).toMatchObject({
+    expect(alarm(metricName, { 'Fn::GetAtt': [ids[queue], 'QueueName'] })).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids[queue], 'QueueName'] } }],
       ComparisonOperator: comparison,
@@ -106,7 +116,7 @@ describe('alarms', () => {
 
   it('alarms on function errors and throttles', () => {
     for (const metricName of ['Errors', 'Throttles']) {
-      expect(alarm(metricName)).toMatchObject({
+      expect(alarm(metricName, { Ref: ids.fn })).toMatchObject({
         Namespace: 'AWS/Lambda',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -116,7 +126,8 @@ describe('alarms', () => {
   });
 
   it('notifies no one unless a topic or e-mail is configured', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // The worker's four, errors and throttles of the rotation and drift functions, setup tests failed, rotation dead letters.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const a of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(a.Properties.AlarmActions).toBeUndefined();
   });
@@ -128,14 +139,17 @@ describe('outputs and names', () => {
       'CredentialsSecretPrefix',
       'DeadLetterQueueArn',
       'DeadLetterQueueUrl',
+      'DriftFunctionName',
       'EventBusArn',
       'EventBusName',
       'EventSource',
       'FivetranApiSecretId',
       'FunctionName',
+      'LedgerTableName',
       'LogGroupName',
       'ProvisioningQueueArn',
       'ProvisioningQueueUrl',
+      'RotationFunctionName',
       'SchemaRegistryName',
     ]);
     template.hasOutput('ProvisioningQueueUrl', { Value: { Ref: ids.queue } });

@@ -7,10 +7,10 @@ import { ESM_REQUIRE_BANNER, PROVISIONER_RUNTIME } from '../../infra/constructs/
 import { readSettings } from '../../shared/runtime/settings';
 import {
   actionsOf,
-  allowStatements,
   arn,
   disposeTestApps,
   functionEnvironment,
+  functionStatements,
   resourcesOf,
   type StackIds,
   type Statement,
@@ -76,6 +76,7 @@ describe('worker function', () => {
       SECRETS_CACHE_TTL_SECONDS: '300',
       MAX_ATTEMPTS_PER_DELIVERY: '4',
       MAX_DEFERRAL_HOURS: '48',
+      LEDGER_TABLE_NAME: { Ref: ids.ledger },
       POWERTOOLS_SERVICE_NAME: 'fivetran-provisioner',
       POWERTOOLS_METRICS_NAMESPACE: 'FivetranProvisioner',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -136,7 +137,7 @@ describe('worker function', () => {
 describe('worker permissions', () => {
   let statements: Statement[];
   beforeAll(() => {
-    statements = allowStatements(template);
+    statements = functionStatements(template, ids.fn);
   });
   const withActionsOf = (service: string) => statements.filter((s) => actionsOf(s).some((a) => a.startsWith(`${service}:`)));
 
@@ -146,9 +147,12 @@ describe('worker permissions', () => {
     expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
   });
 
-  it('reads only the API key secret and secrets under the credentials prefix, with GetSecretValue only', () => {
+  it('reads the API key secret, and reads and describes secrets under the credentials prefix, and nothing else of Secrets Manager', () => {
     const secretStatements = withActionsOf('secretsmanager');
-    expect(new Set(secretStatements.flatMap(actionsOf))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+    expect(secretStatements.map((s) => actionsOf(s).sort())).toEqual([
+      ['secretsmanager:GetSecretValue'],
+      ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    ]);
     expect(secretStatements.flatMap(resourcesOf)).toEqual([
       { Ref: ids.secret },
       {
@@ -190,6 +194,17 @@ describe('worker permissions', () => {
 
   it('grants no other service', () => {
     const services = new Set(statements.flatMap(actionsOf).map((action) => action.split(':')[0]));
-    expect(services).toEqual(new Set(['logs', 'xray', 'sqs', 'events', 'secretsmanager']));
+    expect(services).toEqual(new Set(['logs', 'xray', 'sqs', 'events', 'secretsmanager', 'dynamodb']));
+  });
+
+  it('reads and writes ledger items and queries the secret index, with no Scan and nothing on another table', () => {
+    const ledgerStatements = withActionsOf('dynamodb');
+    expect(ledgerStatements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(ledgerStatements.flatMap(resourcesOf)).toEqual([arn(ids.ledger), { 'Fn::Join': ['', [arn(ids.ledger), '/index/bySecret']] }]);
   });
 });

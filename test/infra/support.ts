@@ -36,6 +36,16 @@ export function allowStatements(template: Template): Statement[] {
   return documents.flatMap((document) => document.Statement).filter((statement) => statement.Effect === 'Allow');
 }
 
+/** The Allow statements of the policies attached to one function's role. */
+export function functionStatements(template: Template, functionId: string): Statement[] {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId]!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as Array<{ Ref?: string }>).some((role) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => statement.Effect === 'Allow');
+}
+
 export const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 export const resourcesOf = (statement: Statement): unknown[] => [statement.Resource].flat();
 
@@ -44,6 +54,18 @@ export function onlyLogicalId(template: Template, type: string): string {
   const ids = Object.keys(template.findResources(type));
   if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
   return ids[0]!;
+}
+
+/** Logical id of the worker: the function the queue's event source mapping invokes. */
+export function workerFunctionId(template: Template): string {
+  const mapping = template.findResources('AWS::Lambda::EventSourceMapping')[onlyLogicalId(template, 'AWS::Lambda::EventSourceMapping')]!;
+  return mapping.Properties.FunctionName.Ref as string;
+}
+
+/** Logical id of the worker's log group. */
+export function workerLogGroupId(template: Template): string {
+  const fn = template.findResources('AWS::Lambda::Function')[workerFunctionId(template)]!;
+  return fn.Properties.LoggingConfig.LogGroup.Ref as string;
 }
 
 /** `value` with the stack's tokens resolved, as the template will hold it. */
@@ -58,6 +80,7 @@ export interface StackIds {
   secret: string;
   logGroup: string;
   registry: string;
+  ledger: string;
 }
 
 /** The stack as `cdk synth` builds it by default (with one real esbuild bundle of the worker), its cloud assembly and its parts' ids. */
@@ -69,12 +92,13 @@ export function synthDefaultStack(): { template: Template; assemblyDir: string; 
   const queueId = Object.keys(queues).find((id) => queues[id]!.Properties.RedrivePolicy !== undefined)!;
   const ids = {
     queue: queueId,
-    dlq: Object.keys(queues).find((id) => id !== queueId)!,
-    fn: onlyLogicalId(template, 'AWS::Lambda::Function'),
+    dlq: queues[queueId]!.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string,
+    fn: workerFunctionId(template),
     bus: onlyLogicalId(template, 'AWS::Events::EventBus'),
     secret: onlyLogicalId(template, 'AWS::SecretsManager::Secret'),
-    logGroup: onlyLogicalId(template, 'AWS::Logs::LogGroup'),
+    logGroup: workerLogGroupId(template),
     registry: onlyLogicalId(template, 'AWS::EventSchemas::Registry'),
+    ledger: onlyLogicalId(template, 'AWS::DynamoDB::Table'),
   };
   return { template, assemblyDir, ids };
 }

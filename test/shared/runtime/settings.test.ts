@@ -28,6 +28,14 @@ const REQUIRED: Record<FunctionName, Record<string, string>> = {
     DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
     DESTINATION_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
   },
+  rotation: {
+    CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
+    PROVISIONING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+  },
+  drift: {
+    CREDENTIALS_SECRET_PREFIX: 'fivetran/gitlab/',
+    PROVISIONING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+  },
 };
 
 const knobs = Object.entries(SETTINGS) as [KnobName, KnobSpec<unknown>][];
