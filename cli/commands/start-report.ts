@@ -1,7 +1,12 @@
 import { relative } from 'node:path';
-import { awsCliCommands } from '../../local/run/aws-cli-commands';
+import { awsCliCommands, putSecretValueCommand } from '../../local/run/aws-cli-commands';
 import type { LocalStack } from '../../local/run/local-stack';
-import { DEPLOYED_VISIBILITY_TIMEOUT_SECONDS, LOCAL_REQUEST_FILE } from '../../local/run/settings';
+import {
+  DEPLOYED_VISIBILITY_TIMEOUT_SECONDS,
+  LOCAL_REQUEST_FILE,
+  LOCAL_ROTATED_CREDENTIALS_FILE,
+  ROTATED_SECRET_NAME,
+} from '../../local/run/settings';
 import type { CliIo } from '../io';
 import { PROGRAM } from '../usage';
 
@@ -64,6 +69,13 @@ export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io
       io.out(`  ${commands.receiveDeadLetters}`);
       io.out(`Redrive the dead letters: ${PROGRAM} redrive --dlq ${stack.dlqUrl}`);
     }
+  }
+  if (stack.local.secrets && stack.ledger !== undefined && stack.secretNames.includes(ROTATED_SECRET_NAME)) {
+    const [, , , region] = stack.queueArn.split(':');
+    io.out('Rotate a credentials secret (every connection using it gets the new version):');
+    io.out(
+      `  ${putSecretValueCommand({ endpoint: stack.endpoints.secretsManager, region: region ?? 'us-east-1' }, ROTATED_SECRET_NAME, shown(LOCAL_ROTATED_CREDENTIALS_FILE))}`,
+    );
   }
   io.out('Ctrl-C stops everything.');
 }

@@ -5,7 +5,7 @@ import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { type ProvisionerConfig, readSettings } from '../../shared/runtime/settings';
-import type { AwsStandIn, PublishedEvent } from '../aws/aws-stand-in';
+import type { AwsStandIn, PublishedEvent, SecretLabelUpdatedEvent } from '../aws/aws-stand-in';
 import type { FivetranSandbox } from '../fivetran-sandbox/types';
 import type { BatchReport } from '../sqs-poller';
 import { createCleanups } from '../world/cleanups';
@@ -27,6 +27,7 @@ import {
   localFunctionTimeoutMs,
 } from './settings';
 import { lambdaVariables, startWorkerChild } from './worker-child';
+import type { RotationReport } from './worker-messages';
 
 export interface LocalStackOptions {
   /** A Fivetran API to use instead of the sandbox (https; its API key goes in the API key secret). */
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
   onEventsFailure?: (error: Error) => void;
   /** Every batch the worker's poller handled, or failed to receive; `handlerError` is then a message. */
   onBatch?: (report: BatchReport) => void;
+  /** What the rotation fan-out did with each `Secret Label Updated` event of the stand-in (a new AWSCURRENT version). */
+  onRotation?: (report: RotationReport, secret: SecretLabelUpdatedEvent['detail']) => void;
 }
 
 /** Which parts run on this machine, started and stopped by the stack. */
@@ -202,6 +205,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...workerEnv,
       FIVETRAN_API_URL: fivetranUrl,
       MAX_RECEIVE_COUNT: String(maxReceiveCount),
+      // The rotation fan-out, which the worker process also runs, sends its reapply_credentials requests here.
+      PROVISIONING_QUEUE_URL: queues.queueUrl,
       ...localEnv,
       ...ledgerEnv,
     };
@@ -217,10 +222,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
         functionTimeoutMs: localFunctionTimeoutMs(queues.visibilityTimeoutSeconds),
         functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
+        rotationFunctionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-rotation-local`,
       },
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     });
     cleanups.push(() => worker.stop());
+    // EventBridge's rule for the fan-out: Secrets Manager's `Secret Label Updated` events, on a local Secrets Manager with a ledger.
+    if (aws && local.secrets && (ledger !== undefined || workerEnv.LEDGER_TABLE_NAME !== undefined)) {
+      cleanups.push(aws.onSecretLabelUpdated((event) => worker.rotate(event).then((report) => options.onRotation?.(report, event.detail))));
+    }
     // The worker read the same variables at its cold start; a bad one made it fail above, naming it.
     const config = readSettings('provision', lambdaEnv);
 

@@ -14,9 +14,10 @@ import {
   type ConnectionPausedDetail,
   type ConnectionUpdatedDetail,
 } from '../../shared/contracts/lifecycle-events';
-import type { PublishedEvent } from '../aws/aws-stand-in';
+import type { PublishedEvent, SecretLabelUpdatedEvent } from '../aws/aws-stand-in';
 import type { HandBack } from './hand-backs';
 import { type ExampleRun, metExpectation } from './run-examples';
+import type { RotationReport } from './worker-messages';
 
 /**
  * What a person reads during a local run: one compact line per event, a
@@ -75,6 +76,26 @@ function formatLifecycleEvent(event: Pick<PublishedEvent, 'detailType' | 'detail
     }
     default:
       return undefined;
+  }
+}
+
+/**
+ * One line per `Secret Label Updated` event the rotation fan-out handled:
+ * "rotation  fivetran/gitlab/sandbox_group/team-pat  version 5f0c1d2e  2 reapply_credentials requests enqueued (2 of 2 connections using it are behind)"
+ */
+export function formatRotation(report: RotationReport, secret: SecretLabelUpdatedEvent['detail']): string {
+  const head = `rotation  ${secret.name}  version ${secret.versionId.slice(0, VERSION_ID_CHARS)}`;
+  switch (report.status) {
+    case 'enqueued': {
+      const sent = report.requestIds.length;
+      return `${head}  ${sent} reapply_credentials request${sent === 1 ? '' : 's'} enqueued (${sent} of ${report.connections} connection${report.connections === 1 ? '' : 's'} using it ${sent === 1 ? 'is' : 'are'} behind)`;
+    }
+    case 'ignored':
+      return `${head}  ignored: ${report.reason === 'prefix' ? 'not under the credentials prefix' : `label ${report.reason}`}`;
+    case 'dropped':
+      return `${head}  dropped: ${report.errorCode}`;
+    case 'failed':
+      return `${head}  failed: ${report.errorCode}: ${truncate(report.message)}`;
   }
 }
 

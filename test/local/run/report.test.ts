@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, formatSummary } from '../../../local/run/report';
+import { formatEvent, formatRotation, formatSummary } from '../../../local/run/report';
 import type { ExampleRun } from '../../../local/run/run-examples';
 
 const common = {
@@ -57,5 +57,35 @@ describe('the summary of a local run', () => {
       settled: { outcome: 'paused', connectionId: 'sturdy_yarrow' },
     };
     expect(formatSummary([run]).split('\n')[2]).toMatch(/^example-pause\s+paused\s+sturdy_yarrow\s+-\s+yes \(paused\)$/);
+  });
+});
+
+describe('the line a local run prints for a rotation', () => {
+  const secret = {
+    name: 'fivetran/gitlab/sandbox_group/team-pat',
+    labelUpdated: 'AWSCURRENT' as const,
+    versionId: '5f0c1d2e-0000-4000-8000-000000000002',
+  };
+
+  it('counts the requests the fan-out enqueued against the connections using the secret', () => {
+    const report = {
+      status: 'enqueued' as const,
+      secretName: secret.name,
+      versionId: secret.versionId,
+      connections: 3,
+      requestIds: ['a', 'b'],
+    };
+    expect(formatRotation(report, secret)).toBe(
+      'rotation  fivetran/gitlab/sandbox_group/team-pat  version 5f0c1d2e  2 reapply_credentials requests enqueued (2 of 3 connections using it are behind)',
+    );
+  });
+
+  it('says why nothing was enqueued: a secret outside the prefix, or a fan-out that failed', () => {
+    expect(formatRotation({ status: 'ignored', reason: 'prefix', secretName: secret.name }, secret)).toMatch(
+      /ignored: not under the credentials prefix$/,
+    );
+    expect(formatRotation({ status: 'failed', errorCode: 'LEDGER_UNAVAILABLE', message: 'no answer' }, secret)).toMatch(
+      /version 5f0c1d2e {2}failed: LEDGER_UNAVAILABLE: no answer$/,
+    );
   });
 });
