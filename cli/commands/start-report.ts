@@ -49,6 +49,8 @@ export function printBanner(stack: LocalStack, io: CliIo): void {
       : `  Ledger           ${stack.config.ledgerTableName === undefined ? '(none: lifecycle requests fail with LEDGER_NOT_CONFIGURED)' : `table ${stack.config.ledgerTableName}, as the SDK resolves DynamoDB`}`,
   );
   io.out('  Worker           functions/provision handler, fed by a local SQS event source mapping');
+  if (stack.rotation)
+    io.out("  Rotation         functions/rotation handler, in the worker's process, invoked with Secret Label Updated events");
 }
 
 export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io: CliIo): void {
@@ -70,7 +72,7 @@ export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io
       io.out(`Redrive the dead letters: ${PROGRAM} redrive --dlq ${stack.dlqUrl}`);
     }
   }
-  if (stack.local.secrets && stack.ledger !== undefined && stack.secretNames.includes(ROTATED_SECRET_NAME)) {
+  if (stack.rotation && stack.secretNames.includes(ROTATED_SECRET_NAME)) {
     const [, , , region] = stack.queueArn.split(':');
     io.out('Rotate a credentials secret (every connection using it gets the new version):');
     io.out(

@@ -94,6 +94,8 @@ export interface LocalStack {
   aws: AwsStandIn | undefined;
   /** The ledger on dynalite, unless the run uses AWS's services or a table named in LEDGER_TABLE_NAME. */
   ledger: Pick<LocalLedger, 'endpoint' | 'tableName' | 'ledger'> | undefined;
+  /** Whether the stand-in's `Secret Label Updated` events invoke the rotation fan-out (a local Secrets Manager and a ledger). */
+  rotation: boolean;
   local: LocalParts;
   /** The worker's configuration, as functions/provision/handler.ts read it from the worker process's environment. */
   config: ProvisionerConfig;
@@ -228,8 +230,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => worker.stop());
     // EventBridge's rule for the fan-out: Secrets Manager's `Secret Label Updated` events, on a local Secrets Manager with a ledger.
-    if (aws && local.secrets && (ledger !== undefined || workerEnv.LEDGER_TABLE_NAME !== undefined)) {
-      cleanups.push(aws.onSecretLabelUpdated((event) => worker.rotate(event).then((report) => options.onRotation?.(report, event.detail))));
+    const rotation = aws !== undefined && local.secrets && (ledger !== undefined || workerEnv.LEDGER_TABLE_NAME !== undefined);
+    if (rotation) {
+      cleanups.push(
+        aws!.onSecretLabelUpdated((event) => worker.rotate(event).then((report) => options.onRotation?.(report, event.detail))),
+      );
     }
     // The worker read the same variables at its cold start; a bad one made it fail above, naming it.
     const config = readSettings('provision', lambdaEnv);
@@ -259,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secretsFile,
       aws,
       ledger: ledger && { endpoint: ledger.endpoint, tableName: ledger.tableName, ledger: ledger.ledger },
+      rotation,
       local,
       config,
       workerPid: worker.pid,
