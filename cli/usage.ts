@@ -39,7 +39,8 @@ Options
                               repository's examples/).
   --groups <id,id,…>          Fivetran groups the sandbox has besides sandbox_group.
   --port <n>                  Fixed ports: SQS on n, Secrets Manager and EventBridge on n+1,
-                              the Fivetran sandbox on n+2 (default: free ports, new each run).
+                              the Fivetran sandbox on n+2, the ledger on n+3 (default: free
+                              ports, new each run).
   --fivetran-url <url>        Call this Fivetran API instead of the sandbox (https://; real
                               API key in the API key secret). Examples are then not sent.
   --queue-url <url>           Poll this existing queue instead of a local one. Endpoint,

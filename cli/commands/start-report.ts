@@ -1,7 +1,12 @@
 import { relative } from 'node:path';
-import { awsCliCommands } from '../../local/run/aws-cli-commands';
+import { awsCliCommands, putSecretValueCommand } from '../../local/run/aws-cli-commands';
 import type { LocalStack } from '../../local/run/local-stack';
-import { DEPLOYED_VISIBILITY_TIMEOUT_SECONDS, LOCAL_REQUEST_FILE } from '../../local/run/settings';
+import {
+  DEPLOYED_VISIBILITY_TIMEOUT_SECONDS,
+  LOCAL_REQUEST_FILE,
+  LOCAL_ROTATED_CREDENTIALS_FILE,
+  ROTATED_SECRET_NAME,
+} from '../../local/run/settings';
 import type { CliIo } from '../io';
 import { PROGRAM } from '../usage';
 
@@ -38,7 +43,14 @@ export function printBanner(stack: LocalStack, io: CliIo): void {
     if (others.length > 0) io.out(`    other          ${others.join(', ')}  (outside the prefix: refused as credentials)`);
   }
   io.out(`  EventBridge      ${where(stack.local.events, stack.endpoints.eventBridge)}  bus ${stack.config.eventBusName}`);
+  io.out(
+    stack.ledger
+      ? `  Ledger           ${stack.ledger.endpoint} (local, dynalite)  table ${stack.ledger.tableName}`
+      : `  Ledger           ${stack.config.ledgerTableName === undefined ? '(none: lifecycle requests fail with LEDGER_NOT_CONFIGURED)' : `table ${stack.config.ledgerTableName}, as the SDK resolves DynamoDB`}`,
+  );
   io.out('  Worker           functions/provision handler, fed by a local SQS event source mapping');
+  if (stack.rotation)
+    io.out("  Rotation         functions/rotation handler, in the worker's process, invoked with Secret Label Updated events");
 }
 
 export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io: CliIo): void {
@@ -59,6 +71,13 @@ export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io
       io.out(`  ${commands.receiveDeadLetters}`);
       io.out(`Redrive the dead letters: ${PROGRAM} redrive --dlq ${stack.dlqUrl}`);
     }
+  }
+  if (stack.rotation && stack.secretNames.includes(ROTATED_SECRET_NAME)) {
+    const [, , , region] = stack.queueArn.split(':');
+    io.out('Rotate a credentials secret (every connection using it gets the new version):');
+    io.out(
+      `  ${putSecretValueCommand({ endpoint: stack.endpoints.secretsManager, region: region ?? 'us-east-1' }, ROTATED_SECRET_NAME, shown(LOCAL_ROTATED_CREDENTIALS_FILE))}`,
+    );
   }
   io.out('Ctrl-C stops everything.');
 }

@@ -3,7 +3,7 @@ import { loadExamples } from '../../local/run/examples';
 import { followHandBacks } from '../../local/run/hand-backs';
 import { DEFAULT_SANDBOX_GROUP } from '../../local/run/local-servers';
 import { type LocalStackOptions, startLocalStack } from '../../local/run/local-stack';
-import { formatEvent, formatHandBack, formatProgress, formatSummary } from '../../local/run/report';
+import { formatEvent, formatHandBack, formatProgress, formatRotation, formatSummary } from '../../local/run/report';
 import { metExpectation, runExamples } from '../../local/run/run-examples';
 import { DEFAULT_EXAMPLES_DIR, MAX_VISIBILITY_TIMEOUT_SECONDS, MIN_LOCAL_VISIBILITY_TIMEOUT_SECONDS } from '../../local/run/settings';
 import { type Interrupts, listenForInterrupts } from '../interrupts';
@@ -73,8 +73,8 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
   if (maxReceiveCount !== undefined) options.maxReceiveCount = maxReceiveCount;
   const waitTime = positiveIntFlag('wait-time', values['wait-time'], 0, 20);
   if (waitTime !== undefined) options.waitTimeSeconds = waitTime;
-  // Three ports from n: none may be privileged, none past the last.
-  const port = positiveIntFlag('port', values.port, 1024, 65_533);
+  // Four ports from n (SQS, the AWS stand-in, the sandbox, the ledger): none may be privileged, none past the last.
+  const port = positiveIntFlag('port', values.port, 1024, 65_532);
   if (port !== undefined) options.port = port;
   if (values.groups !== undefined) options.sandboxGroups = [DEFAULT_SANDBOX_GROUP, ...groupIds(values.groups)];
   if (values['queue-url'] && (visibility !== undefined || maxReceiveCount !== undefined)) {
@@ -95,6 +95,7 @@ async function runStart(args: string[], io: CliIo, interrupts: Interrupts): Prom
   const stack = await startLocalStack({
     ...options,
     onEvent: (event) => io.out(formatEvent(event)),
+    onRotation: (report, secret) => io.out(formatRotation(report, secret)),
     onEventsFailure: (error) => {
       eventsFailure = error;
       io.err(`Cannot write the events file: ${error.message}. Stopping the run: its outcomes could not be kept.`);

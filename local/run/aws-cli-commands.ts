@@ -1,6 +1,6 @@
 /**
- * AWS CLI command lines for a running local queue, ready to paste into
- * another terminal. They call the local SQS server unsigned
+ * AWS CLI command lines for a running local queue and Secrets Manager, ready
+ * to paste into another terminal. They call the local servers unsigned
  * (`--no-sign-request`), so they need no credentials and send none.
  */
 
@@ -48,6 +48,24 @@ export function awsCliCommands(queue: LocalQueueAddress, requestFile: string): A
             '0',
           ]),
   };
+}
+
+/** Puts the file's JSON as the secret's new AWSCURRENT version: a rotation, which the run's fan-out takes to every connection using it. */
+export function putSecretValueCommand(secretsManager: { endpoint: string; region: string }, secretName: string, valueFile: string): string {
+  return commandLine([
+    'aws',
+    'secretsmanager',
+    'put-secret-value',
+    '--no-sign-request',
+    '--region',
+    secretsManager.region,
+    '--endpoint-url',
+    secretsManager.endpoint,
+    '--secret-id',
+    secretName,
+    '--secret-string',
+    `file://${valueFile}`,
+  ]);
 }
 
 /** Words joined for a POSIX shell, each quoted only when it must be. */

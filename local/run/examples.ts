@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FAILURE_CODES } from '../../shared/contracts/error-codes';
+import { LIFECYCLE_FAILURE_CODES } from '../../shared/contracts/error-codes';
+import { REQUEST_ACTIONS, type RequestAction } from '../../shared/contracts/lifecycle-request';
 import type { FaultRule } from '../fivetran-sandbox/types';
 import { fileErrorReason } from './file-error';
 
+/** What a lifecycle example ends as when it succeeds: one per lifecycle event (a decommission has two). */
+export const LIFECYCLE_OUTCOMES = ['updated', 'paused', 'resumed', 'credentials_applied', 'deleted', 'already_deleted'] as const;
+export type LifecycleOutcome = (typeof LIFECYCLE_OUTCOMES)[number];
+
 /** What an example must end as: a connection outcome, or the code of its failure event. RETRIES_EXHAUSTED means dead-lettered. */
-export const EXPECTATIONS = ['created', 'already_exists', ...FAILURE_CODES] as const;
+export const EXPECTATIONS = ['created', 'already_exists', ...LIFECYCLE_OUTCOMES, ...LIFECYCLE_FAILURE_CODES] as const;
 export type Expectation = (typeof EXPECTATIONS)[number];
 
 /** Faults an example may meet at the sandbox's create route; "always" keeps it failing (a persistent fault). */
@@ -41,6 +46,13 @@ export interface Example {
   request: unknown;
   /** The request's own requestId, which its outcome event carries. */
   requestId: string;
+  /** The request's action: `create` when it names none (or an unknown one, which the worker refuses). */
+  action: RequestAction;
+  /**
+   * The connection a lifecycle example acts on, as its `target` names it (JSON text, so that two
+   * examples on one connection can be told apart and sent one after the other); undefined for a create.
+   */
+  targetKey?: string;
   expect: Expectation;
   fault?: ExampleFault;
 }
@@ -69,8 +81,28 @@ export function loadExamples(directory: string): Example[] {
     if (typeof requestId !== 'string' || requestId === '') {
       throw new ExamplesError(`${path}: an example needs a requestId, even an invalid one, so that its outcome event can be matched`);
     }
-    return { title: entry.title, request, requestId, expect: entry.expect, ...(entry.fault ? { fault: entry.fault } : {}) };
+    const { action, targetKey } = actionOf(request);
+    if (entry.fault && action !== 'create') {
+      throw new ExamplesError(`${path}: a fault is met at the create route, so only a create example can have one`);
+    }
+    return {
+      title: entry.title,
+      request,
+      requestId,
+      action,
+      ...(targetKey === undefined ? {} : { targetKey }),
+      expect: entry.expect,
+      ...(entry.fault ? { fault: entry.fault } : {}),
+    };
   });
+}
+
+/** The action and target of a request as its file holds them; the worker, not this, decides whether they are valid. */
+function actionOf(request: unknown): { action: RequestAction; targetKey?: string } {
+  const { action, target } = request as { action?: unknown; target?: unknown };
+  const known = REQUEST_ACTIONS.find((candidate) => candidate === action);
+  if (known === undefined || known === 'create') return { action: 'create' };
+  return { action: known, targetKey: JSON.stringify(target ?? null) };
 }
 
 /** The sandbox rule for an example's fault: at the create route, once unless it says otherwise. */

@@ -5,12 +5,12 @@ import { removeStackFile, writeStackFile } from '../../cli/local-run-file';
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { parseApiKeySecret } from '../../shared/fivetran/api-key';
 import { type ProvisionerConfig, readSettings } from '../../shared/runtime/settings';
-import type { AwsStandIn, PublishedEvent } from '../aws/aws-stand-in';
+import type { AwsStandIn, PublishedEvent, SecretLabelUpdatedEvent } from '../aws/aws-stand-in';
 import type { FivetranSandbox } from '../fivetran-sandbox/types';
 import type { BatchReport } from '../sqs-poller';
 import { createCleanups } from '../world/cleanups';
 import { applyEnv, awsEnv } from '../world/env';
-import { startLocalLedger } from '../world/ledger';
+import { type LocalLedger, startLocalLedger } from '../world/ledger';
 import { describeQueue, type ProvisioningQueues } from '../world/queues';
 import { startWorld } from '../world/world';
 import { createEventSink } from './event-sink';
@@ -27,6 +27,7 @@ import {
   localFunctionTimeoutMs,
 } from './settings';
 import { lambdaVariables, startWorkerChild } from './worker-child';
+import type { RotationReport } from './worker-messages';
 
 export interface LocalStackOptions {
   /** A Fivetran API to use instead of the sandbox (https; its API key goes in the API key secret). */
@@ -47,7 +48,7 @@ export interface LocalStackOptions {
   batchSize?: number;
   /** Group ids the sandbox knows. Default [DEFAULT_SANDBOX_GROUP]. */
   sandboxGroups?: string[];
-  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after. Default: free ports. */
+  /** Fixed ports: SQS on this one, the AWS stand-in on the next, the sandbox on the one after, the ledger after that. Default: free ports. */
   port?: number;
   /** Where the events file, the handler log and stack.json go. Default .local-run */
   runDir?: string;
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
   onEventsFailure?: (error: Error) => void;
   /** Every batch the worker's poller handled, or failed to receive; `handlerError` is then a message. */
   onBatch?: (report: BatchReport) => void;
+  /** What the rotation fan-out did with each `Secret Label Updated` event of the stand-in (a new AWSCURRENT version). */
+  onRotation?: (report: RotationReport, secret: SecretLabelUpdatedEvent['detail']) => void;
 }
 
 /** Which parts run on this machine, started and stopped by the stack. */
@@ -89,6 +92,10 @@ export interface LocalStack {
   secretsFile: string | undefined;
   /** The local Secrets Manager and EventBridge, unless both are real. */
   aws: AwsStandIn | undefined;
+  /** The ledger on dynalite, unless the run uses AWS's services or a table named in LEDGER_TABLE_NAME. */
+  ledger: Pick<LocalLedger, 'endpoint' | 'tableName' | 'ledger'> | undefined;
+  /** Whether the stand-in's `Secret Label Updated` events invoke the rotation fan-out (a local Secrets Manager and a ledger). */
+  rotation: boolean;
   local: LocalParts;
   /** The worker's configuration, as functions/provision/handler.ts read it from the worker process's environment. */
   config: ProvisionerConfig;
@@ -189,15 +196,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fivetranUrl = options.fivetranUrl ?? sandbox!.url;
     // The ledger on dynalite, unless the user named a table of their own: creates are recorded, lifecycle requests can act.
     const ledgerEnv: Record<string, string> = {};
+    let ledger: LocalLedger | undefined;
     if (!options.useAwsServices && workerEnv.LEDGER_TABLE_NAME === undefined) {
-      const ledger = await startLocalLedger({ region, ...port(3) });
-      cleanups.push(() => ledger.close());
-      Object.assign(ledgerEnv, { LEDGER_TABLE_NAME: ledger.tableName, AWS_ENDPOINT_URL_DYNAMODB: ledger.endpoint });
+      const started = await startLocalLedger({ region, ...port(3) });
+      ledger = started;
+      cleanups.push(() => started.close());
+      Object.assign(ledgerEnv, { LEDGER_TABLE_NAME: started.tableName, AWS_ENDPOINT_URL_DYNAMODB: started.endpoint });
     }
     const lambdaEnv = {
       ...workerEnv,
       FIVETRAN_API_URL: fivetranUrl,
       MAX_RECEIVE_COUNT: String(maxReceiveCount),
+      // The rotation fan-out, which the worker process also runs, sends its reapply_credentials requests here.
+      PROVISIONING_QUEUE_URL: queues.queueUrl,
       ...localEnv,
       ...ledgerEnv,
     };
@@ -213,16 +224,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         waitTimeSeconds: options.waitTimeSeconds ?? LOCAL_WAIT_TIME_SECONDS,
         functionTimeoutMs: localFunctionTimeoutMs(queues.visibilityTimeoutSeconds),
         functionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-local`,
+        rotationFunctionArn: `arn:aws:lambda:${queueRegion}:${account}:function:fivetran-provisioner-rotation-local`,
       },
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     });
     cleanups.push(() => worker.stop());
+    // EventBridge's rule for the fan-out: Secrets Manager's `Secret Label Updated` events, on a local Secrets Manager with a ledger.
+    const rotation = aws !== undefined && local.secrets && (ledger !== undefined || workerEnv.LEDGER_TABLE_NAME !== undefined);
+    if (rotation) {
+      cleanups.push(
+        aws!.onSecretLabelUpdated((event) => worker.rotate(event).then((report) => options.onRotation?.(report, event.detail))),
+      );
+    }
     // The worker read the same variables at its cold start; a bad one made it fail above, naming it.
     const config = readSettings('provision', lambdaEnv);
 
     writeStackFile(runDir, {
       queueUrl: queues.queueUrl,
       ...(fauxqs ? { sqsEndpoint: fauxqs.address } : env.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: env.AWS_ENDPOINT_URL_SQS } : {}),
+      ...(local.secrets ? { secretsManagerEndpoint: aws!.url } : {}),
       region,
       eventsFile: sink.path,
       pid: process.pid,
@@ -243,6 +263,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secretNames: Object.keys(secrets),
       secretsFile,
       aws,
+      ledger: ledger && { endpoint: ledger.endpoint, tableName: ledger.tableName, ledger: ledger.ledger },
+      rotation,
       local,
       config,
       workerPid: worker.pid,

@@ -3,9 +3,21 @@ import {
   type ConnectionProvisionedDetail,
   type ConnectionProvisioningFailedDetail,
 } from '../../shared/contracts/events';
-import type { PublishedEvent } from '../aws/aws-stand-in';
+import {
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_UPDATED,
+  type ConnectionCredentialsAppliedDetail,
+  type ConnectionDecommissionedDetail,
+  type ConnectionPausedDetail,
+  type ConnectionUpdatedDetail,
+} from '../../shared/contracts/lifecycle-events';
+import type { PublishedEvent, SecretLabelUpdatedEvent } from '../aws/aws-stand-in';
 import type { HandBack } from './hand-backs';
 import { type ExampleRun, metExpectation } from './run-examples';
+import type { RotationReport } from './worker-messages';
 
 /**
  * What a person reads during a local run: one compact line per event, a
@@ -13,6 +25,8 @@ import { type ExampleRun, metExpectation } from './run-examples';
  */
 
 const MAX_MESSAGE_CHARS = 100;
+/** Secrets Manager version ids are UUIDs: their first 8 characters tell the versions of one secret apart on a line. */
+const VERSION_ID_CHARS = 8;
 
 /** "event  Connection Provisioned  example-pat  created  connection amused_quantity  attempts 1" */
 export function formatEvent(event: Pick<PublishedEvent, 'detailType' | 'detail'>): string {
@@ -21,8 +35,68 @@ export function formatEvent(event: Pick<PublishedEvent, 'detailType' | 'detail'>
     const card = detail.connectCardUri ? `  connect card ${detail.connectCardUri}` : '';
     return `event  ${event.detailType}  ${detail.requestId}  ${detail.outcome}  connection ${detail.connectionId}  attempts ${detail.attempts}${card}`;
   }
+  const lifecycle = formatLifecycleEvent(event);
+  if (lifecycle !== undefined) return lifecycle;
   const detail = event.detail as Partial<ConnectionProvisioningFailedDetail>;
   return `event  ${event.detailType}  ${detail.requestId ?? '(no requestId)'}  ${detail.errorCode ?? '?'}  ${truncate(detail.message ?? '')}`;
+}
+
+/**
+ * "event  Connection Updated  example-update  connection mellow_meadow  changed sync_frequency";
+ * "event  Connection Credentials Applied  rotate:mellow_meadow:5f0c…  connection mellow_meadow  secret fivetran/gitlab/…  version 1a2b3c4d → 5f0c1d2e  rotation"
+ */
+function formatLifecycleEvent(event: Pick<PublishedEvent, 'detailType' | 'detail'>): string | undefined {
+  const line = (requestId: string, ...parts: string[]) => ['event', event.detailType, requestId, ...parts].join('  ');
+  switch (event.detailType) {
+    case CONNECTION_UPDATED: {
+      const detail = event.detail as ConnectionUpdatedDetail;
+      return line(detail.requestId, `connection ${detail.connectionId}`, `changed ${detail.changed.join(', ')}`);
+    }
+    case CONNECTION_PAUSED:
+    case CONNECTION_RESUMED: {
+      const detail = event.detail as ConnectionPausedDetail;
+      return line(detail.requestId, `connection ${detail.connectionId}`);
+    }
+    case CONNECTION_CREDENTIALS_APPLIED: {
+      const detail = event.detail as ConnectionCredentialsAppliedDetail;
+      const version = (id: string | null) => (id === null ? '(none recorded)' : id.slice(0, VERSION_ID_CHARS));
+      const passed = detail.setupTests.length;
+      return line(
+        detail.requestId,
+        `connection ${detail.connectionId}`,
+        `secret ${detail.secretName}`,
+        `version ${version(detail.previousVersionId)} → ${version(detail.versionId)}`,
+        detail.trigger,
+        `${passed} setup test${passed === 1 ? '' : 's'} passed`,
+      );
+    }
+    case CONNECTION_DECOMMISSIONED: {
+      const detail = event.detail as ConnectionDecommissionedDetail;
+      return line(detail.requestId, detail.outcome, `connection ${detail.connectionId}`);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One line per `Secret Label Updated` event the rotation fan-out handled:
+ * "rotation  fivetran/gitlab/sandbox_group/team-pat  version 5f0c1d2e  2 reapply_credentials requests enqueued (2 of 2 connections using it are behind)"
+ */
+export function formatRotation(report: RotationReport, secret: SecretLabelUpdatedEvent['detail']): string {
+  const head = `rotation  ${secret.name}  version ${secret.versionId.slice(0, VERSION_ID_CHARS)}`;
+  switch (report.status) {
+    case 'enqueued': {
+      const sent = report.requestIds.length;
+      return `${head}  ${sent} reapply_credentials request${sent === 1 ? '' : 's'} enqueued (${sent} of ${report.connections} connection${report.connections === 1 ? '' : 's'} using it ${sent === 1 ? 'is' : 'are'} behind)`;
+    }
+    case 'ignored':
+      return `${head}  ignored: ${report.reason === 'prefix' ? 'not under the credentials prefix' : `label ${report.reason}`}`;
+    case 'dropped':
+      return `${head}  dropped: ${report.errorCode}`;
+    case 'failed':
+      return `${head}  failed: ${report.errorCode}: ${truncate(report.message)}`;
+  }
 }
 
 /**
@@ -72,7 +146,7 @@ export function formatSummary(runs: readonly ExampleRun[]): string {
         ? 'not sent'
         : 'no outcome';
     const detail = settled?.connectionId ?? (settled ? settled.outcome : (run.sendError ?? '-'));
-    const attempts = settled ? String(settled.attempts) : '-';
+    const attempts = settled?.attempts === undefined ? '-' : String(settled.attempts);
     const expected = metExpectation(run) ? `yes (${run.example.expect})` : `NO: expected ${run.example.expect}`;
     return [run.example.requestId, outcome, truncate(detail, 40), attempts, expected];
   });

@@ -1,4 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { LIFECYCLE_REQUEST_SCHEMA_VERSION } from '../../shared/contracts/lifecycle-request';
 import { REQUEST_SCHEMA_VERSION } from '../../shared/contracts/request';
 import { enqueue, REQUEST_SCHEMA_VERSION_ATTRIBUTE, validateRequest } from '../../shared/producer';
 import { type Example, faultRuleFor } from './examples';
@@ -39,9 +40,11 @@ export class ExamplesNotRunnableError extends Error {
  * Sends the examples through the queue and waits until each has a terminal
  * outcome (an event, or its record in the dead-letter queue) or the time is up.
  *
- * Examples without a fault go first, together. Each example with a fault goes
+ * Creates without a fault go first, together. Each create with a fault goes
  * afterwards on its own, with the fault armed just before: the sandbox applies
  * a fault to whichever create comes next, so nothing else may be in flight.
+ * Lifecycle examples go last, once the connections they act on are made, in
+ * waves (see lifecycleWaves) so that two of them never race on one connection.
  * A valid request is sent with the producer client; an invalid one (which the
  * producer refuses) is sent raw, to show what the worker does with it.
  */
@@ -52,8 +55,9 @@ export async function runExamples(stack: LocalStack, examples: readonly Example[
   const deadline = Date.now() + options.timeoutMs;
   const report = () => options.onProgress?.(runs);
 
-  const plain = runs.filter((run) => run.example.fault === undefined);
-  const faulted = runs.filter((run) => run.example.fault !== undefined);
+  const creates = runs.filter((run) => run.example.action === 'create');
+  const plain = creates.filter((run) => run.example.fault === undefined);
+  const faulted = creates.filter((run) => run.example.fault !== undefined);
   if (faulted.length > 0 && stack.sandbox === undefined) {
     throw new ExamplesNotRunnableError('Examples with a fault need the local Fivetran sandbox; drop them or the --fivetran-url');
   }
@@ -72,9 +76,36 @@ export async function runExamples(stack: LocalStack, examples: readonly Example[
       stack.sandbox!.clearFaults();
     }
   }
+  for (const wave of lifecycleWaves(runs.filter((run) => run.example.action !== 'create'))) {
+    if (Date.now() >= deadline || options.signal?.aborted) break;
+    await send(stack, wave);
+    report();
+    await settle(stack, wave, deadline, options, report);
+  }
   for (const run of runs) if (!run.settled && !run.sendError) run.timedOut = true;
   report();
   return runs;
+}
+
+/**
+ * Lifecycle examples in the order they can be sent: the first wave holds the
+ * first example on each connection, the second the second, and so on, each
+ * in manifest order. Requests on one connection then act in the order the
+ * manifest gives (a queue does not keep order), while requests on different
+ * connections travel together. Connections are told apart by their `target`
+ * as written: one named once by requestId and once by connectionId is two.
+ */
+export function lifecycleWaves<T extends { example: Pick<Example, 'targetKey'> }>(runs: readonly T[]): T[][] {
+  const waves: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const run of runs) {
+    const key = run.example.targetKey ?? '';
+    const wave = seen.get(key) ?? 0;
+    seen.set(key, wave + 1);
+    if (wave === waves.length) waves.push([]);
+    waves[wave]!.push(run);
+  }
+  return waves;
 }
 
 /** Whether an example ended as its manifest says it must. */
@@ -102,7 +133,13 @@ async function send(stack: LocalStack, runs: ExampleRun[]): Promise<void> {
         new SendMessageCommand({
           QueueUrl: stack.queueUrl,
           MessageBody: JSON.stringify(run.example.request),
-          MessageAttributes: { [REQUEST_SCHEMA_VERSION_ATTRIBUTE]: { DataType: 'String', StringValue: REQUEST_SCHEMA_VERSION } },
+          MessageAttributes: {
+            [REQUEST_SCHEMA_VERSION_ATTRIBUTE]: {
+              DataType: 'String',
+              // As the producer would send it, were it valid: the worker then refuses it for its fields, not its version.
+              StringValue: run.example.action === 'create' ? REQUEST_SCHEMA_VERSION : LIFECYCLE_REQUEST_SCHEMA_VERSION,
+            },
+          },
         }),
       );
       run.sent = { requestId: run.example.requestId, messageId: answer.MessageId!, sinceEvent };

@@ -84,5 +84,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where a run writes its events, handler log and stack file; git-ignored. */
 export const DEFAULT_RUN_DIR = join(REPO_ROOT, '.local-run');
 export const DEFAULT_EXAMPLES_DIR = join(REPO_ROOT, 'examples');
+/** A new value for the credentials secret ROTATED_SECRET_NAME (fake), for showing a rotation by hand. */
+export const LOCAL_ROTATED_CREDENTIALS_FILE = join(REPO_ROOT, 'examples', 'rotated-credentials.json');
+export const ROTATED_SECRET_NAME = 'fivetran/gitlab/sandbox_group/team-pat';
 /** A request valid in the local world (the request contract's example in the README and docs/contracts.md), for sending by hand. */
 export const LOCAL_REQUEST_FILE = join(REPO_ROOT, 'examples', 'request.json');

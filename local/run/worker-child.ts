@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, WORKER_VARIABLES } from './settings';
-import type { StackMessage, WorkerBatchReport, WorkerMessage, WorkerStartOptions } from './worker-messages';
+import type { RotationReport, StackMessage, WorkerBatchReport, WorkerMessage, WorkerStartOptions } from './worker-messages';
 
 /**
  * Starts and stops the local stack's worker: worker-process.ts in a child
@@ -37,6 +37,11 @@ export interface WorkerChildOptions {
 
 export interface WorkerChild {
   pid: number;
+  /**
+   * Invokes the rotation fan-out in the worker process with a `Secret Label Updated` event, as
+   * EventBridge's rule invokes the function, and resolves with its answer (never rejects).
+   */
+  rotate(event: unknown): Promise<RotationReport>;
   /** Asks the worker to finish its batch and exit; kills it if it has not within the bound. Resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -85,9 +90,12 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
   let ready = false;
   let stopRequested = false;
   let failure: string | undefined;
+  const rotations = new Map<number, (report: RotationReport) => void>();
+  let lastRotation = 0;
   const started = new Promise<void>((resolve, reject) => {
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'batch') options.onBatch?.(message.report);
+      else if (message.type === 'rotation') rotations.get(message.id)?.(message.report);
       else if (message.type === 'failed') failure = message.message;
       else if (message.type === 'ready') {
         ready = true;
@@ -117,6 +125,9 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
   }
 
   void closed.then(() => {
+    for (const answer of rotations.values()) {
+      answer({ status: 'failed', errorCode: 'WORKER_EXITED', message: `The worker exited (${exitOf(child)}) before it answered` });
+    }
     // Reported as a failed poll is: the records in flight come back when their visibility timeout ends.
     if (ready && !stopRequested) {
       options.onBatch?.({
@@ -129,8 +140,30 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
   });
   const stopTimeoutMs = options.start.waitTimeSeconds * 1000 + options.start.functionTimeoutMs + STOP_GRACE_MS;
   let stopping: Promise<void> | undefined;
+  const rotationTimeoutMs = options.start.functionTimeoutMs + STOP_GRACE_MS;
   return {
     pid: child.pid!,
+    rotate: (event) =>
+      new Promise<RotationReport>((resolve) => {
+        if (!isRunning(child) || !child.connected) {
+          resolve({ status: 'failed', errorCode: 'WORKER_EXITED', message: 'The worker is not running' });
+          return;
+        }
+        lastRotation += 1;
+        const id = lastRotation;
+        // The function is bounded by its timeout; a worker that does not answer past it is reported, not waited on.
+        const timer = setTimeout(
+          () => answer({ status: 'failed', errorCode: 'DEADLINE_REACHED', message: `No answer within ${rotationTimeoutMs / 1000} s` }),
+          rotationTimeoutMs,
+        );
+        const answer = (report: RotationReport) => {
+          clearTimeout(timer);
+          rotations.delete(id);
+          resolve(report);
+        };
+        rotations.set(id, answer);
+        child.send({ type: 'secretLabelUpdated', id, event } satisfies StackMessage);
+      }),
     stop: () =>
       (stopping ??= (async () => {
         stopRequested = true;

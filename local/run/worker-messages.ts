@@ -12,6 +12,8 @@ export interface WorkerStartOptions {
   waitTimeSeconds: number;
   functionTimeoutMs: number;
   functionArn: string;
+  /** The rotation fan-out's, which the worker process also runs (see rotation-function.ts). */
+  rotationFunctionArn: string;
 }
 
 /** A batch as the poller saw it; an error crosses the process boundary as its message. */
@@ -22,12 +24,24 @@ export interface WorkerBatchReport {
   handlerError?: string;
 }
 
+/** What the rotation fan-out answered one `Secret Label Updated` event with; an error crosses as its code and message. */
+export type RotationReport =
+  | { status: 'ignored'; reason: string; secretName: string }
+  | { status: 'dropped'; errorCode: string }
+  | { status: 'enqueued'; secretName: string; versionId: string; connections: number; requestIds: string[] }
+  | { status: 'failed'; errorCode: string; message: string };
+
 export type WorkerMessage =
   /** The handler module was imported and the poller runs. */
   | { type: 'ready' }
   /** The handler module failed at import (a bad setting, named in the message); the worker exits non-zero. */
   | { type: 'failed'; message: string }
-  | { type: 'batch'; report: WorkerBatchReport };
+  | { type: 'batch'; report: WorkerBatchReport }
+  /** The answer to the `secretLabelUpdated` message with the same id. */
+  | { type: 'rotation'; id: number; report: RotationReport };
 
-/** Asks the worker to finish its batch, clear middy's cache and exit 0. */
-export type StackMessage = { type: 'stop' };
+export type StackMessage =
+  /** Asks the worker to finish its batch, clear middy's cache and exit 0. */
+  | { type: 'stop' }
+  /** A `Secret Label Updated` event, for the rotation fan-out, as EventBridge's rule would invoke it. */
+  | { type: 'secretLabelUpdated'; id: number; event: unknown };

@@ -1,5 +1,6 @@
 import { createSqsClient } from '../../shared/aws/sqs-client';
 import { type BatchReport, type SqsBatchHandler, startPoller } from '../sqs-poller';
+import { invokeRotation } from './rotation-function';
 import type { StackMessage, WorkerMessage, WorkerStartOptions } from './worker-messages';
 
 /**
@@ -11,7 +12,7 @@ import type { StackMessage, WorkerMessage, WorkerStartOptions } from './worker-m
  * argument is the JSON of WorkerStartOptions.
  */
 
-const options = JSON.parse(process.argv[2] ?? '') as WorkerStartOptions;
+const { rotationFunctionArn, ...options } = JSON.parse(process.argv[2] ?? '') as WorkerStartOptions;
 const pending = new Set<Promise<void>>();
 
 /** Sends to the stack, if it is still there; the promise settles once the message is out. */
@@ -64,11 +65,13 @@ const poller = startPoller({
   },
 });
 
+const rotations = new Set<Promise<void>>();
 let stopping: Promise<void> | undefined;
-/** Finishes the batch in progress and exits. */
+/** Finishes the batch and the rotations in progress, and exits. */
 const stop = () =>
   (stopping ??= (async () => {
     await poller.stop();
+    await Promise.all(rotations);
     sqs.destroy();
     await Promise.all(pending);
     process.exit(0);
@@ -76,6 +79,13 @@ const stop = () =>
 
 process.on('message', (message: StackMessage) => {
   if (message.type === 'stop') void stop();
+  else if (message.type === 'secretLabelUpdated' && stopping === undefined) {
+    const rotation = invokeRotation(message.event, { functionArn: rotationFunctionArn, functionTimeoutMs: options.functionTimeoutMs }).then(
+      (report) => tell({ type: 'rotation', id: message.id, report }),
+    );
+    rotations.add(rotation);
+    void rotation.then(() => rotations.delete(rotation));
+  }
 });
 // The stack is gone (it exited, or was killed): nothing else would stop this process, so it stops itself.
 const orphaned = () => {

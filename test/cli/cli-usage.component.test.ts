@@ -93,7 +93,7 @@ describe('the CLI as a newcomer meets it', () => {
       ['--groups', 'ok,not ok'],
       ['--groups', ','],
       ['--port', '80'],
-      ['--port', '65534'],
+      ['--port', '65533'],
     ]) {
       const result = await run(['start', ...args]);
       expect(result.code, args.join(' ')).toBe(2);

@@ -97,10 +97,14 @@ describe('fivetran-provisioner CLI', () => {
     const output = run.output();
     expect(output).toMatch(/example-transient-fault\s+already_exists\s+\S+\s+2\s+yes \(already_exists\)/);
     expect(output).toMatch(/example-invalid-request\s+failed\s+INVALID_REQUEST/);
-    expect(output).toContain('All 6 examples reached their expected outcome');
+    // and the lifecycle examples acted on the connections made before them, each printed as its event
+    expect(output).toMatch(/^event {2}Connection Paused {2}example-pause {2}connection \S+$/m);
+    expect(output).toMatch(/example-decommission-wrong-schema\s+failed\s+CONFIRMATION_MISMATCH/);
+    expect(output).toMatch(/example-decommission\s+deleted\s+\S+\s+-\s+yes \(deleted\)/);
+    expect(output).toContain('All 10 examples reached their expected outcome');
     expect(output).toContain(`Events (JSON Lines): ${join(runDir, 'events.jsonl')}`);
     expect(output).not.toContain('ExperimentalWarning');
-    expect(readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+    expect(readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
     // and the handler's JSON logs went to the log file, not the console
     expect(output).not.toContain('"level":"INFO"');
     expect(readFileSync(join(runDir, 'handler.log'), 'utf8')).toContain('"message":"Connection provisioned"');

@@ -47,6 +47,7 @@ const example = (
   return {
     title: requestId,
     requestId,
+    action: 'create',
     expect: 'created',
     request: {
       requestId,
@@ -58,12 +59,13 @@ const example = (
 };
 
 describe('the local stack that npm start runs', () => {
-  it('takes every example to its expected outcome, one connection per schema', async () => {
+  it('takes every example to its expected outcome, one connection per schema, then acts on the connections it made', async () => {
     // given the examples as npm start sends them
     const examples = loadExamples(EXAMPLES_DIR);
     // when they run through the queue
     const runs = await runExamples(stack, examples, { timeoutMs: 20_000 });
-    // then each ends as examples.json says: four created, the invalid one refused, the flaky one found after its lost create
+    // then each ends as examples.json says: four created, the invalid one refused, the flaky one found after its lost create,
+    // and the lifecycle requests acted on the connections their creates made
     expect(runs.map((run) => [run.example.requestId, run.settled?.outcome])).toEqual([
       ['example-personal-access-token', 'created'],
       ['example-mtls-client-certificate', 'created'],
@@ -71,19 +73,41 @@ describe('the local stack that npm start runs', () => {
       ['example-connect-card', 'created'],
       ['example-invalid-request', 'INVALID_REQUEST'],
       ['example-transient-fault', 'already_exists'],
+      ['example-update', 'updated'],
+      ['example-pause', 'paused'],
+      ['example-decommission-wrong-schema', 'CONFIRMATION_MISMATCH'],
+      ['example-decommission', 'deleted'],
     ]);
     expect(runs.every(metExpectation)).toBe(true);
     expect(runs.find((run) => run.example.requestId === 'example-transient-fault')?.settled?.attempts).toBe(2);
     expect(runs.find((run) => run.example.requestId === 'example-connect-card')?.settled?.connectCardUri).toMatch(/^https:\/\//);
-    // and the sandbox holds one connection per valid example, the flaky one included once
-    expect(
-      stack
-        .sandbox!.connections()
-        .map((connection) => connection.schema)
-        .sort(),
-    ).toEqual(['gitlab_team_card', 'gitlab_team_flaky', 'gitlab_team_mtls', 'gitlab_team_oauth', 'gitlab_team_pat']);
+    const connectionOf = (requestId: string) => runs.find((run) => run.example.requestId === requestId)?.settled?.connectionId;
+    expect(connectionOf('example-update')).toBe(connectionOf('example-personal-access-token'));
+    expect(connectionOf('example-pause')).toBe(connectionOf('example-mtls-client-certificate'));
+    expect(connectionOf('example-decommission')).toBe(connectionOf('example-connect-card'));
+    // and the sandbox holds one connection per valid example, the flaky one included once, less the decommissioned one
+    const connections = stack.sandbox!.connections();
+    expect(connections.map((connection) => connection.schema).sort()).toEqual([
+      'gitlab_team_flaky',
+      'gitlab_team_mtls',
+      'gitlab_team_oauth',
+      'gitlab_team_pat',
+    ]);
+    // and the update and the pause reached Fivetran: only the fields they named, on the connections they named
+    const patches = stack.sandbox!.calls.filter((call) => call.method === 'PATCH');
+    expect(patches.map((call) => [call.path, call.body])).toEqual(
+      expect.arrayContaining([
+        [`/v1/connections/${connectionOf('example-update')}`, { daily_sync_time: '06:00' }],
+        [`/v1/connections/${connectionOf('example-pause')}`, { paused: true }],
+      ]),
+    );
+    expect(patches).toHaveLength(2);
+    // and the decommission that named another schema deleted nothing; the one that named its own deleted once
+    expect(stack.sandbox!.calls.filter((call) => call.method === 'DELETE').map((call) => call.path)).toEqual([
+      `/v1/connections/${connectionOf('example-decommission')}`,
+    ]);
     // and the credentials from the secrets file reached Fivetran in the create bodies
-    const mtls = stack.sandbox!.connections().find((connection) => connection.schema === 'gitlab_team_mtls')!;
+    const mtls = connections.find((connection) => connection.schema === 'gitlab_team_mtls')!;
     expect(mtls.createRequest).toMatchObject({ config: { client_certificate: expect.stringContaining('FAKE-LOCAL-CERTIFICATE') } });
     // and every event is in the events file, in order
     const fileEvents = readFileSync(stack.eventsFile, 'utf8')
@@ -93,7 +117,7 @@ describe('the local stack that npm start runs', () => {
     expect(fileEvents.map((event) => event.detail.requestId)).toEqual(
       stack.events.map((event) => (event.detail as { requestId: string }).requestId),
     );
-    expect(fileEvents).toHaveLength(6);
+    expect(fileEvents).toHaveLength(10);
     expect(stack.sandbox!.contractViolations).toEqual([]);
   });
 

@@ -57,3 +57,41 @@ describe('outcome of a sent request', () => {
     });
   });
 });
+
+describe('outcome of a sent lifecycle request', () => {
+  it.each([
+    ['Connection Updated', {}, 'updated'],
+    ['Connection Paused', {}, 'paused'],
+    ['Connection Resumed', {}, 'resumed'],
+    ['Connection Credentials Applied', {}, 'credentials_applied'],
+    ['Connection Decommissioned', { outcome: 'deleted' }, 'deleted'],
+    ['Connection Decommissioned', { outcome: 'already_deleted' }, 'already_deleted'],
+  ])('is settled by its %s event as %s', (detailType, extra, outcome) => {
+    // given the lifecycle event of the request, after an event of another request
+    const events = [
+      event(detailType, { requestId: 'other', connectionId: 'c-0' }),
+      event(detailType, { requestId: 'r-1', connectionId: 'c-1', ...extra }),
+    ];
+    // then it is settled with the connection it acted on, and no attempts (the event counts none)
+    expect(progressOf(sent(), events, [])).toEqual({ state: 'settled', settled: { outcome, connectionId: 'c-1' } });
+  });
+
+  it('is settled by a Connection Lifecycle Request Failed event with its code', () => {
+    const refused = event('Connection Lifecycle Request Failed', {
+      requestId: 'r-1',
+      errorCode: 'CONFIRMATION_MISMATCH',
+      message: 'not its schema',
+      attempts: 0,
+    });
+    expect(progressOf(sent(), [refused], [])).toEqual({
+      state: 'settled',
+      settled: { outcome: 'CONFIRMATION_MISMATCH', message: 'not its schema', attempts: 0 },
+    });
+  });
+
+  it('is not settled by an event of a kind it does not know, even one carrying its requestId', () => {
+    expect(progressOf(sent(), [event('Backfill Completed', { requestId: 'r-1', errorCode: 'MANIFEST_UNREADABLE' })], [])).toEqual({
+      state: 'waiting',
+    });
+  });
+});

@@ -18,19 +18,19 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port n with n, n+1 and n+2 free just now. */
-async function threeFreePorts(): Promise<number> {
+/** A port n with n to n+3 free just now. */
+async function fourFreePorts(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
-    if ((await isFree(base)) && (await isFree(base + 1)) && (await isFree(base + 2))) return base;
+    if ((await isFree(base)) && (await isFree(base + 1)) && (await isFree(base + 2)) && (await isFree(base + 3))) return base;
   }
-  throw new Error('no three free ports in a row');
+  throw new Error('no four free ports in a row');
 }
 
 describe('fixed ports', () => {
-  it('puts SQS, the AWS stand-in and the sandbox on n, n+1 and n+2, and a second run on the same ports is refused naming the port', async () => {
+  it('puts SQS, the AWS stand-in, the sandbox and the ledger on n to n+3, and a second run on the same ports is refused naming the port', async () => {
     // given a run on fixed ports
-    const port = await threeFreePorts();
+    const port = await fourFreePorts();
     const run = spawnCli(
       ['start', '--watch', '--no-examples', '--port', String(port), '--run-dir', mkdtempSync(join(tmpdir(), 'ports-')), '--wait-time', '1'],
       started,
@@ -40,6 +40,7 @@ describe('fixed ports', () => {
     expect(run.output()).toContain(`queue          http://127.0.0.1:${port}/000000000000/fivetran-provisioner-requests`);
     expect(run.output()).toContain(`Secrets Manager  http://127.0.0.1:${port + 1} (local)`);
     expect(run.output()).toContain(`Fivetran API     http://127.0.0.1:${port + 2} (local)`);
+    expect(run.output()).toContain(`Ledger           http://127.0.0.1:${port + 3} (local, dynalite)`);
     expect(run.output()).toContain(`--endpoint-url http://127.0.0.1:${port} `);
 
     // when a second run, in a directory of its own, asks for the same ports
