@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { FileError } from '../local/run/file-error';
 import { closestName } from '../shared/runtime/closest-name';
 import type { CliIo } from './io';
-import { ENQUEUE_USAGE, EVENTS_USAGE, PROGRAM, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from './usage';
+import {
+  ENQUEUE_USAGE,
+  EVENTS_USAGE,
+  PROGRAM,
+  ROTATE_USAGE,
+  SCHEMA_USAGE,
+  START_USAGE,
+  STATUS_USAGE,
+  USAGE,
+  VALIDATE_USAGE,
+} from './usage';
 import { UsageError } from './usage-error';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -33,6 +43,8 @@ const COMMANDS: Record<string, { usage: () => Promise<string>; load: () => Promi
       return (args, io) => runRedrive(args, { stdout: io.out, stderr: io.err });
     },
   },
+  status: { usage: async () => STATUS_USAGE, load: async () => (await import('./commands/status')).statusCommand },
+  rotate: { usage: async () => ROTATE_USAGE, load: async () => (await import('./commands/rotate')).rotateCommand },
 };
 
 const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
@@ -42,7 +54,7 @@ const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
  * work fell short (an invalid or unsent request, a missed example), 2 a
  * command line it cannot act on, 3 a file or a service it needs cannot be
  * used (a missing request file, a bad secrets file, an unreachable queue, a
- * run directory in use).
+ * run directory in use), 4 what it names does not exist (status, rotate).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -125,13 +137,13 @@ function cannotLoad(name: string, error: unknown): string {
     if (!/^[./]|^file:/.test(missing)) {
       return (
         `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
-        `install them all with "npm ci" in a checkout of the repository (the installed package runs validate, enqueue, events, schema and redrive).`
+        `install them all with "npm ci" in a checkout of the repository (the installed package runs every command but start).`
       );
     }
     if (name === 'start' && /[/\\]cli[/\\]commands[/\\]start(?:\.js)?$/.test(missing)) {
       return (
         'start runs the provisioner and its local stand-ins from a checkout of the repository ("npm ci", then "npm start" there); ' +
-        'the installed package ships validate, enqueue, events, schema and redrive.'
+        'the installed package ships every other command.'
       );
     }
   }

@@ -5,17 +5,27 @@ import { isAlive } from '../local/run/run-lock';
 
 /**
  * What a running `start` tells other commands in other terminals: where its
- * queue is, so `enqueue` with no --queue-url sends there.
+ * queue is, so `enqueue` with no --queue-url sends there, and where its
+ * Secrets Manager is, so `rotate` puts the new version where the run sees it.
  */
 export const stackFileSchema = z.object({
   queueUrl: z.string(),
   /** The SQS endpoint to call, when it is not the SDK's default (a local SQS server). */
   sqsEndpoint: z.string().optional(),
+  /** The Secrets Manager endpoint to call, when it is the local stand-in: where `rotate` puts a new secret version. */
+  secretsManagerEndpoint: z.string().optional(),
   region: z.string(),
   eventsFile: z.string(),
   pid: z.number(),
   /** The worker process, which stops by itself when the run's process is gone. */
   workerPid: z.number().optional(),
+  /** The ledger's table and DynamoDB endpoint (dynalite), where `status` reads what the run recorded. */
+  ledgerTableName: z.string().optional(),
+  dynamodbEndpoint: z.string().optional(),
+  /** What `rotate` refuses a secret name outside of, and where `status --fivetran` finds the API key and the API. */
+  credentialsSecretPrefix: z.string().optional(),
+  fivetranApiSecretId: z.string().optional(),
+  fivetranApiUrl: z.string().optional(),
 });
 export type StackFile = z.infer<typeof stackFileSchema>;
 
