@@ -49,10 +49,13 @@ describe('what each command needs installed', () => {
     expect(await packagesLoadedBy('bin/fivetran-provisioner.js', [commandsLoadedLater])).toEqual(['tsx']);
   });
 
-  it.each(['validate', 'enqueue', 'events', 'schema', 'redrive'])('%s loads only runtime dependencies', async (command) => {
-    const packages = await packagesLoadedBy(`cli/commands/${command}.ts`);
-    expect(packages.filter((name) => !RUNTIME.has(name))).toEqual([]);
-  });
+  it.each(['validate', 'enqueue', 'events', 'schema', 'redrive', 'status', 'rotate'])(
+    '%s loads only runtime dependencies',
+    async (command) => {
+      const packages = await packagesLoadedBy(`cli/commands/${command}.ts`);
+      expect(packages.filter((name) => !RUNTIME.has(name))).toEqual([]);
+    },
+  );
 
   it('start needs the development dependencies, which is why the installed package leaves it out', async () => {
     const packages = await packagesLoadedBy('cli/commands/start.ts');
