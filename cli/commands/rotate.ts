@@ -80,7 +80,15 @@ export async function rotateCommand(args: string[], io: CliIo): Promise<number> 
       io.err(`rotate: Secrets Manager${target.note} has no secret ${secretId}; nothing was stored`);
       return 4;
     }
-    const why = isTimeUp(error) ? 'no answer in time' : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (isTimeUp(error)) {
+      // The call may have reached Secrets Manager before its answer was lost: say how to find out.
+      io.err(
+        `rotate failed: PutSecretValue on ${secretId}${target.note}: no answer in time; a new version may or may not be current ` +
+          `(aws secretsmanager describe-secret --secret-id ${secretId} shows which is)`,
+      );
+      return 3;
+    }
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     io.err(`rotate failed: PutSecretValue on ${secretId}${target.note}: ${why}`);
     return 3;
   } finally {

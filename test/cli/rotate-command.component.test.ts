@@ -154,4 +154,18 @@ describe('rotate', () => {
     expect(result.err).toMatch(new RegExp(`^rotate failed: PutSecretValue on ${SECRET}: `));
     expect(result.err.split('\n')).toHaveLength(1);
   });
+
+  it('gives up on a Secrets Manager that does not answer by --timeout, saying the version may or may not be current', async () => {
+    // given a Secrets Manager that holds the next PutSecretValue without an answer
+    aws.hangNext('PutSecretValue');
+    const file = tempFile('new.json', JSON.stringify({ personal_access_token: freshToken() }));
+
+    const result = await runWithEnv(['rotate', SECRET, file, '--timeout', '1'], env);
+
+    expect(result.code).toBe(3);
+    expect(result.err).toBe(
+      `rotate failed: PutSecretValue on ${SECRET}: no answer in time; a new version may or may not be current ` +
+        `(aws secretsmanager describe-secret --secret-id ${SECRET} shows which is)`,
+    );
+  });
 });
