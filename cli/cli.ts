@@ -24,6 +24,12 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
  */
 const START_MODULE = './commands/start';
 type StartModule = { startCommand: Command };
+/**
+ * `status` and `rotate` need the AWS SDK's DynamoDB and Secrets Manager clients, which the package does not depend
+ * on (it ships the producer with the SQS client only): named through variables too, they run from a checkout.
+ */
+const STATUS_MODULE = './commands/status';
+const ROTATE_MODULE = './commands/rotate';
 
 /**
  * Each command is loaded only when it runs, so a command needs only its own
@@ -43,8 +49,14 @@ const COMMANDS: Record<string, { usage: () => Promise<string>; load: () => Promi
       return (args, io) => runRedrive(args, { stdout: io.out, stderr: io.err });
     },
   },
-  status: { usage: async () => STATUS_USAGE, load: async () => (await import('./commands/status')).statusCommand },
-  rotate: { usage: async () => ROTATE_USAGE, load: async () => (await import('./commands/rotate')).rotateCommand },
+  status: {
+    usage: async () => STATUS_USAGE,
+    load: async () => ((await import(STATUS_MODULE)) as typeof import('./commands/status')).statusCommand,
+  },
+  rotate: {
+    usage: async () => ROTATE_USAGE,
+    load: async () => ((await import(ROTATE_MODULE)) as typeof import('./commands/rotate')).rotateCommand,
+  },
 };
 
 const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
@@ -137,13 +149,19 @@ function cannotLoad(name: string, error: unknown): string {
     if (!/^[./]|^file:/.test(missing)) {
       return (
         `${name} needs the package "${missing}", which is not installed. It is a development dependency: ` +
-        `install them all with "npm ci" in a checkout of the repository (the installed package runs every command but start).`
+        `install them all with "npm ci" in a checkout of the repository (the installed package runs validate, enqueue, events, schema and redrive).`
       );
     }
     if (name === 'start' && /[/\\]cli[/\\]commands[/\\]start(?:\.js)?$/.test(missing)) {
       return (
         'start runs the provisioner and its local stand-ins from a checkout of the repository ("npm ci", then "npm start" there); ' +
-        'the installed package ships every other command.'
+        'the installed package ships validate, enqueue, events, schema and redrive.'
+      );
+    }
+    if ((name === 'status' || name === 'rotate') && new RegExp(`[/\\\\]cli[/\\\\]commands[/\\\\]${name}(?:\\.js)?$`).test(missing)) {
+      return (
+        `${name} reads the ledger and Secrets Manager with AWS SDK clients the installed package leaves out: run it from a checkout ` +
+        `of the repository ("npm ci", then "npm run cli -- ${name}" there); the installed package ships validate, enqueue, events, schema and redrive.`
       );
     }
   }
