@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { FileError } from '../local/run/file-error';
 import { closestName } from '../shared/runtime/closest-name';
 import type { CliIo } from './io';
-import { ENQUEUE_USAGE, EVENTS_USAGE, PROGRAM, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from './usage';
+import {
+  ENQUEUE_USAGE,
+  EVENTS_USAGE,
+  PROGRAM,
+  ROTATE_USAGE,
+  SCHEMA_USAGE,
+  START_USAGE,
+  STATUS_USAGE,
+  USAGE,
+  VALIDATE_USAGE,
+} from './usage';
 import { UsageError } from './usage-error';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -14,6 +24,12 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
  */
 const START_MODULE = './commands/start';
 type StartModule = { startCommand: Command };
+/**
+ * `status` and `rotate` need the AWS SDK's DynamoDB and Secrets Manager clients, which the package does not depend
+ * on (it ships the producer with the SQS client only): named through variables too, they run from a checkout.
+ */
+const STATUS_MODULE = './commands/status';
+const ROTATE_MODULE = './commands/rotate';
 
 /**
  * Each command is loaded only when it runs, so a command needs only its own
@@ -33,6 +49,14 @@ const COMMANDS: Record<string, { usage: () => Promise<string>; load: () => Promi
       return (args, io) => runRedrive(args, { stdout: io.out, stderr: io.err });
     },
   },
+  status: {
+    usage: async () => STATUS_USAGE,
+    load: async () => ((await import(STATUS_MODULE)) as typeof import('./commands/status')).statusCommand,
+  },
+  rotate: {
+    usage: async () => ROTATE_USAGE,
+    load: async () => ((await import(ROTATE_MODULE)) as typeof import('./commands/rotate')).rotateCommand,
+  },
 };
 
 const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
@@ -42,7 +66,7 @@ const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
  * work fell short (an invalid or unsent request, a missed example), 2 a
  * command line it cannot act on, 3 a file or a service it needs cannot be
  * used (a missing request file, a bad secrets file, an unreachable queue, a
- * run directory in use).
+ * run directory in use), 4 what it names does not exist (status, rotate).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -132,6 +156,12 @@ function cannotLoad(name: string, error: unknown): string {
       return (
         'start runs the provisioner and its local stand-ins from a checkout of the repository ("npm ci", then "npm start" there); ' +
         'the installed package ships validate, enqueue, events, schema and redrive.'
+      );
+    }
+    if ((name === 'status' || name === 'rotate') && new RegExp(`[/\\\\]cli[/\\\\]commands[/\\\\]${name}(?:\\.js)?$`).test(missing)) {
+      return (
+        `${name} reads the ledger and Secrets Manager with AWS SDK clients the installed package leaves out: run it from a checkout ` +
+        `of the repository ("npm ci", then "npm run cli -- ${name}" there); the installed package ships validate, enqueue, events, schema and redrive.`
       );
     }
   }

@@ -19,6 +19,13 @@ export const stackFileSchema = z.object({
   pid: z.number(),
   /** The worker process, which stops by itself when the run's process is gone. */
   workerPid: z.number().optional(),
+  /** The ledger's table and DynamoDB endpoint (dynalite), where `status` reads what the run recorded. */
+  ledgerTableName: z.string().optional(),
+  dynamodbEndpoint: z.string().optional(),
+  /** What `rotate` refuses a secret name outside of, and where `status --fivetran` finds the API key and the API. */
+  credentialsSecretPrefix: z.string().optional(),
+  fivetranApiSecretId: z.string().optional(),
+  fivetranApiUrl: z.string().optional(),
 });
 export type StackFile = z.infer<typeof stackFileSchema>;
 

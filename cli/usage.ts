@@ -17,12 +17,20 @@ Commands
                         Print the JSON Schemas of the request and of the events' detail.
   redrive --dlq <url|arn>
                         Move dead-lettered requests back to their queue at a bounded rate.
+  status <requestId|connectionId>
+                        What the ledger knows of a request or a connection; --fivetran
+                        adds what Fivetran says now.
+  rotate <secretName> <file|->
+                        Store new GitLab credentials as the secret's current version; the
+                        rotation fan-out re-applies them to every connection using it.
   help [command]        Show this text, or a command's options.
 
 "${PROGRAM} <command> --help" lists a command's options; --version prints the version.
 
-Exit codes: 0 done; 1 the work fell short (an invalid or unsent request, a missed example);
-2 a command line it cannot act on; 3 a file or a service it needs cannot be used.`;
+Exit codes: 0 done; 1 the work fell short (an invalid or unsent request, a missed example,
+a refused credentials file); 2 a command line it cannot act on; 3 a file or a service it
+needs cannot be used; 4 what it names does not exist (an id the ledger does not know, a
+secret Secrets Manager does not have).`;
 
 export const START_USAGE = `Usage: npm start -- [options]      (or ${PROGRAM} start [options])
 
@@ -101,3 +109,63 @@ Options
   --error-code <code>         A failure's errorCode, such as GROUP_NOT_FOUND.
   --json                      Print each event as it is in the file (for jq).
   --run-dir <dir>             The run's directory (default: .local-run/).`;
+
+export const STATUS_USAGE = `Usage: ${PROGRAM} status <requestId|connectionId> [options]
+
+Prints what the ledger knows. For a request id: its entry (action, status, outcome or error
+code, the connection) and that connection's. For a connection id: its entry (group, schema,
+auth kind, credentials secret, the secret version applied, state, the request that created it).
+
+Options
+  --fivetran                  Also ask Fivetran (GET /v1/connections/{id}) for the connection's
+                              setup state, paused flag, sync state and setup tests. Config values
+                              are never printed. The API key is read from the secret named by
+                              FIVETRAN_API_SECRET_ID; the API is FIVETRAN_API_URL (default
+                              https://api.fivetran.com).
+  --json                      Print one JSON object: id, request, connection (null when unknown),
+                              and fivetran with --fivetran.
+  --timeout <s>               Longest the command waits for all its calls (default 30).
+  --run-dir <dir>             Where to look for a running "start --watch" (default .local-run/).
+
+The ledger is the table named by LEDGER_TABLE_NAME (the stack output LedgerTableName), on
+DynamoDB as the SDK resolves it (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB); unset,
+the ledger of the running "start --watch".
+
+Examples
+  ${PROGRAM} status team-a-gitlab
+  ${PROGRAM} status mellow_meadow --fivetran
+  LEDGER_TABLE_NAME=<LedgerTableName output> ${PROGRAM} status rotate:mellow_meadow:<versionId> --json
+
+Exit 0 found; 2 a command line it cannot act on; 3 the ledger, Secrets Manager or Fivetran
+cannot be used; 4 the ledger knows no such request or connection, or (with --fivetran)
+Fivetran has no such connection.`;
+
+export const ROTATE_USAGE = `Usage: ${PROGRAM} rotate <secretName> <file|-> [options]
+
+Stores the credentials in <file> (- reads stdin) as the new current version (AWSCURRENT) of a
+GitLab credentials secret, with PutSecretValue. Secrets Manager then sends "Secret Label
+Updated", and the rotation fan-out re-applies the version to every connection that uses the
+secret (status <connectionId> shows the version applied). The file is the whole new value,
+checked first: a JSON object with the keys a credentials secret holds (personal_access_token,
+client_certificate and client_private_key, access_token and refresh_token, client_id,
+client_secret), or AWS's managed rotation format ({"token": ...} with keys of its own). A
+file that does not fit is refused naming the field, never a value; no value is printed.
+
+Options
+  --aws                       Use Secrets Manager as the SDK resolves it (AWS_REGION, AWS_PROFILE,
+                              AWS_ENDPOINT_URL_SECRETS_MANAGER) even while a local run runs.
+  --timeout <s>               Longest the command waits for Secrets Manager (default 30).
+  --run-dir <dir>             Where to look for a running "start --watch" (default .local-run/).
+
+Without --aws or AWS_ENDPOINT_URL_SECRETS_MANAGER, a running "start --watch" gets the version
+in its Secrets Manager stand-in, whose fan-out re-applies it at once; with no local run, AWS.
+A name outside the credentials prefix (CREDENTIALS_SECRET_PREFIX, or the local run's) is
+refused: only those secrets' connections are rotated.
+
+Examples
+  ${PROGRAM} rotate fivetran/gitlab/sandbox_group/team-pat new-token.json
+  op read op://team/gitlab-pat/json | ${PROGRAM} rotate fivetran/gitlab/team_a/pat - --aws
+
+Exit 0 stored; 1 the file is not a credentials file (nothing stored); 2 a command line it
+cannot act on, a name outside the prefix among them; 3 the file or Secrets Manager cannot be
+used; 4 Secrets Manager has no such secret.`;

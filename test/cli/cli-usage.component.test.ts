@@ -31,6 +31,8 @@ describe('the CLI as a newcomer meets it', () => {
       events: /^Usage: npm run cli -- events \[options\]/,
       schema: /^Usage: npm run cli -- schema/,
       redrive: /^Usage: npm run cli -- redrive --dlq/,
+      status: /^Usage: npm run cli -- status <requestId\|connectionId>/,
+      rotate: /^Usage: npm run cli -- rotate <secretName> <file\|->/,
     };
     for (const [command, firstLine] of Object.entries(expected)) {
       // when its help is asked for either way

@@ -2,7 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REDRIVE_USAGE } from '../../../cli/commands/redrive';
-import { ENQUEUE_USAGE, EVENTS_USAGE, SCHEMA_USAGE, START_USAGE, USAGE, VALIDATE_USAGE } from '../../../cli/usage';
+import {
+  ENQUEUE_USAGE,
+  EVENTS_USAGE,
+  ROTATE_USAGE,
+  SCHEMA_USAGE,
+  START_USAGE,
+  STATUS_USAGE,
+  USAGE,
+  VALIDATE_USAGE,
+} from '../../../cli/usage';
 import { DEFAULT_SANDBOX_GROUP } from '../../../local/run/local-servers';
 import { loadSecretsFile } from '../../../local/run/secrets-file';
 import { LOCAL_REQUEST_FILE, LOCAL_WORKER_ENV } from '../../../local/run/settings';
@@ -73,6 +82,8 @@ describe('the commands the README and the documents show', () => {
     events: EVENTS_USAGE,
     schema: SCHEMA_USAGE,
     redrive: REDRIVE_USAGE,
+    status: STATUS_USAGE,
+    rotate: ROTATE_USAGE,
   };
   /** Every `npm run cli -- …` and `npm start -- …` in the documents, as command and options. */
   const commandLines = [...DOCUMENTS.matchAll(/npm (?:run (?:-s )?cli --|start --) ?([^`\n#]*)/g)].map((match) => match[0]);

@@ -1,0 +1,79 @@
+import { readStackFile, type StackFile } from './local-run-file';
+import { UsageError } from './usage-error';
+
+/**
+ * Where `status` and `rotate` find the ledger and Secrets Manager: the
+ * variables a deployment names them with (LEDGER_TABLE_NAME, the SDK's own
+ * AWS_ENDPOINT_URL_* and region), else the running local world of the run
+ * directory, as `enqueue` finds the local queue.
+ */
+export interface AwsTarget {
+  /** Variables to set while the command's SDK clients are created: a local world's endpoints, region and fake credentials. */
+  env: Record<string, string | undefined>;
+  /** How the output names where it went: "(the local run, pid 123)", or "" for AWS as the SDK resolves it. */
+  note: string;
+  /** The running local world, when that is the target. */
+  stack?: StackFile;
+}
+
+/** Fake credentials for a server on this machine only, and only when the shell has none of its own. */
+function localCredentials(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const none = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
+  return { AWS_ACCESS_KEY_ID: none ? 'local' : undefined, AWS_SECRET_ACCESS_KEY: none ? 'local' : undefined };
+}
+
+function localTarget(stack: StackFile, env: NodeJS.ProcessEnv, endpoints: Record<string, string | undefined>): AwsTarget {
+  // A variable the user set wins over the run's, as for enqueue.
+  const variables = Object.fromEntries(Object.entries(endpoints).map(([name, value]) => [name, env[name] ? undefined : value]));
+  return {
+    env: { ...variables, AWS_REGION: env.AWS_REGION ? undefined : stack.region, ...localCredentials(env) },
+    note: ` (the local run, pid ${stack.pid})`,
+    stack,
+  };
+}
+
+export interface LedgerTarget extends AwsTarget {
+  tableName: string;
+}
+
+/**
+ * The ledger table: $LEDGER_TABLE_NAME on DynamoDB as the SDK resolves it
+ * (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, AWS_PROFILE, …), else the ledger of
+ * a `start --watch` running with `runDir`, with its Secrets Manager too.
+ */
+export function resolveLedger(runDir: string, env: NodeJS.ProcessEnv): LedgerTarget {
+  const tableName = env.LEDGER_TABLE_NAME;
+  if (tableName) return { tableName, env: {}, note: '' };
+  const stack = readStackFile(runDir);
+  if (stack === undefined) {
+    throw new UsageError(
+      'No ledger to read: set LEDGER_TABLE_NAME (the stack output LedgerTableName), or run "npm start -- --watch" in another terminal first' +
+        ' (with the same --run-dir, if it has one)',
+    );
+  }
+  if (stack.ledgerTableName === undefined || stack.dynamodbEndpoint === undefined) {
+    throw new UsageError(
+      `The local run (pid ${stack.pid}) does not name a ledger: set LEDGER_TABLE_NAME and AWS_ENDPOINT_URL_DYNAMODB to the ones it uses`,
+    );
+  }
+  return {
+    tableName: stack.ledgerTableName,
+    ...localTarget(stack, env, {
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.secretsManagerEndpoint,
+    }),
+  };
+}
+
+/**
+ * Secrets Manager for `rotate`: as the SDK resolves it with --aws or
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER set; else the stand-in of a `start --watch`
+ * running with `runDir` (whose `Secret Label Updated` the run's fan-out
+ * hears); else AWS.
+ */
+export function resolveSecretsManager(runDir: string, env: NodeJS.ProcessEnv, aws: boolean): AwsTarget {
+  if (aws || env.AWS_ENDPOINT_URL_SECRETS_MANAGER) return { env: {}, note: '' };
+  const stack = readStackFile(runDir);
+  if (stack?.secretsManagerEndpoint === undefined) return { env: {}, note: '' };
+  return localTarget(stack, env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.secretsManagerEndpoint });
+}
