@@ -243,6 +243,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrl: queues.queueUrl,
       ...(fauxqs ? { sqsEndpoint: fauxqs.address } : env.AWS_ENDPOINT_URL_SQS ? { sqsEndpoint: env.AWS_ENDPOINT_URL_SQS } : {}),
       ...(local.secrets ? { secretsManagerEndpoint: aws!.url } : {}),
+      // What `status` and `rotate` in another terminal need to find this run's ledger, secrets and Fivetran.
+      ...(ledger ? { ledgerTableName: ledger.tableName, dynamodbEndpoint: ledger.endpoint } : {}),
+      ...(workerEnv.CREDENTIALS_SECRET_PREFIX ? { credentialsSecretPrefix: workerEnv.CREDENTIALS_SECRET_PREFIX } : {}),
+      ...(workerEnv.FIVETRAN_API_SECRET_ID ? { fivetranApiSecretId: workerEnv.FIVETRAN_API_SECRET_ID } : {}),
+      fivetranApiUrl: fivetranUrl,
       region,
       eventsFile: sink.path,
       pid: process.pid,

@@ -198,7 +198,15 @@ describe('the package, installed from its tarball into another project', () => {
     // when enqueue has no queue to reach, the schemas are still there to read
     const env = cleanEnv({ QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere', AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9' });
     const printed = JSON.parse(succeeded(await run(process.execPath, ['consumer.mjs'], consumer, env), 'node consumer.mjs'));
-    expect(printed.detailTypes).toEqual(['Connection Provisioned', 'Connection Provisioning Failed', 'Backfill Completed']);
+    expect(printed.detailTypes).toEqual(Object.keys(eventJsonSchemas));
+    expect(printed.detailTypes).toEqual(
+      expect.arrayContaining([
+        'Connection Provisioned',
+        'Connection Provisioning Failed',
+        'Backfill Completed',
+        'Connection Credentials Applied',
+      ]),
+    );
     expect(printed.provisioned).toEqual(eventJsonSchemas['Connection Provisioned']);
     expect(printed.provisioned.required).toEqual(expect.arrayContaining(['requestId', 'connectionId', 'sqsMessageId']));
     expect(printed.requestSchema).toEqual(requestJsonSchema);

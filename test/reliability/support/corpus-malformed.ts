@@ -182,8 +182,8 @@ export function addMalformedCases({ context, invalid, set, remove }: CorpusBuild
       'connection.connect_card_config.redirect_uri',
     );
   }
-  invalid('out of range: requestSchemaVersion attribute 2', () => undefined, 'request schema version "2"', {
-    attributes: { requestSchemaVersion: '2' },
+  invalid('out of range: requestSchemaVersion attribute 3', () => undefined, 'request schema version "3"', {
+    attributes: { requestSchemaVersion: '3' },
   });
   invalid('out of range: requestSchemaVersion attribute 1.0', () => undefined, 'request schema version "1.0"', {
     attributes: { requestSchemaVersion: '1.0' },
