@@ -75,8 +75,9 @@ export function printWatchHelp(stack: LocalStack, runDir: string | undefined, io
   if (stack.rotation && stack.secretNames.includes(ROTATED_SECRET_NAME)) {
     const [, , , region] = stack.queueArn.split(':');
     io.out('Rotate a credentials secret (every connection using it gets the new version):');
+    io.out(`  ${PROGRAM} rotate ${ROTATED_SECRET_NAME} ${shown(LOCAL_ROTATED_CREDENTIALS_FILE)}${runDirOption}`);
     io.out(
-      `  ${putSecretValueCommand({ endpoint: stack.endpoints.secretsManager, region: region ?? 'us-east-1' }, ROTATED_SECRET_NAME, shown(LOCAL_ROTATED_CREDENTIALS_FILE))}`,
+      `  or ${putSecretValueCommand({ endpoint: stack.endpoints.secretsManager, region: region ?? 'us-east-1' }, ROTATED_SECRET_NAME, shown(LOCAL_ROTATED_CREDENTIALS_FILE))}`,
     );
   }
   io.out('Ctrl-C stops everything.');
