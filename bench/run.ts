@@ -5,6 +5,7 @@ import { coldStart } from './cold-start';
 import { deferralBacklog } from './deferral-backlog';
 import { pipelineThroughput } from './pipeline-throughput';
 import { rateLimitEfficiency } from './rate-limit';
+import { rotationAtSetupTestLimits } from './rotation';
 import { secretsCalls } from './secrets-calls';
 import type { BenchmarkResult } from './support/report';
 
@@ -26,6 +27,7 @@ const BENCHMARKS: Array<[string, () => Promise<BenchmarkResult>]> = [
   ['local pipeline throughput', pipelineThroughput],
   ['rate-limit efficiency', rateLimitEfficiency],
   ['backlog at Fivetran limits', deferralBacklog],
+  ['rotation', rotationAtSetupTestLimits],
 ];
 
 const args = process.argv.slice(2);

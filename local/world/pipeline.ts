@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createHandler } from '../../functions/provision/create-handler';
 import { AWS_CLIENT_TIMEOUTS } from '../../shared/aws/aws-calls';
 import { DEFERRAL_ATTRIBUTES } from '../../shared/contracts/deferral';
+import type { Ledger } from '../../shared/ledger/ledger';
 import type { BackoffOptions } from '../../shared/runtime/retry';
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
@@ -34,7 +35,7 @@ export interface PipelineOptions {
   apiKey: { apiKey: string; apiSecret: string };
   /** Secrets Manager: name → SecretString, besides the API key secret. */
   secrets: Record<string, string>;
-  sandbox?: Pick<FivetranSandboxOptions, 'seed' | 'createRateLimit'>;
+  sandbox?: Pick<FivetranSandboxOptions, 'seed' | 'createRateLimit' | 'setupTestRateLimit'>;
   /** Concurrent pollers, each with its own handler: Lambda's concurrency. */
   pollers: number;
   batchSize: number;
@@ -52,6 +53,8 @@ export interface PipelineOptions {
   seed: number;
   /** Puts an interposer in front of SQS and of Fivetran, for tests whose dependencies hang, redirect or lie. */
   interpose?: boolean;
+  /** The ledger every handler records in and reads (local/world/ledger.ts); without it, lifecycle requests fail. */
+  ledger?: Ledger;
 }
 
 export interface Delivery {
@@ -119,7 +122,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ttlMs: config.secretsCacheTtlSeconds * 1000,
     });
     secretCaches.push(secrets);
-    const handler = createHandler(config, { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets });
+    const handler = createHandler(
+      config,
+      { backoff: options.backoff, random: seededRandom(options.seed + index).next, secrets },
+      options.ledger,
+    );
     return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
       const ids = event.Records.map((record) => record.messageId);
       for (const record of event.Records) {
