@@ -74,8 +74,13 @@ describe('event publisher', () => {
   });
 
   it('gives up a re-send that would not fit before the deadline', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] });
-    const deadline = { remainingMs: () => 5 };
+    // Time enough for the first call however slow the machine; once it has answered, 5 ms, less than any backoff.
+    let answered = false;
+    eventBridge.on(PutEventsCommand).callsFake(() => {
+      answered = true;
+      return { FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] };
+    });
+    const deadline = { remainingMs: () => (answered ? 5 : 60_000) };
     await expect(publisher().publish(events(1), { deadline })).rejects.toThrow(/no time is left to re-send/);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
