@@ -141,6 +141,22 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
       );
     },
 
+    forgetCredentialsApplied(connectionId, versionId, callOptions: LedgerCallOptions = {}) {
+      return conditional('a credentials version removal', () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: connectionKey(connectionId),
+            UpdateExpression: 'REMOVE #applied SET #updatedAt = :now',
+            ConditionExpression: 'attribute_exists(#pk) AND #applied = :version',
+            ExpressionAttributeNames: { '#pk': PK, '#applied': 'appliedVersionId', '#updatedAt': 'updatedAt' },
+            ExpressionAttributeValues: { ':version': { S: versionId }, ':now': { S: isoNow() } },
+          }),
+          untilDeadline(callOptions.deadline),
+        ),
+      );
+    },
+
     async setState(connectionId, state, callOptions = {}) {
       // Only a connection the ledger lists: a state for an unknown id would make an entry with no group or schema.
       await conditional('a connection state write', () =>

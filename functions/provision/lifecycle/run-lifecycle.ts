@@ -45,8 +45,10 @@ export async function runLifecycle(ctx: LifecycleContext): Promise<LifecycleEven
         `requestId ${request.requestId} was used by a ${recorded.action} request already; give each request an id of its own`,
       );
     }
-    if (recorded?.status === 'succeeded') return replay(ctx, recorded);
+    if (recorded?.status === 'succeeded' && request.action !== 'reapply_credentials') return replay(ctx, recorded);
     const entry = await managedConnection(connectionId, ledger, deadline);
+    // A re-apply is answered from the ledger only while its version is still the applied one: after a race the ledger forgot it.
+    if (recorded?.status === 'succeeded' && appliedVersionOf(recorded) === entry.appliedVersionId) return replay(ctx, recorded);
     ctx.known = { ...ctx.known, groupId: entry.groupId, schema: entry.schema };
     return act(ctx, entry);
   });
@@ -83,6 +85,12 @@ async function act(ctx: LifecycleContext, entry: ConnectionEntry): Promise<Lifec
     { deadline },
   );
   return result.event;
+}
+
+function appliedVersionOf(recorded: RequestEntry): string | undefined {
+  const detail = recorded.publishedEvent?.detail;
+  const versionId = typeof detail === 'object' && detail !== null ? (detail as { versionId?: unknown }).versionId : undefined;
+  return typeof versionId === 'string' ? versionId : undefined;
 }
 
 const LIFECYCLE_DETAIL_TYPES = new Set<string>([

@@ -6,6 +6,7 @@ import { lambdaContext, sqsRecord } from '../../../local/world/lambda-context';
 import { type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
 import { provisionSettings } from '../../../local/world/settings';
 import { startWorld } from '../../../local/world/world';
+import type { Ledger } from '../../../shared/ledger/ledger';
 import { findFragments, needlesFor } from '../../support/secret-fragments';
 
 export const SECRET_ID = `${GROUP_CREDENTIALS}team-a`;
@@ -14,9 +15,11 @@ export const SECRET_ID = `${GROUP_CREDENTIALS}team-a`;
  * The worker with its ledger, through the real AWS SDK: Secrets Manager and
  * EventBridge are the loopback stand-in, Fivetran the sandbox, the ledger
  * dynalite. Records are handed to the handler as Lambda's event source
- * mapping would, so a test can deliver the same message twice.
+ * mapping would, so a test can deliver the same message twice. `wrapLedger`
+ * stands between the worker and its ledger (to slow a write); `ledger` is the
+ * unwrapped one.
  */
-export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
+export async function startLifecycleWorld(options: { ledger?: boolean; wrapLedger?: (ledger: Ledger) => Ledger } = {}) {
   const world = await startWorld({
     aws: true,
     secrets: { [SECRET_ID]: FAKE_PAT },
@@ -31,7 +34,8 @@ export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
     throw error;
   }
   const sandbox = world.sandbox!;
-  const handler = createHandler(provisionSettings(sandbox.url), {}, local?.ledger);
+  const workerLedger = local && options.wrapLedger ? options.wrapLedger(local.ledger) : local?.ledger;
+  const handler = createHandler(provisionSettings(sandbox.url), {}, workerLedger);
   const secretsManager = new SecretsManagerClient({});
   const secretValues: string[] = [FAKE_PAT.personal_access_token, FAKE_API_KEY.apiSecret];
   let nextId = 0;
