@@ -38,8 +38,10 @@ describe('one connection named two ways in one batch', () => {
 
 describe('two rotations applied at once by two runs', () => {
   const token = (name: string) => `fake-pat-${name}-${'r'.repeat(16)}`;
-  const tokenAtFivetran = (connectionId: string) =>
-    (w.sandbox.connections().find((c) => c.id === connectionId)?.createRequest.config as Record<string, string>).personal_access_token;
+  const tokenAtFivetran = (connectionId: string) => {
+    const stored = w.sandbox.connections().find((c) => c.id === connectionId);
+    return (stored?.createRequest.config as Record<string, string> | undefined)?.personal_access_token;
+  };
 
   /** Starts the run of V2 and holds its PATCH in the sandbox until `delayMs` pass; V3 is then made current. */
   async function v2HeldThenV3(connectionId: string, delayMs: number) {
