@@ -268,7 +268,7 @@ function requestEntryOf(item: Item): RequestEntry {
   const errorCode = text(item, 'errorCode');
   const publishedEvent = storedEvent(text(item, 'publishedEvent'));
   return {
-    requestId: text(item, 'requestId') ?? '',
+    requestId: idOfKey(item, 'request#') ?? text(item, 'requestId') ?? '',
     action: (text(item, 'action') ?? 'create') as RequestEntry['action'],
     status: text(item, 'status') === 'succeeded' ? 'succeeded' : 'failed',
     sqsMessageId: text(item, 'sqsMessageId') ?? '',
@@ -293,13 +293,19 @@ function storedEvent(json: string | undefined): RequestEntry['publishedEvent'] {
   }
 }
 
+/** The id after the key's `connection#`/`request#` prefix: what an item is, whatever its other attributes say. */
+function idOfKey(item: Item, prefix: string): string | undefined {
+  const key = text(item, PK);
+  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+
 function connectionEntryOf(item: Item): ConnectionEntry {
   const secretName = text(item, 'secretName');
   const appliedVersionId = text(item, 'appliedVersionId');
   const state = text(item, 'state');
   const authKind = text(item, 'authKind');
   return {
-    connectionId: text(item, 'connectionId') ?? '',
+    connectionId: idOfKey(item, 'connection#') ?? text(item, 'connectionId') ?? '',
     groupId: text(item, 'groupId') ?? '',
     schema: text(item, 'schema') ?? '',
     service: 'gitlab',

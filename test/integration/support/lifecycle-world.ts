@@ -43,6 +43,8 @@ export async function startLifecycleWorld(options: { ledger?: boolean; wrapLedge
     world,
     sandbox,
     ledger: local?.ledger,
+    /** The ledger's table itself, to read or hand-edit its items. */
+    table: local === undefined ? undefined : { client: local.client, tableName: local.tableName },
     record(body: unknown, attributes: { version?: string; messageId?: string } = {}): SQSRecord {
       nextId += 1;
       const record = sqsRecord(body, { messageId: attributes.messageId ?? `message-${nextId}`, sentAt: Date.now(), queueArn: QUEUE_ARN });
@@ -73,9 +75,10 @@ export async function startLifecycleWorld(options: { ledger?: boolean; wrapLedge
     },
     events: () => world.events().map((event) => ({ detailType: event.detailType, detail: event.detail as Record<string, any> })),
     writes: () => sandbox.calls.filter((call) => call.method !== 'GET'),
+    /** Every secret value the world holds or was given, in each form a leak can take. */
+    needles: () => secretValues.flatMap((value, index) => needlesFor(`secret ${index + 1}`, value)),
     leaks() {
-      const needles = secretValues.flatMap((value, index) => needlesFor(`secret ${index + 1}`, value));
-      return findFragments(needles, [
+      return findFragments(this.needles(), [
         ...world.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
         ...world.events().map((event, index) => ({ where: `event ${index + 1}`, text: JSON.stringify(event) })),
       ]);
