@@ -52,10 +52,12 @@ export async function startLifecycleWorld(options: { ledger?: boolean; wrapLedge
         record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: attributes.version };
       return record;
     },
-    invoke(records: SQSRecord[]) {
+    /** Hands the records to the handler with `remainingMs` of the invocation left (30 s unless told). */
+    invoke(records: SQSRecord[], remainingMs = 30_000) {
+      const endsAt = Date.now() + remainingMs;
       return handler(
         { Records: records },
-        lambdaContext(FUNCTION_ARN, () => 30_000),
+        lambdaContext(FUNCTION_ARN, () => endsAt - Date.now()),
       );
     },
     /** Makes the first example's connection and returns its id. */
