@@ -130,6 +130,8 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
       settleDeadline: deadlineAt(startedAt + settleWithinMs, now),
       location: locationFromFunctionArn(context.invokedFunctionArn),
       limiter: createKeyedLimiter(config.recordConcurrency),
+      // As many as records run at once: a turn never waits for a slot, only for the connection.
+      connectionTurns: createKeyedLimiter(config.recordConcurrency),
       snapshots: createGroupSnapshots(groupIdsOf(parsedRecords.values())),
       logger,
       loadApiKey: () => loadApiKey(deadline),

@@ -1,6 +1,7 @@
 import type { ProvisioningRequest } from '../../shared/contracts/request';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import type { AuthKind, Ledger } from '../../shared/ledger/ledger';
+import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Redactor } from '../../shared/runtime/redact';
 import { DEFAULT_BACKOFF } from '../../shared/runtime/retry';
 import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
@@ -32,6 +33,7 @@ export async function createFromRecord(
   deps: RecordProcessorDeps,
   scope: InvocationScope,
 ): Promise<void> {
+  await refuseIdOfAnotherAction(request.requestId, deps.ledger, scope);
   const reference = request.credentialsSecretId;
   let credentials: GitlabCredentials = {};
   let read: CredentialsVersion | undefined;
@@ -92,6 +94,21 @@ export async function createFromRecord(
     setupState: result.connection.status?.setup_state,
     attempts: result.attempts,
   });
+}
+
+/**
+ * A create whose requestId a lifecycle request used already would make a
+ * connection the ledger cannot record under it (a succeeded request is never
+ * overwritten), so nobody could name it by that id: refused before Fivetran is called.
+ */
+async function refuseIdOfAnotherAction(requestId: string, ledger: Ledger | undefined, scope: InvocationScope): Promise<void> {
+  const recorded = await ledger?.getRequest(requestId, { deadline: scope.deadline });
+  if (recorded !== undefined && recorded.action !== 'create') {
+    throw new ProvisioningError(
+      'INVALID_REQUEST',
+      `requestId ${requestId} was used by a ${recorded.action} request already; give each request an id of its own`,
+    );
+  }
 }
 
 /**

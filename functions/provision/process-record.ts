@@ -21,9 +21,8 @@ import { failedEvent, knownFieldsOf } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
 import type { KeyedLimiter } from './keyed-limiter';
-import { lifecycleContext } from './lifecycle/build-context';
 import { lifecycleFailedEvent } from './lifecycle/events';
-import { runLifecycle } from './lifecycle/run-lifecycle';
+import { knownFieldsOfLifecycle, lifecycleFromRecord, recordFailedRequest } from './lifecycle/from-record';
 import type { FivetranCallTracer } from './provision-connection';
 import type { QueueVisibility } from './queue-visibility';
 import type { RateGate } from './rate-gate';
@@ -78,6 +77,12 @@ export interface InvocationScope {
   settleDeadline: Deadline;
   location: FunctionLocation | undefined;
   limiter: KeyedLimiter;
+  /**
+   * Lifecycle actions on one connection, one after another: `limiter`'s key
+   * cannot tell that a target named by its create's requestId is the one
+   * another record names by connectionId. It holds no slot of its own.
+   */
+  connectionTurns: KeyedLimiter;
   /** Group listings shared by the batch's records. */
   snapshots?: GroupSnapshots;
   logger: Logger;
@@ -151,14 +156,7 @@ export async function processRecord(
         await createFromRecord({ request: parsed.request, settled, redactor, logger, attempts }, deps, scope);
         return;
       }
-      const ctx = lifecycleContext(parsed.request, settled, redactor, logger, attempts, deps, scope);
-      try {
-        const event = await runLifecycle(ctx);
-        if (event !== undefined) await deps.publisher.publish([event], { deadline: scope.settleDeadline });
-      } finally {
-        settled.known = ctx.known;
-        if (ctx.failedSetupTests) settled.setupTests = ctx.failedSetupTests;
-      }
+      await lifecycleFromRecord({ request: parsed.request, settled, redactor, logger, attempts }, deps, scope);
     } catch (error) {
       if (error instanceof RecordHandedBack) throw error;
       const fault =
@@ -266,31 +264,16 @@ async function settleFailure(
   throw new RecordHandedBack(code);
 }
 
-/**
- * Records a valid request's terminal failure in the ledger (when there is
- * one), so `status` can tell it; a request recorded as succeeded keeps that.
- * A ledger that fails hands the record back: the event waits for it.
- */
+/** A terminal failure in the ledger, if there is one; a ledger that fails hands the record back: the event waits for it. */
 async function recordFailure(
   settled: SettledRecord,
   errorCode: LifecycleFailureCode,
   deps: RecordProcessorDeps,
   scope: InvocationScope,
   logger: RecordLog,
-): Promise<void> {
-  if (deps.ledger === undefined || settled.request === undefined) return;
+) {
   try {
-    await deps.ledger.recordRequest(
-      {
-        ...settled.request,
-        status: 'failed',
-        errorCode,
-        ...(settled.known.connectionId === undefined ? {} : { connectionId: settled.known.connectionId }),
-        sqsMessageId: settled.sqsMessageId,
-        recordedAt: new Date(deps.now()).toISOString(),
-      },
-      { deadline: scope.settleDeadline },
-    );
+    await recordFailedRequest(settled, errorCode, deps, scope);
   } catch (error) {
     logger.error(HAND_BACK_LOG_MESSAGES.transient, { errorCode: 'LEDGER_UNAVAILABLE', reason: describeError(error).message });
     throw new RecordHandedBack('LEDGER_UNAVAILABLE');
@@ -299,12 +282,5 @@ async function recordFailure(
 
 /** The identifying fields of a valid request, in the shape failure events use. */
 function knownFieldsOfRequest(parsed: Extract<ParsedRequest, { ok: true }>): KnownRequestFields {
-  if (parsed.kind === 'create') return knownFieldsOf(parsed.request);
-  const { request } = parsed;
-  return {
-    requestId: request.requestId,
-    action: request.action,
-    ...('connectionId' in request.target ? { connectionId: request.target.connectionId } : {}),
-    ...(request.context === undefined ? {} : { context: request.context }),
-  };
+  return parsed.kind === 'create' ? knownFieldsOf(parsed.request) : knownFieldsOfLifecycle(parsed.request);
 }

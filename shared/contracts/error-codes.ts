@@ -60,6 +60,12 @@ export const TRANSIENT_CODES = [
   'DEADLINE_REACHED',
   /** The ledger (DynamoDB) did not answer, or failed: the request is tried again. */
   'LEDGER_UNAVAILABLE',
+  /**
+   * Another run applied another version of the same credentials while this
+   * one did: which one Fivetran kept is unknown, so the ledger forgets its
+   * applied version and the request is tried again.
+   */
+  'CREDENTIALS_APPLY_RACED',
 ] as const;
 export type TransientCode = (typeof TRANSIENT_CODES)[number];
 

@@ -141,6 +141,22 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
       );
     },
 
+    forgetCredentialsApplied(connectionId, versionId, callOptions: LedgerCallOptions = {}) {
+      return conditional('a credentials version removal', () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: connectionKey(connectionId),
+            UpdateExpression: 'REMOVE #applied SET #updatedAt = :now',
+            ConditionExpression: 'attribute_exists(#pk) AND #applied = :version',
+            ExpressionAttributeNames: { '#pk': PK, '#applied': 'appliedVersionId', '#updatedAt': 'updatedAt' },
+            ExpressionAttributeValues: { ':version': { S: versionId }, ':now': { S: isoNow() } },
+          }),
+          untilDeadline(callOptions.deadline),
+        ),
+      );
+    },
+
     async setState(connectionId, state, callOptions = {}) {
       // Only a connection the ledger lists: a state for an unknown id would make an entry with no group or schema.
       await conditional('a connection state write', () =>
@@ -252,7 +268,7 @@ function requestEntryOf(item: Item): RequestEntry {
   const errorCode = text(item, 'errorCode');
   const publishedEvent = storedEvent(text(item, 'publishedEvent'));
   return {
-    requestId: text(item, 'requestId') ?? '',
+    requestId: idOfKey(item, 'request#') ?? text(item, 'requestId') ?? '',
     action: (text(item, 'action') ?? 'create') as RequestEntry['action'],
     status: text(item, 'status') === 'succeeded' ? 'succeeded' : 'failed',
     sqsMessageId: text(item, 'sqsMessageId') ?? '',
@@ -277,13 +293,19 @@ function storedEvent(json: string | undefined): RequestEntry['publishedEvent'] {
   }
 }
 
+/** The id after the key's `connection#`/`request#` prefix: what an item is, whatever its other attributes say. */
+function idOfKey(item: Item, prefix: string): string | undefined {
+  const key = text(item, PK);
+  return key?.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+}
+
 function connectionEntryOf(item: Item): ConnectionEntry {
   const secretName = text(item, 'secretName');
   const appliedVersionId = text(item, 'appliedVersionId');
   const state = text(item, 'state');
   const authKind = text(item, 'authKind');
   return {
-    connectionId: text(item, 'connectionId') ?? '',
+    connectionId: idOfKey(item, 'connection#') ?? text(item, 'connectionId') ?? '',
     groupId: text(item, 'groupId') ?? '',
     schema: text(item, 'schema') ?? '',
     service: 'gitlab',

@@ -95,6 +95,13 @@ export interface Ledger {
     applied: { secretName: string; versionId: string; previousVersionId: string | undefined },
     options?: LedgerCallOptions,
   ): Promise<boolean>;
+  /**
+   * Forgets which version is applied, on condition that it is still
+   * `versionId`: after two runs applied different versions at once, nobody
+   * knows which Fivetran kept, and a connection with no applied version is
+   * behind whatever is current. Returns false, changing nothing, when it changed meanwhile.
+   */
+  forgetCredentialsApplied(connectionId: string, versionId: string, options?: LedgerCallOptions): Promise<boolean>;
   /** Sets the connection's state (paused, active, decommissioned, gone). */
   setState(connectionId: string, state: ConnectionState, options?: LedgerCallOptions): Promise<void>;
   /** Every connection using the secret, from the `bySecret` index (all pages). */

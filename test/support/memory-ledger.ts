@@ -36,6 +36,13 @@ export function memoryLedger(connections: readonly ConnectionEntry[] = []) {
       entry.appliedVersionId = applied.versionId;
       return true;
     },
+    async forgetCredentialsApplied(connectionId, versionId) {
+      check();
+      const entry = byId.get(connectionId);
+      if (entry === undefined || entry.appliedVersionId !== versionId) return false;
+      delete entry.appliedVersionId;
+      return true;
+    },
     async setState(connectionId, state) {
       check();
       const entry = byId.get(connectionId);

@@ -31,6 +31,8 @@ export interface LifecycleContext {
   failedSetupTests?: SetupTest[];
   count(metric: RecordMetric, dimensions?: Record<string, string>): void;
   now(): number;
+  /** Runs `task` once every action this invocation started earlier on the same connection has ended. */
+  inTurn<T>(connectionId: string, task: () => Promise<T>): Promise<T>;
 }
 
 /** What an action did: the event to publish and the outcome word the ledger records, or nothing to do (a stale version). */

@@ -118,13 +118,14 @@ export const applyCredentials: Action = async (ctx, entry) => {
 };
 
 /**
- * Records the applied version. When another run recorded a version while this
- * one's PATCH was in flight, nobody knows which PATCH Fivetran applied last;
- * the ledger then records this run's version, whichever is newer, so that a
- * ledger that may be behind says so: if this version is no longer current,
- * the drift check sees it behind AWSCURRENT and applies the current one. An
- * extra PATCH in a rare race, never a connection left on old credentials
- * while the ledger says otherwise.
+ * Records the applied version, on condition that the ledger still holds the
+ * one this run started from. When another run recorded a version while this
+ * one's PATCH was in flight, nobody knows which PATCH Fivetran applied last:
+ * unless both applied the same version, the ledger forgets its applied
+ * version (so the connection reads as behind, and no replay stands in for a
+ * new PATCH) and the request goes back to the queue to be applied again if
+ * it is still current. An extra PATCH in a rare race, never a ledger that
+ * claims credentials Fivetran may not hold.
  */
 async function recordApplied(
   ctx: LifecycleContext,
@@ -133,18 +134,20 @@ async function recordApplied(
 ): Promise<void> {
   const options = { deadline: ctx.deadline };
   if (await ctx.ledger.recordCredentialsApplied(connectionId, applied, options)) return;
-  const now = await ctx.ledger.getConnection(connectionId, options);
-  const recordedMeanwhile = now?.appliedVersionId;
-  ctx.logger.warn(
-    'Another run recorded credentials while these were applied; the ledger records this version so the drift check can repair',
-    {
-      connectionId,
-      versionId: applied.versionId,
-      recordedMeanwhile,
-    },
+  const recordedMeanwhile = (await ctx.ledger.getConnection(connectionId, options))?.appliedVersionId;
+  if (recordedMeanwhile === applied.versionId) return;
+  const forgotten =
+    recordedMeanwhile !== undefined && (await ctx.ledger.forgetCredentialsApplied(connectionId, recordedMeanwhile, options));
+  ctx.logger.warn('Another run applied other credentials to the connection at the same time; the ledger forgets which version is applied', {
+    connectionId,
+    versionId: applied.versionId,
+    recordedMeanwhile,
+    forgotten,
+  });
+  throw new ProvisioningError(
+    'CREDENTIALS_APPLY_RACED',
+    `Version ${applied.versionId} of ${applied.secretName} was applied while another run applied ${recordedMeanwhile ?? 'another version'}; will try again`,
   );
-  if (now === undefined || recordedMeanwhile === applied.versionId) return;
-  await ctx.ledger.recordCredentialsApplied(connectionId, { ...applied, previousVersionId: recordedMeanwhile }, options);
 }
 
 function defined<T extends Record<string, string | undefined>>(values: T): Record<string, string> {

@@ -7,12 +7,12 @@ import {
   type LifecycleEvent,
 } from '../../../shared/contracts/lifecycle-events';
 import type { LifecycleAction } from '../../../shared/contracts/lifecycle-request';
-import type { RequestEntry } from '../../../shared/ledger/ledger';
+import type { ConnectionEntry, RequestEntry } from '../../../shared/ledger/ledger';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import type { Action, LifecycleContext } from './context';
 import { applyDecommission } from './decommission';
 import { applyCredentials } from './reapply-credentials';
-import { resolveTarget } from './resolve-target';
+import { managedConnection, targetConnectionId } from './resolve-target';
 import { applyPauseOrResume, applyUpdate } from './update';
 
 const ACTIONS: Record<LifecycleAction, Action> = {
@@ -27,23 +27,35 @@ const ACTIONS: Record<LifecycleAction, Action> = {
  * Runs one lifecycle request and returns the event to publish (undefined:
  * nothing to publish). The ledger makes it idempotent: a request it records
  * as succeeded is answered again from the ledger, with no Fivetran write; a
- * new one resolves its target, acts, and is recorded before its event goes
- * out, so a publish that fails is repeated on redelivery, never the action.
- * A 404 on the target marks the connection `gone`.
+ * new one acts, and is recorded before its event goes out, so a publish that
+ * fails is repeated on redelivery, never the action. A 404 on the target
+ * marks the connection `gone`. Actions on one connection in one invocation
+ * take turns, however each request names it.
  */
 export async function runLifecycle(ctx: LifecycleContext): Promise<LifecycleEvent | undefined> {
   const { request, ledger, deadline } = ctx;
-  const recorded = await ledger.getRequest(request.requestId, { deadline });
-  if (recorded !== undefined && recorded.action !== request.action) {
-    throw new ProvisioningError(
-      'INVALID_REQUEST',
-      `requestId ${request.requestId} was used by a ${recorded.action} request already; give each request an id of its own`,
-    );
-  }
-  if (recorded?.status === 'succeeded') return replay(ctx, recorded);
+  const connectionId = await targetConnectionId(request.target, ledger, deadline);
+  ctx.known = { ...ctx.known, connectionId };
+  // The ledger is read within the turn: an action that ran before this one may have changed it.
+  return ctx.inTurn(connectionId, async () => {
+    const recorded = await ledger.getRequest(request.requestId, { deadline });
+    if (recorded !== undefined && recorded.action !== request.action) {
+      throw new ProvisioningError(
+        'INVALID_REQUEST',
+        `requestId ${request.requestId} was used by a ${recorded.action} request already; give each request an id of its own`,
+      );
+    }
+    if (recorded?.status === 'succeeded' && request.action !== 'reapply_credentials') return replay(ctx, recorded);
+    const entry = await managedConnection(connectionId, ledger, deadline);
+    // A re-apply is answered from the ledger only while its version is still the applied one: after a race the ledger forgot it.
+    if (recorded?.status === 'succeeded' && appliedVersionOf(recorded) === entry.appliedVersionId) return replay(ctx, recorded);
+    ctx.known = { ...ctx.known, groupId: entry.groupId, schema: entry.schema };
+    return act(ctx, entry);
+  });
+}
 
-  const entry = await resolveTarget(request.target, ledger, deadline);
-  ctx.known = { ...ctx.known, connectionId: entry.connectionId, groupId: entry.groupId, schema: entry.schema };
+async function act(ctx: LifecycleContext, entry: ConnectionEntry): Promise<LifecycleEvent | undefined> {
+  const { request, ledger, deadline } = ctx;
   let result: Awaited<ReturnType<Action>>;
   try {
     result = await ACTIONS[request.action](ctx, entry);
@@ -73,6 +85,12 @@ export async function runLifecycle(ctx: LifecycleContext): Promise<LifecycleEven
     { deadline },
   );
   return result.event;
+}
+
+function appliedVersionOf(recorded: RequestEntry): string | undefined {
+  const detail = recorded.publishedEvent?.detail;
+  const versionId = typeof detail === 'object' && detail !== null ? (detail as { versionId?: unknown }).versionId : undefined;
+  return typeof versionId === 'string' ? versionId : undefined;
 }
 
 const LIFECYCLE_DETAIL_TYPES = new Set<string>([

@@ -6,6 +6,7 @@ import { lambdaContext, sqsRecord } from '../../../local/world/lambda-context';
 import { type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
 import { provisionSettings } from '../../../local/world/settings';
 import { startWorld } from '../../../local/world/world';
+import type { Ledger } from '../../../shared/ledger/ledger';
 import { findFragments, needlesFor } from '../../support/secret-fragments';
 
 export const SECRET_ID = `${GROUP_CREDENTIALS}team-a`;
@@ -14,9 +15,11 @@ export const SECRET_ID = `${GROUP_CREDENTIALS}team-a`;
  * The worker with its ledger, through the real AWS SDK: Secrets Manager and
  * EventBridge are the loopback stand-in, Fivetran the sandbox, the ledger
  * dynalite. Records are handed to the handler as Lambda's event source
- * mapping would, so a test can deliver the same message twice.
+ * mapping would, so a test can deliver the same message twice. `wrapLedger`
+ * stands between the worker and its ledger (to slow a write); `ledger` is the
+ * unwrapped one.
  */
-export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
+export async function startLifecycleWorld(options: { ledger?: boolean; wrapLedger?: (ledger: Ledger) => Ledger } = {}) {
   const world = await startWorld({
     aws: true,
     secrets: { [SECRET_ID]: FAKE_PAT },
@@ -31,7 +34,8 @@ export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
     throw error;
   }
   const sandbox = world.sandbox!;
-  const handler = createHandler(provisionSettings(sandbox.url), {}, local?.ledger);
+  const workerLedger = local && options.wrapLedger ? options.wrapLedger(local.ledger) : local?.ledger;
+  const handler = createHandler(provisionSettings(sandbox.url), {}, workerLedger);
   const secretsManager = new SecretsManagerClient({});
   const secretValues: string[] = [FAKE_PAT.personal_access_token, FAKE_API_KEY.apiSecret];
   let nextId = 0;
@@ -39,6 +43,8 @@ export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
     world,
     sandbox,
     ledger: local?.ledger,
+    /** The ledger's table itself, to read or hand-edit its items. */
+    table: local === undefined ? undefined : { client: local.client, tableName: local.tableName },
     record(body: unknown, attributes: { version?: string; messageId?: string } = {}): SQSRecord {
       nextId += 1;
       const record = sqsRecord(body, { messageId: attributes.messageId ?? `message-${nextId}`, sentAt: Date.now(), queueArn: QUEUE_ARN });
@@ -46,10 +52,12 @@ export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
         record.messageAttributes.requestSchemaVersion = { dataType: 'String', stringValue: attributes.version };
       return record;
     },
-    invoke(records: SQSRecord[]) {
+    /** Hands the records to the handler with `remainingMs` of the invocation left (30 s unless told). */
+    invoke(records: SQSRecord[], remainingMs = 30_000) {
+      const endsAt = Date.now() + remainingMs;
       return handler(
         { Records: records },
-        lambdaContext(FUNCTION_ARN, () => 30_000),
+        lambdaContext(FUNCTION_ARN, () => endsAt - Date.now()),
       );
     },
     /** Makes the first example's connection and returns its id. */
@@ -69,9 +77,10 @@ export async function startLifecycleWorld(options: { ledger?: boolean } = {}) {
     },
     events: () => world.events().map((event) => ({ detailType: event.detailType, detail: event.detail as Record<string, any> })),
     writes: () => sandbox.calls.filter((call) => call.method !== 'GET'),
+    /** Every secret value the world holds or was given, in each form a leak can take. */
+    needles: () => secretValues.flatMap((value, index) => needlesFor(`secret ${index + 1}`, value)),
     leaks() {
-      const needles = secretValues.flatMap((value, index) => needlesFor(`secret ${index + 1}`, value));
-      return findFragments(needles, [
+      return findFragments(this.needles(), [
         ...world.logLines.map((text, index) => ({ where: `log line ${index + 1}`, text })),
         ...world.events().map((event, index) => ({ where: `event ${index + 1}`, text: JSON.stringify(event) })),
       ]);

@@ -84,6 +84,20 @@ describe('the ledger in DynamoDB (dynalite)', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it('forgets the applied version only while it is the one named, and a forgotten one is advanced from none', async () => {
+    await ledger.recordConnection(connection('conn_1', { appliedVersionId: 'v-2' }));
+
+    const wrong = await ledger.forgetCredentialsApplied('conn_1', 'v-1');
+    const right = await ledger.forgetCredentialsApplied('conn_1', 'v-2');
+    const unknown = await ledger.forgetCredentialsApplied('conn_x', 'v-2');
+    expect({ wrong, right, unknown }).toEqual({ wrong: false, right: true, unknown: false });
+    expect((await ledger.getConnection('conn_1'))?.appliedVersionId).toBeUndefined();
+    expect(await ledger.connectionsUsingSecret('fivetran/gitlab/group_a/team')).toHaveLength(1);
+
+    expect(await ledger.recordCredentialsApplied('conn_1', { secretName: 's', versionId: 'v-3', previousVersionId: undefined })).toBe(true);
+    expect(await ledger.getConnection('conn_x')).toBeUndefined();
+  });
+
   it('never records a credentials version for a connection it does not list', async () => {
     const recorded = await ledger.recordCredentialsApplied('conn_x', { secretName: 's', versionId: 'v-2', previousVersionId: undefined });
 
