@@ -85,10 +85,11 @@ function clientFor(options: Map<string, string | true>): SQSClient {
   });
 }
 
+/** The events written so far: complete lines only, since the run may be writing the next one as this reads. */
 const events = () =>
   readFileSync(join(runDir, 'events.jsonl'), 'utf8')
     .split('\n')
-    .filter((line) => line !== '')
+    .slice(0, -1)
     .map((line) => JSON.parse(line) as Record<string, unknown> & { detail: Record<string, unknown> });
 
 describe('the commands a watching run prints', () => {
