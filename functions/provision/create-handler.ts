@@ -21,6 +21,7 @@ import { createSecretCache } from '../../shared/runtime/secret-cache';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
 import { createCredentialsStore } from './credentials-store';
+import { createDeferralSpread } from './deferral-spread';
 import { fivetranCallTracer } from './fivetran-tracing';
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
 import { createKeyedLimiter } from './keyed-limiter';
@@ -101,6 +102,7 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
     rateGate,
+    spread: createDeferralSpread(),
     count: (metric, dimensions) => {
       metrics.addMetric(metric, MetricUnit.Count, 1);
       if (dimensions === undefined) return;

@@ -15,6 +15,7 @@ import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './crede
 import { assertCredentialsReferenceAllowed, type FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
 import { deferOrGiveUp, waitForTurn } from './deferral';
+import type { DeferralSpread } from './deferral-spread';
 import { failedEvent, knownFieldsOf, provisionedEvent } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
@@ -37,6 +38,8 @@ export interface RecordProcessorDeps {
   backoff?: BackoffOptions;
   /** Shared by every invocation of the container, so a 429 slows them all. */
   rateGate?: RateGate;
+  /** Spreads the container's deferred requests over Fivetran's windows; without it each comes back at its earliest. */
+  spread?: DeferralSpread;
   /** Counts outcomes; a no-op when absent. With dimensions, counts it once more under them (the failure's `errorCode`). */
   count?(metric: RecordMetric, dimensions?: Record<string, string>): void;
   /** Records how long a record waited before trying Fivetran again. */
@@ -167,6 +170,7 @@ export async function processRecord(
         redactor,
       );
       await deps.publisher.publish([event], { deadline: scope.settleDeadline });
+      if (result.outcome === 'created') deps.spread?.created();
       deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
       logger.info('Connection provisioned', {
         outcome: result.outcome,
