@@ -49,4 +49,28 @@ describe('createDeferralSpread', () => {
     // A one-second wait is no new window: no place in the queue
     expect(spread.slot(NOW + 1_000, NOW)).toBe(NOW + 1_000);
   });
+
+  it('keeps the best share of the last windows, so one window in which it created nothing does not push its requests far out', () => {
+    // Given a container that created 8 in one window and nothing in the next
+    const spread = createDeferralSpread();
+    for (let i = 0; i < 8; i += 1) spread.created();
+    spread.slot(NOW + WINDOW_MS, NOW);
+    const later = NOW + WINDOW_MS + 500;
+    // When it defers 12 requests at the next opening
+    const slots = Array.from({ length: 12 }, () => spread.slot(later + WINDOW_MS, later));
+    // Then it still sends back 11 per window
+    expect(slots.filter((slot) => slot === later + WINDOW_MS)).toHaveLength(11);
+  });
+
+  it('sends no request further than two windows out: the rest crowd the last of them and, refused, come back sooner', () => {
+    // Given a container with a share of 4 (2 created: 2 × 1.25, rounded up, plus one)
+    const spread = createDeferralSpread();
+    for (let i = 0; i < 2; i += 1) spread.created();
+    // When it defers 20 requests
+    const slots = Array.from({ length: 20 }, () => spread.slot(NOW + WINDOW_MS, NOW));
+    // Then 4 come back at the opening, 4 a window later, and the other 12 two windows later
+    expect(slots.filter((slot) => slot === NOW + WINDOW_MS)).toHaveLength(4);
+    expect(slots.filter((slot) => slot === NOW + 2 * WINDOW_MS)).toHaveLength(4);
+    expect(slots.filter((slot) => slot === NOW + 3 * WINDOW_MS)).toHaveLength(12);
+  });
 });
