@@ -1,94 +1,31 @@
-import { patRequest } from '../local/world/fixtures';
-import { CREDENTIALS_PREFIX, startPipeline } from '../local/world/pipeline';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import type { BacklogFigures, BacklogRun } from './support/backlog-run';
+import { REQUESTS } from './support/backlog-run';
 import type { BenchmarkResult } from './support/report';
 import { round } from './support/stats';
 
 /**
  * A backfill's backlog against Fivetran's creation caps, time scaled down:
- * an "hour" of WINDOW_MS, an invocation of 2 s (so no wait for the next
- * window fits in one), every wait deferred on the queue. Each run goes
- * through fauxqs with its dead-letter queue, the real handler in each of
- * `containers` pollers, and the sandbox's rolling creation limit.
+ * an "hour" of HOUR_MS, an invocation of 2 s (so no wait for the next
+ * window fits in one), every wait deferred on the queue. The variants run two
+ * at a time, each in a process and a world of its own (bench/support/backlog-run.ts).
  */
-const REQUESTS = Number(process.env.BENCH_BACKLOG_REQUESTS ?? 1_000);
-const GROUP = 'bench_group';
-const SECRET = `${CREDENTIALS_PREFIX}${GROUP}/team`;
+const HOUR_MS = Number(process.env.BENCH_BACKLOG_HOUR_MS ?? 20_000);
 
-interface BacklogRun {
-  containers: number;
-  limit: number;
-  windowMs: number;
-  label: string;
-}
-
-interface BacklogFigures {
-  created: number;
-  deadLetters: number;
-  lost: number;
-  messagesWithoutOneEvent: number;
-  lastCreationMs: number;
-  idealMs: number;
-  calls: number;
-  rateLimited: number;
-  windows: number;
-}
-
-async function runBacklog(run: BacklogRun): Promise<BacklogFigures> {
-  const pipeline = await startPipeline({
-    groups: [GROUP],
-    apiKey: { apiKey: 'bench-key-backlog', apiSecret: 'bench-secret-backlog-not-real' },
-    secrets: { [SECRET]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }) },
-    sandbox: { seed: run.containers, createRateLimit: { limit: run.limit, windowMs: run.windowMs } },
-    pollers: run.containers,
-    batchSize: 5,
-    functionTimeoutMs: 2_000,
-    visibilityTimeoutSeconds: 3,
-    maxReceiveCount: 5,
-    workerEnv: {
-      FIVETRAN_REQUEST_TIMEOUT_MS: '1000',
-      FIVETRAN_CREATE_TIMEOUT_MS: '1500',
-      SAFETY_MARGIN_MS: '300',
-      RECORD_CONCURRENCY: '5',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    backoff: { baseDelayMs: 30, maxDelayMs: 300 },
-    seed: 1_000 + run.containers,
+/** Runs one variant in bench/support/backlog-process.ts and returns its figures. */
+async function runInChild(run: BacklogRun): Promise<BacklogFigures> {
+  const child = fork(new URL('./support/backlog-process.ts', import.meta.url), [JSON.stringify(run)], {
+    execArgv: ['--import', 'tsx', '--disable-warning=ExperimentalWarning'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  try {
-    const bodies = Array.from({ length: REQUESTS }, (_, index) => ({
-      body: JSON.stringify(
-        patRequest({ schema: `backlog_${index}`, groupId: GROUP, requestId: `bench-backlog_${index}`, credentialsSecretId: SECRET }),
-      ),
-    }));
-    const ids = await pipeline.send(bodies);
-    const started = Date.now();
-    pipeline.startPollers();
-    const windows = Math.ceil(REQUESTS / run.limit);
-    const drained = await pipeline.waitUntilDrained(windows * run.windowMs * 3 + 30_000);
-    const deadLetters = await pipeline.readDeadLetters();
-    await pipeline.stop();
-    const connections = pipeline.sandbox.connections();
-    const lastCreatedAt = Math.max(...connections.map((connection) => Date.parse(connection.data.created_at)));
-    const eventsOf = new Map<string, number>();
-    for (const event of pipeline.events()) {
-      const id = String((event.detail as { sqsMessageId?: string }).sqsMessageId);
-      eventsOf.set(id, (eventsOf.get(id) ?? 0) + 1);
-    }
-    const dead = new Set(deadLetters.map((letter) => letter.originalMessageId ?? letter.messageId));
-    return {
-      created: connections.length,
-      deadLetters: deadLetters.length,
-      lost: drained ? ids.filter((id) => !eventsOf.has(id) && !dead.has(id)).length : REQUESTS,
-      messagesWithoutOneEvent: ids.filter((id) => eventsOf.get(id) !== 1).length,
-      lastCreationMs: lastCreatedAt - started,
-      idealMs: (windows - 1) * run.windowMs,
-      calls: pipeline.sandbox.calls.length,
-      rateLimited: pipeline.sandbox.calls.filter((call) => call.status === 429).length,
-      windows,
-    };
-  } finally {
-    await pipeline.stop();
-  }
+  const [figures] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the backlog run "${run.label}" ended with exit code ${code} before it reported`);
+    }),
+  ])) as [BacklogFigures];
+  return figures;
 }
 
 /**
@@ -100,16 +37,25 @@ async function runBacklog(run: BacklogRun): Promise<BacklogFigures> {
  */
 export async function deferralBacklog(): Promise<BenchmarkResult> {
   const runs: BacklogRun[] = [
-    { containers: 1, limit: 100, windowMs: 6_000, label: 'hourly cap, 1 container' },
-    { containers: 2, limit: 100, windowMs: 6_000, label: 'hourly cap, 2 containers' },
-    { containers: 10, limit: 100, windowMs: 6_000, label: 'hourly cap, 10 containers' },
+    { containers: 1, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 1 container' },
+    { containers: 2, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 2 containers' },
+    { containers: 10, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 10 containers' },
     { containers: 10, limit: 20, windowMs: 1_200, label: 'per-minute limit, 10 containers' },
   ];
   const details: Record<string, string | number | boolean> = {};
   let met = true;
   let worstRatio = 0;
-  for (const run of runs) {
-    const figures = await runBacklog(run);
+  // Two at a time, a heavy run (10 containers) beside a light one: all four at once overload two cores, and an
+  // overloaded poller outlives its visibility timeout, which measures the machine, not the deferral.
+  const order = [2, 0, 3, 1];
+  const measured: BacklogFigures[] = [];
+  for (let next = 0; next < order.length; next += 2) {
+    const pair = order.slice(next, next + 2).map((index) => runs[index] as BacklogRun);
+    const figures = await Promise.all(pair.map(runInChild));
+    for (const [position, index] of order.slice(next, next + 2).entries()) measured[index] = figures[position] as BacklogFigures;
+  }
+  for (const [index, run] of runs.entries()) {
+    const figures = measured[index] as BacklogFigures;
     const ratio = figures.lastCreationMs / figures.idealMs;
     const callsPerConnection = figures.calls / Math.max(1, figures.created);
     const perMinute = run.label.startsWith('per-minute');
@@ -138,14 +84,16 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     },
     details: {
       requests: REQUESTS,
-      'hourly cap': '100 per 6 s "hour" (rolling), invocations of 2 s',
+      'hourly cap': `100 per ${HOUR_MS / 1000} s "hour" (rolling), invocations of 2 s; the runs two at a time, each in its own process and world`,
       'per-minute limit': '20 per 1.2 s "minute" (rolling)',
       ...details,
     },
     notes: [
       'Every wait longer than an invocation is deferred on the queue (SendMessage with DelaySeconds), so no request spends its deliveries waiting: dead letters stay at 0 however large the backlog.',
-      "Retry-After is in whole seconds and a deferred request comes back after at least its wait plus up to 10 % jitter, so each window starts a little late; with an hour of 6 s this is a larger share than with Fivetran's real hour.",
-      'Each deferred delivery looks its schema up (one listing per group and batch) before it creates, which is what the calls beyond one per connection are.',
+      "Scale: Fivetran's hour is 20 s here (so its windows are 180 times shorter) and an invocation 2 s, a tenth of it, so no wait for the next window fits in one; the per-minute limit is 20 per 1.2 s. Retry-After and SQS delays are whole seconds at every scale, so their rounding weighs 180 times more here than against Fivetran's real hour.",
+      "Each container sends back per window about a quarter more than its share of the last windows, plus one, and defers the rest straight to later windows; the window's last requests meet the closed gate, which is the 429s. The next try is the gate's reopening to the millisecond, and the SQS delay is rounded to the nearest second.",
+      'With 1 and 2 containers the time misses at this scale: the requests beyond two windows out gather in the second window, and one or two pollers take seconds to send the refused ones on (one SendMessage each), seconds a 20 s "hour" does not have and Fivetran\'s hour has plenty of. An earlier version without that limit and with a share from one window measured 1.15, 1.11 and 1.52 (four runs at once): there the ten containers\' queues drained unevenly and left the last windows unused, which costs whole windows at any scale.',
+      'The calls beyond one per connection are the group listing of each batch that comes back (one per 5 records; a request whose lookup found nothing before its deferral creates without one) and those 429s.',
     ],
   };
 }

@@ -22,6 +22,7 @@ import { createSecretCache } from '../../shared/runtime/secret-cache';
 import { type ProvisionerConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { locationFromFunctionArn } from './credentials-reference';
 import { createCredentialsStore } from './credentials-store';
+import { createDeferralSpread } from './deferral-spread';
 import { fivetranCallTracer } from './fivetran-tracing';
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
 import { createKeyedLimiter } from './keyed-limiter';
@@ -100,6 +101,7 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
     rateGate,
+    spread: createDeferralSpread(),
     count: (metric, dimensions) => {
       metrics.addMetric(metric, MetricUnit.Count, 1);
       if (dimensions === undefined) return;

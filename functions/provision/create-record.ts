@@ -87,6 +87,7 @@ export async function createFromRecord(
     redactor,
   );
   await deps.publisher.publish([event], { deadline: scope.settleDeadline });
+  if (result.outcome === 'created') deps.spread?.created();
   deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
   logger.info('Connection provisioned', {
     outcome: result.outcome,

@@ -8,31 +8,22 @@ import { MIN_CALL_MS } from './provision-connection';
 import { MAX_DELAY_SECONDS, type QueueVisibility } from './queue-visibility';
 import { describeError, type RecordLog } from './record-log';
 
-/**
- * Spread of a deferred request's next try, as a share of its wait (at most a
- * minute): the requests a window refused do not all come back in the same
- * second, so the containers meet the next window one probe at a time.
- */
-const JITTER_SHARE = 0.1;
-const MAX_JITTER_MS = 60_000;
-
 export type DeferralPlan = { kind: 'defer'; next: DeferralState; delaySeconds: number } | { kind: 'give up'; waitedMs: number };
 
 /**
- * What to do with a request that must wait `waitMs` for Fivetran's budget:
+ * What to do with a request that may not call Fivetran before `notBefore`:
  * send it back to the queue until then (hopping again when the wait is longer
  * than SQS's 900 s delay), or, once it has waited `maxDeferralMs`, give up.
  */
 export function planDeferral(
   record: SQSRecord,
   state: DeferralState | undefined,
-  facts: { waitMs: number; now: number; random: () => number; maxDeferralMs: number; knownAbsent?: boolean },
+  facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean },
 ): DeferralPlan {
-  const { now, waitMs } = facts;
+  const { now } = facts;
   const waitingSince = state?.waitingSince ?? now;
   if (now - waitingSince >= facts.maxDeferralMs) return { kind: 'give up', waitedMs: now - waitingSince };
-  const jitterMs = Math.floor(facts.random() * Math.min(MAX_JITTER_MS, waitMs * JITTER_SHARE));
-  const notBefore = now + Math.max(0, waitMs) + jitterMs;
+  const notBefore = Math.max(now, facts.notBefore);
   const deliveries = (state?.deliveries ?? 0) + (Number(record.attributes.ApproximateReceiveCount) || 1);
   return {
     kind: 'defer',
@@ -44,7 +35,9 @@ export function planDeferral(
       deliveries,
       ...(facts.knownAbsent === true ? { knownAbsent: true } : {}),
     },
-    delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil((notBefore - now) / 1000))),
+    // SQS delays by whole seconds: rounded, the request arrives at most half a second early (waitForTurn waits
+    // that out) or late, where rounding up would make every window start up to a second late.
+    delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.round((notBefore - now) / 1000))),
   };
 }
 
@@ -94,8 +87,10 @@ export async function deferOrGiveUp(
 ): Promise<boolean> {
   const now = deps.now();
   const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
-  const waitMs = (fault.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS) * 1000;
-  const plan = planDeferral(record, deferral, { waitMs, now, random: deps.random, maxDeferralMs, knownAbsent });
+  const earliest = earliestTry(fault, deferral, deps, now);
+  // A request back before its own time keeps its place; one that met the closed budget takes a new one.
+  const notBefore = deps.spread && earliest > (deferral?.notBefore ?? 0) ? deps.spread.slot(earliest, now) : earliest;
+  const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent });
   if (plan.kind === 'give up') {
     const hours = (plan.waitedMs / 3_600_000).toFixed(1);
     logger.warn('Gave up waiting for Fivetran to accept calls', {
@@ -127,6 +122,18 @@ export async function deferOrGiveUp(
     logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });
     return false;
   }
+}
+
+/**
+ * The first moment the request may call Fivetran again. Retry-After and the
+ * deferral's rest are whole seconds, rounded up; the gate and the deferral
+ * know the moment to the millisecond, and a window that opens up to a second
+ * late on every hop adds up.
+ */
+export function earliestTry(fault: ProvisioningError, deferral: DeferralState | undefined, deps: RecordProcessorDeps, now: number): number {
+  const precise = Math.max(deferral?.notBefore ?? 0, deps.rateGate?.reopensAt() ?? 0);
+  if (precise > now) return precise;
+  return now + (fault.retryAfterSeconds ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS) * 1000;
 }
 
 /** Fivetran's 429 carries Retry-After; when it does not (a proxy's), the wait is a minute, its shortest window. */

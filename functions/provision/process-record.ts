@@ -17,6 +17,7 @@ import { createFromRecord } from './create-record';
 import type { FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
 import { deferOrGiveUp, waitForTurn } from './deferral';
+import type { DeferralSpread } from './deferral-spread';
 import { failedEvent, knownFieldsOf } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
@@ -43,6 +44,8 @@ export interface RecordProcessorDeps {
   ledger?: Ledger;
   /** Shared by every invocation of the container, so a 429 slows them all. */
   rateGate?: RateGate;
+  /** Spreads the container's deferred requests over Fivetran's windows; without it each comes back at its earliest. */
+  spread?: DeferralSpread;
   /** Counts outcomes; a no-op when absent. With dimensions, counts it once more under them (the failure's `errorCode`). */
   count?(metric: RecordMetric, dimensions?: Record<string, string>): void;
   /** Records how long a record waited before trying Fivetran again. */

@@ -36,6 +36,8 @@ export interface RateGate {
   acquire(kind: CallKind, deadline: Deadline): Promise<() => void>;
   /** Tells the gate Fivetran answered 429, and how long it asked to wait. */
   rateLimited(retryAfterSeconds: number | undefined): void;
+  /** When the gate lets calls start again (epoch ms; in the past when it is open). */
+  reopensAt(): number;
   /** Tells the gate what Fivetran's X-Rate-Limit and X-Rate-Limit-Remaining headers said. */
   quota(quota: { limit: number; remaining: number }): void;
 }
@@ -101,6 +103,7 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       notBefore = Math.max(notBefore, now() + waitMs);
       quietUntil = Math.max(quietUntil, notBefore + quietPeriodMs);
     },
+    reopensAt: () => notBefore,
     quota({ limit, remaining }) {
       if (!(Number.isFinite(limit) && Number.isFinite(remaining) && limit > 0)) return;
       if (remaining <= Math.max(lowQuotaFloor, Math.ceil(limit * lowQuotaShare))) quietUntil = Math.max(quietUntil, now() + quietPeriodMs);

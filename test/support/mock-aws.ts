@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /**
@@ -25,6 +26,15 @@ export function mockAws(secrets: Record<string, unknown>, queueUrl: string) {
   }));
   sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: queueUrl });
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  // As SQS answers a SendMessage: a new message id and the body's MD5.
+  let sent = 0;
+  sqs.on(SendMessageCommand).callsFake(async (input: { MessageBody: string }) => {
+    sent += 1;
+    return {
+      MessageId: `00000000-0000-4000-8000-${String(sent).padStart(12, '0')}`,
+      MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex'),
+    };
+  });
   return {
     secretsManager,
     eventBridge,

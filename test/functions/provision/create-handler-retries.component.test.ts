@@ -1,8 +1,9 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY_SECRET_ID, GROUP_CREDENTIALS, patRequest } from '../../../local/world/fixtures';
+import { DEFERRAL_ATTRIBUTES } from '../../../shared/contracts/deferral';
 import { connectionProvisioningFailedDetailSchema } from '../../../shared/contracts/events';
 import { failedIds, type Harness, QUEUE_URL, startPatHarness } from '../../support/handler-harness';
 
@@ -46,20 +47,37 @@ describe('provisioning handler: transient faults are retried and never lost', ()
     expect(h.fivetranCalls().map((call) => call.method)).toEqual(['GET', 'POST', 'POST']);
   });
 
-  it('hands a record back with its visibility set to a long Retry-After instead of sleeping', async () => {
+  it('defers a record on a long Retry-After: sends the same body back delayed, with its deferral, and acknowledges the original', async () => {
+    // Given a create answered 429 with an hour's wait
     h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 429, retryAfterSeconds: 3600 });
+    const record = h.record(patRequest());
+    // When the record is handled
+    const response = await h.invoke([record]);
+    // Then the original is acknowledged, nothing slept, no event, and no visibility change
+    expect(failedIds(response)).toEqual([]);
+    expect(h.sleeps).toEqual([]);
+    expect(h.events()).toEqual([]);
+    expect(h.sqs.commandCalls(ChangeMessageVisibilityCommand)).toEqual([]);
+    // And the same body went back to its queue for SQS's longest delay, carrying the deferral
+    const sends = h.sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(sends).toHaveLength(1);
+    const sent = sends[0]!;
+    expect(sent).toMatchObject({ QueueUrl: QUEUE_URL, MessageBody: record.body, DelaySeconds: 900 });
+    const attribute = (name: string) => sent.MessageAttributes?.[name]?.StringValue;
+    expect(attribute(DEFERRAL_ATTRIBUTES.originalMessageId)).toBe(record.messageId);
+    expect(attribute(DEFERRAL_ATTRIBUTES.hops)).toBe('1');
+    expect(attribute(DEFERRAL_ATTRIBUTES.deliveries)).toBe('1');
+    expect(Number(attribute(DEFERRAL_ATTRIBUTES.notBefore)) - Number(attribute(DEFERRAL_ATTRIBUTES.waitingSince))).toBe(3_600_000);
+    // The lookup before the create found nothing, so the next try may create at once
+    expect(attribute(DEFERRAL_ATTRIBUTES.knownAbsent)).toBe('1');
+  });
+
+  it('hands the record back hidden for the wait, capped at SQS’s 12 hours, when the queue does not take the deferral', async () => {
+    h.sqs.on(SendMessageCommand).rejects(Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError' }));
+    h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 429, retryAfterSeconds: 100_000 });
     const record = h.record(patRequest());
     const response = await h.invoke([record]);
     expect(failedIds(response)).toEqual([record.messageId]);
-    expect(h.sleeps).toEqual([]);
-    const change = h.sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input;
-    expect(change).toEqual({ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 3600 });
-    expect(h.events()).toEqual([]);
-  });
-
-  it('caps the visibility change at SQS’s 12 hours', async () => {
-    h.sandbox.injectFault({ method: 'POST', kind: 'status', status: 429, retryAfterSeconds: 100_000 });
-    await h.invoke([h.record(patRequest())]);
     expect(h.sqs.commandCalls(ChangeMessageVisibilityCommand)[0]!.args[0].input.VisibilityTimeout).toBe(43_200);
   });
 

@@ -1,7 +1,9 @@
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { planDeferral } from '../../../functions/provision/deferral';
+import { earliestTry, planDeferral } from '../../../functions/provision/deferral';
+import type { RecordProcessorDeps } from '../../../functions/provision/process-record';
 import { DEFERRAL_ATTRIBUTES, deferralAttributes, readDeferral } from '../../../shared/contracts/deferral';
+import { ProvisioningError } from '../../../shared/runtime/errors';
 
 const NOW = Date.UTC(2026, 10, 30, 12);
 const HOUR_MS = 3_600_000;
@@ -67,10 +69,10 @@ describe('deferralAttributes', () => {
 });
 
 describe('planDeferral', () => {
-  const facts = { now: NOW, random: () => 0, maxDeferralMs: 48 * HOUR_MS };
+  const facts = { now: NOW, maxDeferralMs: 48 * HOUR_MS };
 
   it('defers a fresh request for its wait, naming its own message and counting this delivery', () => {
-    const plan = planDeferral(record('m-1', '3'), undefined, { ...facts, waitMs: 5_000 });
+    const plan = planDeferral(record('m-1', '3'), undefined, { ...facts, notBefore: NOW + 5_000 });
     expect(plan).toEqual({
       kind: 'defer',
       delaySeconds: 5,
@@ -80,7 +82,7 @@ describe('planDeferral', () => {
 
   it('caps the delay at 900 s for a longer wait, so the request hops again, and keeps the first message and the start of the wait', () => {
     const state = readDeferral(attributes(deferred), NOW)!;
-    const plan = planDeferral(record('m-3'), state, { ...facts, waitMs: HOUR_MS });
+    const plan = planDeferral(record('m-3'), state, { ...facts, notBefore: NOW + HOUR_MS });
     expect(plan).toMatchObject({
       kind: 'defer',
       delaySeconds: 900,
@@ -88,18 +90,40 @@ describe('planDeferral', () => {
     });
   });
 
-  it('spreads the next try by up to a tenth of the wait, at most a minute', () => {
-    const late = planDeferral(record('m-1'), undefined, { ...facts, random: () => 0.999, waitMs: 10_000 });
-    expect(late.kind === 'defer' && late.next.notBefore - NOW).toBe(10_999);
-    const long = planDeferral(record('m-1'), undefined, { ...facts, random: () => 0.999, waitMs: 2 * HOUR_MS });
-    expect(long.kind === 'defer' && long.next.notBefore - NOW).toBe(2 * HOUR_MS + 59_940);
+  it('rounds the delay to the nearest second, so the request comes back at most half a second off its time', () => {
+    const early = planDeferral(record('m-1'), undefined, { ...facts, notBefore: NOW + 6_400 });
+    expect(early).toMatchObject({ delaySeconds: 6, next: { notBefore: NOW + 6_400 } });
+    const late = planDeferral(record('m-1'), undefined, { ...facts, notBefore: NOW + 6_600 });
+    expect(late).toMatchObject({ delaySeconds: 7, next: { notBefore: NOW + 6_600 } });
+    const soon = planDeferral(record('m-1'), undefined, { ...facts, notBefore: NOW + 200 });
+    expect(soon).toMatchObject({ delaySeconds: 1 });
   });
 
   it('gives up once the request has waited MAX_DEFERRAL_HOURS, by age, whatever the number of hops', () => {
     const state = { originalMessageId: 'm-original', notBefore: NOW, waitingSince: NOW - 48 * HOUR_MS, hops: 1, deliveries: 1 };
-    expect(planDeferral(record('m-9'), state, { ...facts, waitMs: 1_000 })).toEqual({ kind: 'give up', waitedMs: 48 * HOUR_MS });
-    expect(planDeferral(record('m-9'), { ...state, waitingSince: NOW - 47 * HOUR_MS, hops: 500 }, { ...facts, waitMs: 1_000 }).kind).toBe(
-      'defer',
-    );
+    expect(planDeferral(record('m-9'), state, { ...facts, notBefore: NOW + 1_000 })).toEqual({ kind: 'give up', waitedMs: 48 * HOUR_MS });
+    expect(
+      planDeferral(record('m-9'), { ...state, waitingSince: NOW - 47 * HOUR_MS, hops: 500 }, { ...facts, notBefore: NOW + 1_000 }).kind,
+    ).toBe('defer');
+  });
+});
+
+describe('earliestTry', () => {
+  const rateLimited = (retryAfterSeconds?: number) =>
+    new ProvisioningError('FIVETRAN_RATE_LIMITED', 'wait', retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+  const gateReopening = (at: number) => ({ rateGate: { reopensAt: () => at } }) as unknown as RecordProcessorDeps;
+
+  it("takes the closed gate's moment to the millisecond over the Retry-After it rounded up to whole seconds", () => {
+    expect(earliestTry(rateLimited(3), undefined, gateReopening(NOW + 2_150), NOW)).toBe(NOW + 2_150);
+  });
+
+  it('keeps the time of a request that came back before it', () => {
+    const state = { originalMessageId: 'm-1', notBefore: NOW + 400_000, waitingSince: NOW - 1_000, hops: 1, deliveries: 1 };
+    expect(earliestTry(rateLimited(401), state, gateReopening(0), NOW)).toBe(NOW + 400_000);
+  });
+
+  it("falls back to Retry-After with an open gate, and to a minute, Fivetran's shortest window, without one", () => {
+    expect(earliestTry(rateLimited(5), undefined, gateReopening(NOW - 1), NOW)).toBe(NOW + 5_000);
+    expect(earliestTry(rateLimited(), undefined, {} as RecordProcessorDeps, NOW)).toBe(NOW + 60_000);
   });
 });
