@@ -9,17 +9,8 @@ import {
 import type { ProvisioningRequest } from '../../shared/contracts/request';
 import type { KnownRequestFields } from '../../shared/contracts/request-parser';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
-import { cut, type Redactor } from '../../shared/runtime/redact';
-
-/**
- * The longest texts an event carries. Each is redacted first and cut second,
- * so a cut never leaves a piece of a secret that redaction would have found;
- * together they keep an event far below EventBridge's 256 KiB.
- */
-const MAX_MESSAGE_LENGTH = 1_000;
-const MAX_FIVETRAN_TEXT_LENGTH = 500;
-const MAX_NAME_LENGTH = 256;
-const MAX_SETUP_TESTS = 50;
+import type { Redactor } from '../../shared/runtime/redact';
+import { eventName, fivetranAnswerOf, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, setupTestsOf } from './event-texts';
 
 export interface ProvisionedFacts {
   request: ProvisioningRequest;
@@ -38,7 +29,7 @@ export interface ProvisionedFacts {
 export function provisionedEvent(facts: ProvisionedFacts, redactor: Redactor): OutcomeEvent {
   const { request, connection } = facts;
   const text = (value: string, maxLength: number) => redactor.text(value, maxLength);
-  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
+  const name = (value: string) => eventName(value, redactor);
   return {
     detailType: CONNECTION_PROVISIONED,
     detail: {
@@ -49,11 +40,7 @@ export function provisionedEvent(facts: ProvisionedFacts, redactor: Redactor): O
       service: 'gitlab',
       schema: name(connection.schema),
       ...(connection.status?.setup_state === undefined ? {} : { setupState: text(connection.status.setup_state, MAX_NAME_LENGTH) }),
-      setupTests: (connection.setup_tests ?? []).slice(0, MAX_SETUP_TESTS).map(({ title, status, message }) => ({
-        title: text(title, MAX_NAME_LENGTH),
-        status,
-        ...(message === undefined || message === null ? {} : { message: text(message, MAX_FIVETRAN_TEXT_LENGTH) }),
-      })),
+      setupTests: setupTestsOf(connection.setup_tests, redactor),
       // Redacted but never cut: a cut URI leads nowhere.
       ...(connection.connect_card?.uri === undefined ? {} : { connectCardUri: redactor.text(connection.connect_card.uri) }),
       attempts: facts.attempts,
@@ -76,27 +63,18 @@ export interface FailureFacts {
 
 /** Builds the `Connection Provisioning Failed` event; every text in it passes the record's redactor. */
 export function failedEvent(facts: FailureFacts, redactor: Redactor): OutcomeEvent {
-  const { known, fivetran } = facts;
-  const text = (value: string, maxLength: number) => redactor.text(value, maxLength);
-  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
+  const { known } = facts;
+  const name = (value: string) => eventName(value, redactor);
   const detail: ConnectionProvisioningFailedDetail = {
     requestId: known.requestId === null ? null : name(known.requestId),
     ...(known.groupId === undefined ? {} : { groupId: name(known.groupId) }),
     ...(known.schema === undefined ? {} : { schema: name(known.schema) }),
     errorCode: facts.errorCode,
-    message: text(facts.message, MAX_MESSAGE_LENGTH),
+    message: redactor.text(facts.message, MAX_MESSAGE_LENGTH),
     // The event is terminal for this message either way; `retryable` says whether sending it again could help.
     retryable: facts.errorCode === 'RETRIES_EXHAUSTED',
     attempts: facts.attempts,
-    ...(fivetran === undefined
-      ? {}
-      : {
-          fivetran: {
-            status: fivetran.status,
-            ...(fivetran.code === undefined ? {} : { code: text(fivetran.code, MAX_NAME_LENGTH) }),
-            ...(fivetran.message === undefined ? {} : { message: text(fivetran.message, MAX_FIVETRAN_TEXT_LENGTH) }),
-          },
-        }),
+    ...fivetranAnswerOf(facts.fivetran, redactor),
     sqsMessageId: facts.sqsMessageId,
     ...(known.context === undefined ? {} : { context: redactor.deep(known.context, MAX_NAME_LENGTH) }),
   };

@@ -12,15 +12,9 @@ import {
 } from '../../../shared/contracts/lifecycle-events';
 import type { CredentialsTrigger, LifecycleRequest } from '../../../shared/contracts/lifecycle-request';
 import type { KnownRequestFields } from '../../../shared/contracts/request-parser';
-import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import type { ConnectionEntry } from '../../../shared/ledger/ledger';
-import { cut, type Redactor } from '../../../shared/runtime/redact';
-
-/** As the provisioning events: each text is redacted first and cut second. */
-const MAX_MESSAGE_LENGTH = 1_000;
-const MAX_FIVETRAN_TEXT_LENGTH = 500;
-const MAX_NAME_LENGTH = 256;
-const MAX_SETUP_TESTS = 50;
+import type { Redactor } from '../../../shared/runtime/redact';
+import { eventName, fivetranAnswerOf, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH } from '../event-texts';
 
 export interface LifecycleFacts {
   request: LifecycleRequest;
@@ -29,7 +23,7 @@ export interface LifecycleFacts {
 }
 
 function fieldsOf({ request, connection, sqsMessageId }: LifecycleFacts, redactor: Redactor) {
-  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
+  const name = (value: string) => eventName(value, redactor);
   return {
     requestId: name(request.requestId),
     connectionId: name(connection.connectionId),
@@ -38,15 +32,6 @@ function fieldsOf({ request, connection, sqsMessageId }: LifecycleFacts, redacto
     sqsMessageId,
     ...(request.context === undefined ? {} : { context: redactor.deep(request.context, MAX_NAME_LENGTH) }),
   };
-}
-
-/** Fivetran's setup tests as an event carries them: messages quote what Fivetran was given, so each passes the redactor. */
-export function setupTestsOf(tests: FivetranConnection['setup_tests'], redactor: Redactor): SetupTest[] {
-  return (tests ?? []).slice(0, MAX_SETUP_TESTS).map(({ title, status, message }) => ({
-    title: redactor.text(title, MAX_NAME_LENGTH),
-    status,
-    ...(message === undefined || message === null ? {} : { message: redactor.text(message, MAX_FIVETRAN_TEXT_LENGTH) }),
-  }));
 }
 
 /** `Connection Updated`: the names of the settings sent, never their values' history. */
@@ -73,7 +58,7 @@ export function credentialsAppliedEvent(facts: LifecycleFacts, applied: AppliedF
     detailType: CONNECTION_CREDENTIALS_APPLIED,
     detail: {
       ...fieldsOf(facts, redactor),
-      secretName: cut(redactor.name(applied.secretName), MAX_NAME_LENGTH),
+      secretName: eventName(applied.secretName, redactor),
       previousVersionId: applied.previousVersionId ?? null,
       versionId: applied.versionId,
       trigger: applied.trigger,
@@ -100,9 +85,8 @@ export interface LifecycleFailureFacts {
 
 /** `Connection Lifecycle Request Failed`; every text in it passes the record's redactor. */
 export function lifecycleFailedEvent(facts: LifecycleFailureFacts, redactor: Redactor): LifecycleEvent {
-  const { known, fivetran } = facts;
-  const text = (value: string, maxLength: number) => redactor.text(value, maxLength);
-  const name = (value: string) => cut(redactor.name(value), MAX_NAME_LENGTH);
+  const { known } = facts;
+  const name = (value: string) => eventName(value, redactor);
   const detail: ConnectionLifecycleRequestFailedDetail = {
     requestId: known.requestId === null ? null : name(known.requestId),
     ...(known.action === undefined ? {} : { action: known.action }),
@@ -110,18 +94,10 @@ export function lifecycleFailedEvent(facts: LifecycleFailureFacts, redactor: Red
     ...(known.groupId === undefined ? {} : { groupId: name(known.groupId) }),
     ...(known.schema === undefined ? {} : { schema: name(known.schema) }),
     errorCode: facts.errorCode,
-    message: text(facts.message, MAX_MESSAGE_LENGTH),
+    message: redactor.text(facts.message, MAX_MESSAGE_LENGTH),
     retryable: facts.errorCode === 'RETRIES_EXHAUSTED',
     attempts: facts.attempts,
-    ...(fivetran === undefined
-      ? {}
-      : {
-          fivetran: {
-            status: fivetran.status,
-            ...(fivetran.code === undefined ? {} : { code: text(fivetran.code, MAX_NAME_LENGTH) }),
-            ...(fivetran.message === undefined ? {} : { message: text(fivetran.message, MAX_FIVETRAN_TEXT_LENGTH) }),
-          },
-        }),
+    ...fivetranAnswerOf(facts.fivetran, redactor),
     ...(facts.setupTests === undefined ? {} : { setupTests: facts.setupTests }),
     sqsMessageId: facts.sqsMessageId,
     ...(known.context === undefined ? {} : { context: redactor.deep(known.context, MAX_NAME_LENGTH) }),

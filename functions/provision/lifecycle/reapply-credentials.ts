@@ -2,8 +2,9 @@ import type { ConnectionPatch } from '../../../shared/fivetran/client';
 import type { FivetranConnection } from '../../../shared/fivetran/schemas';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { type GitlabCredentials, secretValuesOf } from '../credentials';
+import { setupTestsOf } from '../event-texts';
 import { type Action, type LifecycleContext, targetFacts } from './context';
-import { credentialsAppliedEvent, setupTestsOf } from './events';
+import { credentialsAppliedEvent } from './events';
 import { callConnection } from './fivetran-calls';
 import { assertLive } from './resolve-target';
 
