@@ -9,7 +9,8 @@ export type SegmentSource = Pick<Tracer, 'getSegment' | 'isTracingEnabled'>;
 /** What identifies a record's calls in X-Ray: both are annotations, so traces can be searched by them. */
 export interface TracedRecord {
   readonly requestId: string;
-  readonly groupId: string;
+  /** Absent for a lifecycle request, whose group is known only once the ledger named its target. */
+  readonly groupId?: string;
 }
 
 /**
@@ -29,7 +30,7 @@ export function fivetranCallTracer(tracer: SegmentSource, record: TracedRecord):
     if (parent === undefined) return call();
     const subsegment = parent.addNewSubsegment(`Fivetran ${operation}`);
     subsegment.addAnnotation('requestId', record.requestId);
-    subsegment.addAnnotation('groupId', record.groupId);
+    if (record.groupId !== undefined) subsegment.addAnnotation('groupId', record.groupId);
     subsegment.addAnnotation('operation', operation);
     try {
       const result = await call();

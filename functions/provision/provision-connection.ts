@@ -1,10 +1,15 @@
 import type { FivetranClient } from '../../shared/fivetran/client';
-import { FivetranFault } from '../../shared/fivetran/fault';
-import { classifyFivetranFault, isAmbiguousCreateFault, isRefusalWorthALookup } from '../../shared/fivetran/fault-classification';
+import {
+  type ConnectionOperation,
+  classifyFivetranFault,
+  isAmbiguousCreateFault,
+  isRefusalWorthALookup,
+} from '../../shared/fivetran/fault-classification';
 import type { FivetranConnection } from '../../shared/fivetran/schemas';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import { type BackoffOptions, type Deadline, nextDelayMs } from '../../shared/runtime/retry';
 import type { CreateConnectionBody } from './credentials';
+import { callThroughGate, MIN_CALL_MS } from './gated-call';
 import type { CallKind, RateGate } from './rate-gate';
 
 export interface ProvisionOptions {
@@ -41,7 +46,8 @@ export interface ProvisionOptions {
 }
 
 /** Which Fivetran call a record makes. */
-export type FivetranOperation = 'list-group' | 'find-schema' | 'create' | 'connect-card';
+/** What a traced Fivetran call was for: the create path's calls, and the lifecycle's calls on one connection. */
+export type FivetranOperation = 'list-group' | 'find-schema' | 'create' | 'connect-card' | ConnectionOperation;
 export type FivetranCallTracer = <T>(operation: FivetranOperation, call: () => Promise<T>) => Promise<T>;
 
 export type ProvisionOutcome =
@@ -53,8 +59,8 @@ export type ProvisionOutcome =
       knownAbsent: boolean;
     };
 
-/** A call shorter than this is not worth starting: it would time out and leave a create ambiguous. */
-export const MIN_CALL_MS = 1_000;
+/** Re-exported for the tests that size their deadlines by it. */
+export { MIN_CALL_MS };
 
 /**
  * Creates the connection unless one with its schema exists in its group, and
@@ -75,25 +81,13 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
   let lastFault: ProvisioningError | undefined;
 
   /** Runs one Fivetran call through the gate, with a timeout that ends before the deadline. */
-  const guarded = async <T>(kind: CallKind, operation: FivetranOperation, call: (timeoutMs: number) => Promise<T>): Promise<T> => {
-    const release = gate ? await gate.acquire(kind, deadline) : () => undefined;
-    try {
-      const remaining = deadline.remainingMs();
-      if (remaining < MIN_CALL_MS) {
-        throw lastFault ?? new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
-      }
-      const timeoutMs = Math.min(kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs, remaining);
-      return await (options.traceCall ? options.traceCall(operation, () => call(timeoutMs)) : call(timeoutMs));
-    } catch (error) {
-      if (error instanceof FivetranFault && error.status === 429) {
-        options.onRateLimited?.(error.retryAfterSeconds);
-        gate?.rateLimited(error.retryAfterSeconds);
-      }
-      throw error;
-    } finally {
-      release();
-    }
-  };
+  const guarded = <T>(kind: CallKind, operation: FivetranOperation, call: (timeoutMs: number) => Promise<T>): Promise<T> =>
+    callThroughGate(
+      kind,
+      kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs,
+      (timeoutMs) => (options.traceCall ? options.traceCall(operation, () => call(timeoutMs)) : call(timeoutMs)),
+      { gate, deadline, lastFault, ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}) },
+    );
 
   const lookUp = async (): Promise<ProvisionOutcome | undefined> => {
     const fresh = (): Promise<FivetranConnection[]> =>

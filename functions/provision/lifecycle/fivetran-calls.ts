@@ -1,9 +1,9 @@
-import { FivetranFault } from '../../../shared/fivetran/fault';
 import type { ConnectionOperation } from '../../../shared/fivetran/fault-classification';
 import { classifyFivetranFault } from '../../../shared/fivetran/fault-classification';
-import { ProvisioningError } from '../../../shared/runtime/errors';
+import type { ProvisioningError } from '../../../shared/runtime/errors';
 import { type BackoffOptions, type Deadline, nextDelayMs } from '../../../shared/runtime/retry';
-import { MIN_CALL_MS } from '../provision-connection';
+import { callThroughGate, MIN_CALL_MS } from '../gated-call';
+import type { FivetranCallTracer } from '../provision-connection';
 import type { RateGate } from '../rate-gate';
 
 export interface ConnectionCallOptions {
@@ -19,6 +19,8 @@ export interface ConnectionCallOptions {
   gate?: RateGate;
   onRetry?(retry: { attempt: number; delayMs: number; error: ProvisioningError }): void;
   onRateLimited?(retryAfterSeconds: number | undefined): void;
+  /** A subsegment per call, when tracing is on (fivetran-tracing.ts). */
+  traceCall?: FivetranCallTracer | undefined;
 }
 
 /** Tries made so far, over every call of one record: what a failure event reports. */
@@ -50,22 +52,12 @@ export async function callConnection<T>(
   for (let tries = 1; ; tries += 1) {
     attempts.count += 1;
     try {
-      const release = gate ? await gate.acquire(operation === 'read' ? 'lookup' : 'create', deadline) : () => undefined;
-      try {
-        const remaining = deadline.remainingMs();
-        if (remaining < MIN_CALL_MS) {
-          throw lastFault ?? new ProvisioningError('FIVETRAN_UNAVAILABLE', 'No time left in this invocation to call Fivetran; will retry');
-        }
-        return await call(Math.min(slow ? options.slowCallTimeoutMs : options.requestTimeoutMs, remaining));
-      } catch (error) {
-        if (error instanceof FivetranFault && error.status === 429) {
-          options.onRateLimited?.(error.retryAfterSeconds);
-          gate?.rateLimited(error.retryAfterSeconds);
-        }
-        throw error;
-      } finally {
-        release();
-      }
+      return await callThroughGate(
+        operation === 'read' ? 'lookup' : 'create',
+        slow ? options.slowCallTimeoutMs : options.requestTimeoutMs,
+        (timeoutMs) => (options.traceCall ? options.traceCall(operation, () => call(timeoutMs)) : call(timeoutMs)),
+        { gate, deadline, lastFault, ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}) },
+      );
     } catch (error) {
       const fault = classifyFivetranFault(error, operation);
       lastFault = fault;

@@ -115,6 +115,7 @@ function lifecycleContext(
       random: deps.random,
       ...(deps.rateGate ? { gate: deps.rateGate } : {}),
       onRateLimited: () => deps.count?.('FivetranRateLimited'),
+      traceCall: deps.traceFivetranCalls?.({ requestId: request.requestId }),
       onRetry: ({ attempt, delayMs, error }) => {
         deps.measureWait?.(delayMs);
         logger.info('Retrying Fivetran', { attempt, delayMs, errorCode: error.code, reason: error.message });

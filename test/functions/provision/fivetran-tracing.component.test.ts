@@ -9,6 +9,7 @@ import Segment from 'aws-xray-sdk-core/dist/lib/segments/segment';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCreateBody } from '../../../functions/provision/credentials';
 import { fivetranCallTracer, type SegmentSource } from '../../../functions/provision/fivetran-tracing';
+import { callConnection } from '../../../functions/provision/lifecycle/fivetran-calls';
 import { provisionConnection } from '../../../functions/provision/provision-connection';
 import { type FivetranSandbox, startFivetranSandbox } from '../../../local/fivetran-sandbox/server';
 import { FAKE_API_KEY, FAKE_PAT, patRequest } from '../../../local/world/fixtures';
@@ -119,5 +120,44 @@ describe('a subsegment per Fivetran call', () => {
       sandbox.reset();
     }
     expect(fivetranCallTracer(tracing(new Segment('off'), false), { requestId: 'r', groupId: 'g' })).toBeUndefined();
+  });
+});
+
+describe('a subsegment per lifecycle call', () => {
+  it('records a call on an existing connection with its operation and request id, and no group it does not know yet', async () => {
+    // given a connection, and tracing on for a lifecycle request that names it
+    const { result } = await provision(tracing(undefined));
+    const connectionId = result.ok ? result.connection.id : '';
+    const segment = new Segment('fivetran-provisioner');
+    const traceCall = fivetranCallTracer(tracing(segment), { requestId: 'pause-1' });
+    const client = createFivetranClient({ baseUrl: sandbox.url, apiKey: FAKE_API_KEY });
+
+    // when the pause is sent
+    await callConnection(
+      'update',
+      (timeoutMs) => client.updateConnection(connectionId, { paused: true }, { timeoutMs }),
+      {
+        deadline: { remainingMs: () => 60_000 },
+        requestTimeoutMs: 5_000,
+        slowCallTimeoutMs: 5_000,
+        maxAttempts: 1,
+        backoff: { baseDelayMs: 1, maxDelayMs: 1 },
+        sleep: async () => undefined,
+        random: () => 0.5,
+        traceCall,
+      },
+      { count: 0 },
+    );
+
+    // then the segment holds its one closed subsegment
+    expect(subsegmentsOf(segment)).toEqual([
+      {
+        name: 'Fivetran update',
+        annotations: { requestId: 'pause-1', operation: 'update', outcome: 'ok' },
+        closed: true,
+        throttle: false,
+        fault: false,
+      },
+    ]);
   });
 });
