@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { BACKFILL_COMPLETED } from '../shared/contracts/backfill-events';
 import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED } from '../shared/contracts/events';
 import { eventJsonSchemas } from '../shared/contracts/json-schemas';
@@ -9,12 +8,6 @@ import {
   CONNECTION_PAUSED,
   CONNECTION_RESUMED,
   CONNECTION_UPDATED,
-  connectionCredentialsAppliedDetailSchema,
-  connectionDecommissionedDetailSchema,
-  connectionLifecycleRequestFailedDetailSchema,
-  connectionPausedDetailSchema,
-  connectionResumedDetailSchema,
-  connectionUpdatedDetailSchema,
 } from '../shared/contracts/lifecycle-events';
 
 /**
@@ -247,17 +240,17 @@ function registryEntry(source: string, detailType: string, detailSchema: unknown
   };
 }
 
-/** The lifecycle events' detail schemas, as the contracts declare them (draft 2020-12, as zod emits it). */
-const LIFECYCLE_DETAIL_SCHEMAS = [
-  [CONNECTION_UPDATED, connectionUpdatedDetailSchema],
-  [CONNECTION_PAUSED, connectionPausedDetailSchema],
-  [CONNECTION_RESUMED, connectionResumedDetailSchema],
-  [CONNECTION_CREDENTIALS_APPLIED, connectionCredentialsAppliedDetailSchema],
-  [CONNECTION_DECOMMISSIONED, connectionDecommissionedDetailSchema],
-  [CONNECTION_LIFECYCLE_REQUEST_FAILED, connectionLifecycleRequestFailedDetailSchema],
+/** The six events the worker publishes for lifecycle requests. */
+export const LIFECYCLE_DETAIL_TYPES = [
+  CONNECTION_UPDATED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
 ] as const;
 
-/** The draft-4 schemas of the six events the worker publishes for lifecycle requests. */
+/** Their draft-4 schemas, from the package's `eventJsonSchemas` as the others are: one source. */
 export function lifecycleEventSchemas(source: string): OutcomeEventSchema[] {
-  return LIFECYCLE_DETAIL_SCHEMAS.map(([detailType, schema]) => registryEntry(source, detailType, z.toJSONSchema(schema)));
+  return LIFECYCLE_DETAIL_TYPES.map((detailType) => registryEntry(source, detailType, eventJsonSchemas[detailType]));
 }
