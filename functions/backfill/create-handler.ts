@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -20,6 +21,7 @@ import { DEFAULT_BACKOFF, type Deadline, deadlineAt } from '../../shared/runtime
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
 import { type BackfillConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { type BackfillCursor, startCursor } from './cursor';
+import { createDeferredLookup } from './deferred-requests';
 import { BackfillError } from './errors';
 import { abortedBeforeStart, completedEvent } from './events';
 import { createGroupLister } from './group-listing';
@@ -66,6 +68,11 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
   const s3 = createS3Client(config.awsEndpointUrlS3 !== undefined || config.awsEndpointUrl !== undefined);
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});
+  // Read-only: which requests the worker deferred, so they are counted as waiting rather than sent again.
+  const ledger =
+    config.ledgerTableName === undefined
+      ? undefined
+      : { client: new DynamoDBClient(AWS_CLIENT_TIMEOUTS), tableName: config.ledgerTableName };
   // TTL 0: the key is read once per invocation that lists groups, so a rotated key is picked up by the next one.
   const secrets = overrides.secrets ?? createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: 0, now });
   const publisher = createEventPublisher({
@@ -129,8 +136,21 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
             })
           : async (): Promise<GroupListing> => ({ ok: false, code: 'GROUP_LISTING_FAILED', reason: 'mode "all" lists no group' });
 
+      const findDeferred =
+        ledger === undefined
+          ? undefined
+          : createDeferredLookup({
+              ...ledger,
+              deadline: () => listingDeadline,
+              sleep,
+              random,
+              onUnread: (unread, why) =>
+                logger.warn("Could not read which requests wait for Fivetran's budget; their lines are enqueued", { unread, why }),
+            });
       const step = await continueBackfill(cursor, parseManifest(manifest.text), {
         listGroup,
+        ...(findDeferred === undefined ? {} : { findDeferred }),
+        now,
         enqueue: (requests) => enqueue(requests, { queueUrl: config.queueUrl, sqsClient: sqs, sleep, random }),
         timeIsShort: () => endsAt - now() < config.handoffMarginMs,
         chunkLines: config.chunkLines,
@@ -156,8 +176,10 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
       await publisher.publish([completed]);
       metrics.addMetric('BackfillsCompleted', MetricUnit.Count, 1);
       metrics.addMetric('BackfillRequestsEnqueued', MetricUnit.Count, step.cursor.counts.enqueued);
+      metrics.addMetric('BackfillRequestsWaiting', MetricUnit.Count, step.cursor.counts.waiting);
       logger.info('Backfill completed', {
         counts: step.cursor.counts,
+        ...(completed.detail.waiting === undefined ? {} : { waiting: completed.detail.waiting }),
         queue,
         durationMs: completed.detail.durationMs,
         invocations: step.cursor.invocations,

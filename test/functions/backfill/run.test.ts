@@ -81,7 +81,7 @@ describe('running through a manifest', () => {
     const halfway = {
       ...cursorFor(),
       nextLine: 4,
-      counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, enqueued: 3, failedToEnqueue: 0 },
+      counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, waiting: 0, enqueued: 3, failedToEnqueue: 0 },
     };
     const step = await continueBackfill(halfway, manifestOf(5), deps);
     expect(sent).toEqual(['req-gitlab_4', 'req-gitlab_5']);
