@@ -160,7 +160,12 @@ describe('running through a manifest', () => {
 
   it('does not ask the ledger in mode "all", which enqueues every valid line', async () => {
     const asked: string[][] = [];
-    const { deps, sent } = recordingDeps({ findDeferred: async (ids) => (asked.push(ids), new Map()) });
+    const { deps, sent } = recordingDeps({
+      findDeferred: async (ids) => {
+        asked.push(ids);
+        return new Map();
+      },
+    });
     await continueBackfill(cursorFor('all'), manifestOf(2), deps);
     expect({ asked, sent }).toEqual({ asked: [], sent: ['req-gitlab_1', 'req-gitlab_2'] });
   });
