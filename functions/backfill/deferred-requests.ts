@@ -36,21 +36,29 @@ const { partitionKey: PK } = LEDGER_TABLE_LAYOUT;
  * backoff, up to 5 rounds), every call bounded by the deadline. Never throws:
  * a request it could not read is left out, so its line is enqueued, which is
  * safe (the worker looks before it creates) and only makes the backlog longer.
+ * Once a call failed or ran out of time, the lookup (one per invocation) asks
+ * no more: a ledger that hangs would otherwise cost every chunk its timeouts.
  * Reading is all it does (dynamodb:BatchGetItem on the table).
  *
  * @example const deferred = await createDeferredLookup({ client, tableName, deadline, sleep, random })(['team-a', 'team-b']);
  */
 export function createDeferredLookup(options: DeferredLookupOptions) {
   const { client, tableName } = options;
+  let brokenBy: string | undefined;
   return async (requestIds: readonly string[]): Promise<ReadonlyMap<string, DeferredRequest>> => {
     const found = new Map<string, DeferredRequest>();
     // BatchGetItem refuses a call that names a key twice.
     const unique = [...new Set(requestIds)];
+    if (brokenBy !== undefined) {
+      options.onUnread?.(unique.length, `not asked: ${brokenBy} earlier in this invocation`);
+      return found;
+    }
     for (let start = 0; start < unique.length; start += KEYS_PER_CALL) {
       const slice = unique.slice(start, start + KEYS_PER_CALL);
       const gap = await readSlice(slice, found, options);
       if (gap !== undefined) {
         // The rest is not asked for: the ledger is failing, and the deadline is the chunk's too.
+        if (gap.broken) brokenBy = gap.why;
         options.onUnread?.(unique.length - start - slice.length + gap.unread, gap.why);
         return found;
       }
@@ -62,7 +70,7 @@ export function createDeferredLookup(options: DeferredLookupOptions) {
     slice: readonly string[],
     found: Map<string, DeferredRequest>,
     o: DeferredLookupOptions,
-  ): Promise<{ unread: number; why: string } | undefined> {
+  ): Promise<{ unread: number; why: string; broken: boolean } | undefined> {
     let keys: KeysAndAttributes | undefined = {
       Keys: slice.map((requestId) => ({ [PK]: { S: requestKeyOf(requestId) } })),
       ConsistentRead: true,
@@ -72,8 +80,9 @@ export function createDeferredLookup(options: DeferredLookupOptions) {
     for (let round = 0; keys !== undefined && (keys.Keys?.length ?? 0) > 0; round += 1) {
       const deadline = o.deadline();
       const left = keys.Keys?.length ?? 0;
-      if (round >= MAX_ROUNDS) return { unread: left, why: `DynamoDB left keys unprocessed ${MAX_ROUNDS} times` };
-      if (deadline.remainingMs() <= 0) return { unread: left, why: 'no time left to read the ledger' };
+      // Throttled keys are worth asking again in the next chunk; a failing or silent ledger is not.
+      if (round >= MAX_ROUNDS) return { unread: left, why: `DynamoDB left keys unprocessed ${MAX_ROUNDS} times`, broken: false };
+      if (deadline.remainingMs() <= 0) return { unread: left, why: 'no time left to read the ledger', broken: true };
       if (round > 0) await o.sleep(Math.min(deadline.remainingMs(), BASE_DELAY_MS * 2 ** round * (0.5 + o.random() / 2)));
       try {
         const answer: BatchGetItemCommandOutput = await client.send(
@@ -83,7 +92,7 @@ export function createDeferredLookup(options: DeferredLookupOptions) {
         for (const item of answer.Responses?.[tableName] ?? []) note(item, found);
         keys = answer.UnprocessedKeys?.[tableName];
       } catch (error) {
-        return { unread: left, why: `the ledger read failed (${error instanceof Error ? error.name : 'UnknownError'})` };
+        return { unread: left, why: `the ledger read failed (${error instanceof Error ? error.name : 'UnknownError'})`, broken: true };
       }
     }
     return undefined;

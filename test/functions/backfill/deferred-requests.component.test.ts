@@ -95,4 +95,27 @@ describe('reading the deferred requests of a chunk', () => {
     expect(missing.unread).toEqual([{ unread: 2, why: 'the ledger read failed (ResourceNotFoundException)' }]);
     expect(late.unread).toEqual([{ unread: 1, why: 'no time left to read the ledger' }]);
   });
+
+  it('asks a ledger that failed no more in the same invocation, so a hung one costs its timeouts once', async () => {
+    // given a ledger whose first call fails, and one that answers afterwards
+    const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
+    const dynamodb = mockClient(client);
+    dynamodb
+      .on(BatchGetItemCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))
+      .resolves({ Responses: { t: [] } });
+    const { find, unread } = lookup({ client, tableName: 't' });
+
+    // when three chunks are looked up
+    for (const ids of [['a'], ['b', 'c'], ['d']]) await find(ids);
+
+    // then only the first was asked, and each chunk says why it was not read
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    expect(unread).toEqual([
+      { unread: 1, why: 'the ledger read failed (TimeoutError)' },
+      { unread: 2, why: 'not asked: the ledger read failed (TimeoutError) earlier in this invocation' },
+      { unread: 1, why: 'not asked: the ledger read failed (TimeoutError) earlier in this invocation' },
+    ]);
+    dynamodb.restore();
+  });
 });
