@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,6 +25,7 @@ import { BackfillError } from './errors';
 import { abortedBeforeStart, completedEvent } from './events';
 import { createGroupLister } from './group-listing';
 import { continuationPayload, readBackfillInput } from './input';
+import { signedBatchGet } from './ledger-batch-get';
 import { parseManifest } from './manifest-lines';
 import { readManifest } from './manifest-source';
 import { readQueueBacklog } from './queue-backlog';
@@ -72,7 +72,14 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
   const ledger =
     config.ledgerTableName === undefined
       ? undefined
-      : { client: new DynamoDBClient(AWS_CLIENT_TIMEOUTS), tableName: config.ledgerTableName };
+      : {
+          tableName: config.ledgerTableName,
+          batchGet: signedBatchGet({
+            region: sqs.config.region,
+            credentials: sqs.config.credentials,
+            endpoint: config.awsEndpointUrlDynamodb ?? config.awsEndpointUrl,
+          }),
+        };
   // TTL 0: the key is read once per invocation that lists groups, so a rotated key is picked up by the next one.
   const secrets = overrides.secrets ?? createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: 0, now });
   const publisher = createEventPublisher({

@@ -1,13 +1,8 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  type DynamoDBClient,
-  type KeysAndAttributes,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import { untilDeadline } from '../../shared/aws/aws-calls';
 import { LEDGER_TABLE_LAYOUT, requestKeyOf } from '../../shared/ledger/ledger';
 import type { Deadline } from '../../shared/runtime/retry';
+import type { BatchGet, BatchGetAnswer } from './ledger-batch-get';
 import type { DeferredRequest } from './reconcile-plan';
 
 /** BatchGetItem's most keys a call. */
@@ -17,7 +12,8 @@ const MAX_ROUNDS = 5;
 const BASE_DELAY_MS = 50;
 
 export interface DeferredLookupOptions {
-  client: DynamoDBClient;
+  /** One BatchGetItem call (signedBatchGet in the function). */
+  batchGet: BatchGet;
   tableName: string;
   /** No call runs past it; what is unread by then stays unknown. */
   deadline: () => Deadline;
@@ -40,10 +36,10 @@ const { partitionKey: PK } = LEDGER_TABLE_LAYOUT;
  * no more: a ledger that hangs would otherwise cost every chunk its timeouts.
  * Reading is all it does (dynamodb:BatchGetItem on the table).
  *
- * @example const deferred = await createDeferredLookup({ client, tableName, deadline, sleep, random })(['team-a', 'team-b']);
+ * @example const deferred = await createDeferredLookup({ batchGet, tableName, deadline, sleep, random })(['team-a', 'team-b']);
  */
 export function createDeferredLookup(options: DeferredLookupOptions) {
-  const { client, tableName } = options;
+  const { batchGet, tableName } = options;
   let brokenBy: string | undefined;
   return async (requestIds: readonly string[]): Promise<ReadonlyMap<string, DeferredRequest>> => {
     const found = new Map<string, DeferredRequest>();
@@ -85,10 +81,7 @@ export function createDeferredLookup(options: DeferredLookupOptions) {
       if (deadline.remainingMs() <= 0) return { unread: left, why: 'no time left to read the ledger', broken: true };
       if (round > 0) await o.sleep(Math.min(deadline.remainingMs(), BASE_DELAY_MS * 2 ** round * (0.5 + o.random() / 2)));
       try {
-        const answer: BatchGetItemCommandOutput = await client.send(
-          new BatchGetItemCommand({ RequestItems: { [tableName]: keys } }),
-          untilDeadline(deadline),
-        );
+        const answer: BatchGetAnswer = await batchGet({ RequestItems: { [tableName]: keys } }, untilDeadline(deadline).abortSignal);
         for (const item of answer.Responses?.[tableName] ?? []) note(item, found);
         keys = answer.UnprocessedKeys?.[tableName];
       } catch (error) {

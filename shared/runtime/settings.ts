@@ -97,6 +97,7 @@ export const SETTINGS = {
   maxInvocationsPerRun: knob({ env: 'MAX_INVOCATIONS_PER_RUN', doc: 'Invocations a backfill run may take before it is stopped as making no progress', rule: wholeNumber(1, 10_000), default: 50, usedBy: ['backfill'] }),
   maxListingAttempts: knob({ env: 'MAX_LISTING_ATTEMPTS', doc: "Listings of one group's connections before its lines are reported as failed", rule: wholeNumber(1, 20), default: 3, usedBy: ['backfill'] }),
   awsEndpointUrl: knob({ env: 'AWS_ENDPOINT_URL', doc: 'Endpoint of every AWS service (the SDK reads it; set only for local servers)', rule: absoluteUrl('an endpoint URL'), optional: true, usedBy: ['backfill', 'local'] }),
+  awsEndpointUrlDynamodb: knob({ env: 'AWS_ENDPOINT_URL_DYNAMODB', doc: "DynamoDB's endpoint (the ledger; the SDK reads it, and so does the backfill's ledger read); set only for local servers", rule: absoluteUrl('an endpoint URL'), optional: true, usedBy: ['backfill', 'local'] }),
   awsEndpointUrlS3: knob({ env: 'AWS_ENDPOINT_URL_S3', doc: "S3's endpoint (the SDK reads it); when set, buckets are addressed by path, as local S3 servers serve them", rule: absoluteUrl('an endpoint URL'), optional: true, usedBy: ['backfill', 'local'] }),
   // The scheduled redrive
   deadLetterQueueUrl: knob({ env: 'DEAD_LETTER_QUEUE_URL', doc: 'URL of the dead-letter queue the redrive empties', rule: absoluteUrl('the URL of the dead-letter queue'), stackSets: 'the dead-letter queue', usedBy: ['redrive', 'stack'] }),

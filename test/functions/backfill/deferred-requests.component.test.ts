@@ -1,12 +1,23 @@
-import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeferredLookup, type DeferredLookupOptions } from '../../../functions/backfill/deferred-requests';
+import { type BatchGet, type BatchGetAnswer, signedBatchGet } from '../../../functions/backfill/ledger-batch-get';
 import { type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
 import type { RequestEntry } from '../../../shared/ledger/ledger';
 import { deadlineAt } from '../../../shared/runtime/retry';
 
 /** Which of a chunk's requests the worker deferred, read from the ledger in DynamoDB (dynalite over HTTP). */
+
+/** A DynamoDB that answers from a script, one answer (or fault) a call, the last one again and again; it counts the calls. */
+function scripted(...answers: Array<BatchGetAnswer | Error>) {
+  const calls: unknown[] = [];
+  const batchGet: BatchGet = async (request) => {
+    calls.push(request);
+    const answer = answers[Math.min(calls.length, answers.length) - 1]!;
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+  return { batchGet, calls };
+}
 let local: LocalLedger;
 beforeAll(async () => {
   local = await startLocalLedger();
@@ -27,7 +38,11 @@ const deferredEntry = (requestId: string, notBefore: string): RequestEntry => ({
 function lookup(overrides: Partial<DeferredLookupOptions> = {}) {
   const unread: Array<{ unread: number; why: string }> = [];
   const find = createDeferredLookup({
-    client: local.client,
+    batchGet: signedBatchGet({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: local.endpoint,
+    }),
     tableName: local.tableName,
     deadline: () => deadlineAt(Date.now() + 5_000, Date.now),
     sleep: async () => undefined,
@@ -62,16 +77,14 @@ describe('reading the deferred requests of a chunk', () => {
 
   it('asks again for the keys DynamoDB left unprocessed, and reports those it never answered for', async () => {
     // given DynamoDB answering one key and leaving the other unprocessed, then answering it, and then never again
-    const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
-    const dynamodb = mockClient(client);
     const key = (id: string) => ({ pk: { S: `request#${id}` } });
     const item = (id: string) => ({ ...key(id), status: { S: 'deferred' }, notBefore: { S: '2026-11-30T13:00:00.000Z' } });
-    dynamodb
-      .on(BatchGetItemCommand)
-      .resolvesOnce({ Responses: { t: [item('a')] }, UnprocessedKeys: { t: { Keys: [key('b')] } } })
-      .resolvesOnce({ Responses: { t: [item('b')] } })
-      .resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [key('c')] } } });
-    const { find, unread } = lookup({ client, tableName: 't' });
+    const dynamodb = scripted(
+      { Responses: { t: [item('a')] }, UnprocessedKeys: { t: { Keys: [key('b')] } } },
+      { Responses: { t: [item('b')] } },
+      { Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [key('c')] } } },
+    );
+    const { find, unread } = lookup({ batchGet: dynamodb.batchGet, tableName: 't' });
 
     // when two chunks are looked up
     const first = await find(['a', 'b']);
@@ -81,8 +94,7 @@ describe('reading the deferred requests of a chunk', () => {
     expect([...first.keys()]).toEqual(['a', 'b']);
     expect(second.size).toBe(0);
     expect(unread).toEqual([{ unread: 1, why: expect.stringContaining('unprocessed') }]);
-    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(2 + 5);
-    dynamodb.restore();
+    expect(dynamodb.calls).toHaveLength(2 + 5);
   });
 
   it('finds nothing, and says why, when the ledger cannot be read: an unknown table, or no time left', async () => {
@@ -98,24 +110,18 @@ describe('reading the deferred requests of a chunk', () => {
 
   it('asks a ledger that failed no more in the same invocation, so a hung one costs its timeouts once', async () => {
     // given a ledger whose first call fails, and one that answers afterwards
-    const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
-    const dynamodb = mockClient(client);
-    dynamodb
-      .on(BatchGetItemCommand)
-      .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))
-      .resolves({ Responses: { t: [] } });
-    const { find, unread } = lookup({ client, tableName: 't' });
+    const dynamodb = scripted(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }), { Responses: { t: [] } });
+    const { find, unread } = lookup({ batchGet: dynamodb.batchGet, tableName: 't' });
 
     // when three chunks are looked up
     for (const ids of [['a'], ['b', 'c'], ['d']]) await find(ids);
 
     // then only the first was asked, and each chunk says why it was not read
-    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(1);
+    expect(dynamodb.calls).toHaveLength(1);
     expect(unread).toEqual([
       { unread: 1, why: 'the ledger read failed (TimeoutError)' },
       { unread: 2, why: 'not asked: the ledger read failed (TimeoutError) earlier in this invocation' },
       { unread: 1, why: 'not asked: the ledger read failed (TimeoutError) earlier in this invocation' },
     ]);
-    dynamodb.restore();
   });
 });

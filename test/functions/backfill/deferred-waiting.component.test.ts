@@ -25,21 +25,13 @@ import {
  */
 let world: BackfillWorld;
 let ledger: LocalLedger;
-let restoreEndpoint: () => void;
 useBackfillWorld((started) => {
   world = started;
 });
 beforeAll(async () => {
   ledger = await startLocalLedger();
-  const before = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = ledger.endpoint;
-  restoreEndpoint = () => {
-    if (before === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    else process.env.AWS_ENDPOINT_URL_DYNAMODB = before;
-  };
 });
 afterAll(async () => {
-  restoreEndpoint?.();
   await ledger?.close();
 });
 
@@ -53,7 +45,7 @@ function line(schema: string, groupId: string) {
 describe('a backfill whose requests wait for Fivetran’s budget', () => {
   it('counts the deferred requests as waiting, enqueues them no second time, and finds them provisioned once created', async () => {
     // given a manifest of two missing schemas, and Fivetran refusing the first two creates with a Retry-After no invocation can wait out
-    const backfill = await newBackfill(world, { env: { LEDGER_TABLE_NAME: ledger.tableName } });
+    const backfill = await newBackfill(world, { env: { LEDGER_TABLE_NAME: ledger.tableName, AWS_ENDPOINT_URL_DYNAMODB: ledger.endpoint } });
     await putManifest(world, 'budget.jsonl', [line('gitlab_budget_1', 'team_a_group'), line('gitlab_budget_2', 'team_b_group')]);
     world.sandbox.injectFault({ method: 'POST', path: '/v1/connections', kind: 'status', status: 429, retryAfterSeconds: 2, times: 2 });
     const worker = createWorker(
