@@ -120,8 +120,10 @@ export class ProvisionerStack extends Stack {
           fivetranApiSecretId: apiSecret.id,
           eventBusName: this.outcomeEvents.eventBus.eventBusName,
           queueUrl: this.queue.queue.queueUrl,
+          ledgerTableName: this.lifecycle.table.tableName,
         }),
       });
+      this.lifecycle.grantBackfill(this.backfills.function);
       this.outcomeEvents.registerSchema(backfillEventSchema(s.eventSource));
     }
     if (scheduleGroup !== undefined && s.redriveSchedule !== undefined) {

@@ -20,10 +20,12 @@ import { DEFAULT_BACKOFF, type Deadline, deadlineAt } from '../../shared/runtime
 import { createSecretCache, type SecretCache } from '../../shared/runtime/secret-cache';
 import { type BackfillConfig, powertoolsNames } from '../../shared/runtime/settings';
 import { type BackfillCursor, startCursor } from './cursor';
+import { createDeferredLookup } from './deferred-requests';
 import { BackfillError } from './errors';
 import { abortedBeforeStart, completedEvent } from './events';
 import { createGroupLister } from './group-listing';
 import { continuationPayload, readBackfillInput } from './input';
+import { signedBatchGet } from './ledger-batch-get';
 import { parseManifest } from './manifest-lines';
 import { readManifest } from './manifest-source';
 import { readQueueBacklog } from './queue-backlog';
@@ -66,6 +68,18 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
   const s3 = createS3Client(config.awsEndpointUrlS3 !== undefined || config.awsEndpointUrl !== undefined);
   const sqs = createSqsClient();
   const lambda = new LambdaClient({});
+  // Read-only: which requests the worker deferred, so they are counted as waiting rather than sent again.
+  const ledger =
+    config.ledgerTableName === undefined
+      ? undefined
+      : {
+          tableName: config.ledgerTableName,
+          batchGet: signedBatchGet({
+            region: sqs.config.region,
+            credentials: sqs.config.credentials,
+            endpoint: config.awsEndpointUrlDynamodb ?? config.awsEndpointUrl,
+          }),
+        };
   // TTL 0: the key is read once per invocation that lists groups, so a rotated key is picked up by the next one.
   const secrets = overrides.secrets ?? createSecretCache({ client: new SecretsManagerClient(AWS_CLIENT_TIMEOUTS), ttlMs: 0, now });
   const publisher = createEventPublisher({
@@ -129,8 +143,21 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
             })
           : async (): Promise<GroupListing> => ({ ok: false, code: 'GROUP_LISTING_FAILED', reason: 'mode "all" lists no group' });
 
+      const findDeferred =
+        ledger === undefined
+          ? undefined
+          : createDeferredLookup({
+              ...ledger,
+              deadline: () => listingDeadline,
+              sleep,
+              random,
+              onUnread: (unread, why) =>
+                logger.warn("Could not read which requests wait for Fivetran's budget; their lines are enqueued", { unread, why }),
+            });
       const step = await continueBackfill(cursor, parseManifest(manifest.text), {
         listGroup,
+        ...(findDeferred === undefined ? {} : { findDeferred }),
+        now,
         enqueue: (requests) => enqueue(requests, { queueUrl: config.queueUrl, sqsClient: sqs, sleep, random }),
         timeIsShort: () => endsAt - now() < config.handoffMarginMs,
         chunkLines: config.chunkLines,
@@ -156,8 +183,10 @@ export function createHandler(config: BackfillConfig, overrides: HandlerOverride
       await publisher.publish([completed]);
       metrics.addMetric('BackfillsCompleted', MetricUnit.Count, 1);
       metrics.addMetric('BackfillRequestsEnqueued', MetricUnit.Count, step.cursor.counts.enqueued);
+      metrics.addMetric('BackfillRequestsWaiting', MetricUnit.Count, step.cursor.counts.waiting);
       logger.info('Backfill completed', {
         counts: step.cursor.counts,
+        ...(completed.detail.waiting === undefined ? {} : { waiting: completed.detail.waiting }),
         queue,
         durationMs: completed.detail.durationMs,
         invocations: step.cursor.invocations,

@@ -55,7 +55,10 @@ export const backfillCursorSchema = z.strictObject({
   }),
   /** 1-based number of the first line not yet handled. */
   nextLine: z.int().check(z.minimum(1)),
-  counts: backfillCountsSchema,
+  // A cursor handed over by the version before `waiting` existed carries on with none.
+  counts: z.extend(backfillCountsSchema, { waiting: z._default(z.int().check(z.minimum(0)), 0) }),
+  /** The soonest `notBefore` of the lines counted as waiting so far, ISO 8601. */
+  soonestNotBefore: z.optional(z.iso.datetime()),
   invalidLines: z.array(invalidLineSchema).check(z.maxLength(MAX_REPORTED_LINES)),
   invalidLinesOmitted: z.int().check(z.minimum(0)),
   failedLines: z.array(failedLineSchema).check(z.maxLength(MAX_REPORTED_LINES)),
@@ -82,6 +85,7 @@ export const ZERO_COUNTS: BackfillCounts = Object.freeze({
   invalid: 0,
   duplicate: 0,
   alreadyProvisioned: 0,
+  waiting: 0,
   enqueued: 0,
   failedToEnqueue: 0,
 });
@@ -133,7 +137,7 @@ export function settleChunk(
   const counts = { ...cursor.counts };
   const invalidLines = [...cursor.invalidLines];
   const failedLines = [...cursor.failedLines];
-  let { invalidLinesOmitted, failedLinesOmitted } = cursor;
+  let { invalidLinesOmitted, failedLinesOmitted, soonestNotBefore } = cursor;
   const reportInvalid = (entry: InvalidLine) => {
     if (invalidLines.length < MAX_REPORTED_LINES) invalidLines.push(entry);
     else invalidLinesOmitted += 1;
@@ -163,6 +167,11 @@ export function settleChunk(
       case 'already_provisioned':
         counts.alreadyProvisioned += 1;
         break;
+      case 'waiting':
+        counts.waiting += 1;
+        if (soonestNotBefore === undefined || Date.parse(decision.notBefore) < Date.parse(soonestNotBefore))
+          soonestNotBefore = decision.notBefore;
+        break;
       case 'not_enqueued':
         reportFailed({
           line: decision.line,
@@ -191,7 +200,16 @@ export function settleChunk(
       }
     }
   }
-  return { ...cursor, nextLine, counts, invalidLines, invalidLinesOmitted, failedLines, failedLinesOmitted };
+  return {
+    ...cursor,
+    nextLine,
+    counts,
+    invalidLines,
+    invalidLinesOmitted,
+    failedLines,
+    failedLinesOmitted,
+    ...(soonestNotBefore === undefined ? {} : { soonestNotBefore }),
+  };
 }
 
 function cut(text: string, maxLength = MAX_REASON_LENGTH): string {

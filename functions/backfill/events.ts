@@ -5,6 +5,7 @@ import {
   type BackfillMode,
   type ManifestReference,
   type QueueBacklog,
+  WAITING_REASON,
 } from '../../shared/contracts/backfill-events';
 import type { BackfillAbortCode } from '../../shared/contracts/error-codes';
 import { type BackfillCursor, noProgress, withinBytes } from './cursor';
@@ -44,6 +45,9 @@ export function completedEvent(cursor: BackfillCursor, end: RunEnd): Publishable
       finishedAt: end.finishedAt.toISOString(),
       durationMs: Math.max(0, end.finishedAt.getTime() - startedAtMs),
       invocations: cursor.invocations,
+      ...(cursor.counts.waiting > 0 && cursor.soonestNotBefore !== undefined
+        ? { waiting: { reason: WAITING_REASON, soonestNotBefore: cursor.soonestNotBefore } }
+        : {}),
       ...(end.queue === undefined ? {} : { queue: end.queue }),
       ...(end.error === undefined ? {} : { error: end.error, stoppedAtLine: cursor.nextLine }),
     }),

@@ -14,6 +14,7 @@ export type LineDecision =
   | { line: number; kind: 'duplicate'; requestId: string; firstLine: number }
   | { line: number; kind: 'already_provisioned'; requestId: string }
   | { line: number; kind: 'not_enqueued'; requestId: string; groupId: string; code: NotEnqueuedCode; reason: string }
+  | { line: number; kind: 'waiting'; requestId: string; notBefore: string }
   | { line: number; kind: 'enqueue'; request: ProvisioningRequest };
 
 const keyOf = (request: ProvisioningRequest) => `${request.connection.group_id}\u0000${request.connection.config.schema}`;
@@ -99,5 +100,40 @@ export function planLines(lines: readonly ManifestLine[], input: PlanInput): Lin
       'SCHEMA_TAKEN',
       `schema "${schema}" in group ${groupId} belongs to a ${service} connection; choose another config.schema`,
     );
+  });
+}
+
+/** A create the worker deferred, as the ledger has it: waiting on the queue for Fivetran's budget until `notBefore`. */
+export interface DeferredRequest {
+  /** ISO 8601. */
+  notBefore: string;
+}
+
+/**
+ * How long past its `notBefore` a deferral still counts. A deferred message is
+ * worked, or deferred again (a new `notBefore`), soon after it becomes
+ * visible; one that has said nothing for this long was lost with its message
+ * (purged, dead-lettered), and its line is enqueued again rather than wait forever.
+ */
+export const STALE_DEFERRAL_MS = 3_600_000;
+
+/**
+ * The decisions with every request about to be enqueued that the worker
+ * deferred turned into "waiting": it is on the queue already, delayed, and
+ * sending it again would only double the backlog. Pure: no I/O.
+ *
+ * @example holdWaiting(decisions, new Map([['team-a', { notBefore: '2025-06-02T02:00:00.000Z' }]]), Date.now())
+ */
+export function holdWaiting(
+  decisions: readonly LineDecision[],
+  deferred: ReadonlyMap<string, DeferredRequest>,
+  now: number,
+): LineDecision[] {
+  return decisions.map((decision): LineDecision => {
+    if (decision.kind !== 'enqueue') return decision;
+    const entry = deferred.get(decision.request.requestId);
+    const notBefore = entry === undefined ? Number.NaN : Date.parse(entry.notBefore);
+    if (!Number.isFinite(notBefore) || notBefore < now - STALE_DEFERRAL_MS) return decision;
+    return { line: decision.line, kind: 'waiting', requestId: decision.request.requestId, notBefore: new Date(notBefore).toISOString() };
   });
 }

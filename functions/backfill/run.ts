@@ -2,7 +2,7 @@ import type { ProvisioningRequest } from '../../shared/contracts/request';
 import type { EnqueueResult } from '../../shared/producer';
 import { type BackfillCursor, settleChunk } from './cursor';
 import type { ManifestLine } from './manifest-lines';
-import { findDuplicates, type GroupListing, groupsToList, planLines } from './reconcile-plan';
+import { type DeferredRequest, findDuplicates, type GroupListing, groupsToList, holdWaiting, planLines } from './reconcile-plan';
 
 /** The I/O a run needs, passed in so the run itself can be tested without any. */
 export interface BackfillRunDeps {
@@ -14,6 +14,14 @@ export interface BackfillRunDeps {
   timeIsShort(): boolean;
   /** Lines decided and enqueued together: the unit of progress, and the most a handover can wait for. */
   chunkLines: number;
+  /**
+   * The ledger's deferred creates among `requestIds` (mode "missing"); never
+   * throws: what it could not read it leaves out, and those lines are enqueued
+   * as ever. Absent (no ledger): every request is enqueued.
+   */
+  findDeferred?(requestIds: string[]): Promise<ReadonlyMap<string, DeferredRequest>>;
+  /** For the deferrals' age; Date.now when absent. */
+  now?(): number;
   /** Called with the cursor after every chunk, so a caller can report progress or how far an aborted run got. */
   onChunkSettled?(cursor: BackfillCursor): void;
 }
@@ -27,7 +35,8 @@ export type BackfillStep =
 /**
  * Works through the manifest from `cursor.nextLine`, a chunk at a time: lists
  * the groups the chunk needs (each once per invocation), decides every line,
- * enqueues the requests whose schema has no connection yet, and only then
+ * counts as waiting the requests the worker deferred (still on the queue),
+ * enqueues the others whose schema has no connection yet, and only then
  * moves the cursor past the chunk. Before every chunk but the first it asks
  * whether time is short, and if so stops with the cursor for a follow-up;
  * the first chunk always runs, so every invocation makes progress.
@@ -56,7 +65,12 @@ export async function continueBackfill(
     }
     if (start > 0 && deps.timeIsShort()) return { kind: 'handoff', cursor: current };
 
-    const decisions = planLines(chunk, { mode: cursor.mode, listings, duplicates });
+    let decisions = planLines(chunk, { mode: cursor.mode, listings, duplicates });
+    // Only a request whose connection does not exist yet may be waiting; mode "all" enqueues every line, as it says.
+    const candidates = decisions.flatMap((decision) => (decision.kind === 'enqueue' ? [decision.request.requestId] : []));
+    if (deps.findDeferred && cursor.mode === 'missing' && candidates.length > 0) {
+      decisions = holdWaiting(decisions, await deps.findDeferred(candidates), (deps.now ?? Date.now)());
+    }
     const toSend = decisions.flatMap((decision) => (decision.kind === 'enqueue' ? [decision.request] : []));
     const results = toSend.length > 0 ? await deps.enqueue(toSend) : [];
     current = settleChunk(current, decisions, results, chunk.at(-1)!.line + 1);

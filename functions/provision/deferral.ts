@@ -3,6 +3,7 @@ import { type DeferralState, deferralAttributes } from '../../shared/contracts/d
 import type { FailureCode } from '../../shared/contracts/error-codes';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
+import { recordDeferral } from './deferral-ledger';
 import type { InvocationScope, RecordProcessorDeps, SettledRecord } from './process-record';
 import { MIN_CALL_MS } from './provision-connection';
 import { MAX_DELAY_SECONDS, type QueueVisibility } from './queue-visibility';
@@ -78,7 +79,7 @@ export async function waitForTurn(deferral: DeferralState | undefined, deps: Rec
  * when the queue did not take it: the record then goes back itself.
  */
 export async function deferOrGiveUp(
-  { record, deferral, knownAbsent }: Pick<SettledRecord, 'record' | 'deferral' | 'knownAbsent'>,
+  { record, deferral, knownAbsent, ...noted }: Pick<SettledRecord, 'record' | 'deferral' | 'knownAbsent' | 'request' | 'sqsMessageId'>,
   fault: ProvisioningError,
   deps: RecordProcessorDeps,
   scope: InvocationScope,
@@ -117,6 +118,7 @@ export async function deferOrGiveUp(
       delaySeconds: plan.delaySeconds,
       sentAs,
     });
+    await recordDeferral(noted, plan.next, deps, scope.settleDeadline, logger);
     return true;
   } catch (error) {
     logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });

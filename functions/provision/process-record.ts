@@ -62,6 +62,7 @@ export type RecordMetric =
   | 'RequestsFailed'
   | 'RecordsRetried'
   | 'RecordsDeferred'
+  | 'DeferralsNotRecorded'
   | 'FivetranRateLimited'
   | 'CredentialsApplied'
   | 'CredentialsSetupTestsFailed'
@@ -235,8 +236,15 @@ async function settleFailure(
   }
 
   if (code === 'FIVETRAN_RATE_LIMITED') {
-    const settled = await deferOrGiveUp({ record, deferral, knownAbsent }, fault, deps, scope, logger, publishFailure);
-    if (settled) return;
+    const handled = await deferOrGiveUp(
+      { record, deferral, knownAbsent, sqsMessageId, ...(settled.request ? { request: settled.request } : {}) },
+      fault,
+      deps,
+      scope,
+      logger,
+      publishFailure,
+    );
+    if (handled) return;
   }
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {

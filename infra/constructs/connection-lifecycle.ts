@@ -19,6 +19,8 @@ export const LEDGER_ACTIONS = {
   worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   rotation: ['dynamodb:Query'],
   drift: ['dynamodb:Query', 'dynamodb:Scan'],
+  /** Which requests the worker deferred (functions/backfill/deferred-requests.ts): reads of request items only. */
+  backfill: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
 } as const;
 
 export interface ConnectionLifecycleProps {
@@ -148,6 +150,13 @@ export class ConnectionLifecycle extends Construct {
         new targets.LambdaFunction(this.drift, { retryAttempts: 2, event: events.RuleTargetInput.fromObject({ source: 'schedule' }) }),
       ],
     });
+  }
+
+  /** The backfill's share of the ledger: read items of the table, nothing else (no index, no write). */
+  grantBackfill(fn: iam.IGrantable): void {
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadDeferredRequests', actions: [...LEDGER_ACTIONS.backfill], resources: [this.table.tableArn] }),
+    );
   }
 
   /** The worker's share of the ledger: read and write items, query the secret index; no Scan. */

@@ -27,6 +27,8 @@ export const backfillCountsSchema = z.object({
   /** Same group and schema as an earlier line of the manifest (mode "missing" only). */
   duplicate: z.int().check(z.minimum(0)),
   alreadyProvisioned: z.int().check(z.minimum(0)),
+  /** Not enqueued: the worker deferred the request, which waits on the queue for Fivetran's budget (mode "missing", with the ledger). */
+  waiting: z.int().check(z.minimum(0)),
   enqueued: z.int().check(z.minimum(0)),
   failedToEnqueue: z.int().check(z.minimum(0)),
 });
@@ -61,6 +63,14 @@ export const queueBacklogSchema = z.object({
   deferred: z.int().check(z.minimum(0)),
 });
 
+/** What a run says of its `waiting` lines: not failed, waiting for Fivetran's budget, and the soonest next try. */
+export const WAITING_REASON = "waiting for Fivetran's budget";
+export const budgetWaitSchema = z.object({
+  reason: z.literal(WAITING_REASON),
+  /** The soonest moment one of the waiting requests is tried again, ISO 8601. */
+  soonestNotBefore: z.string(),
+});
+
 export const backfillCompletedDetailSchema = z.object({
   backfill: z.string(),
   /** The request id of the run's first invocation; every log line of the run carries it. */
@@ -80,6 +90,8 @@ export const backfillCompletedDetailSchema = z.object({
   durationMs: z.int().check(z.minimum(0)),
   /** Lambda invocations the run took (1 unless it handed over to follow-ups). */
   invocations: z.int().check(z.minimum(1)),
+  /** Present when `counts.waiting` is above 0. */
+  waiting: z.optional(budgetWaitSchema),
   /** The provisioning queue as the run ended; absent when it could not be read in time. */
   queue: z.optional(queueBacklogSchema),
   /** Aborted runs only: why, and the first line that was not handled. */
@@ -93,3 +105,4 @@ export type InvalidLine = z.infer<typeof invalidLineSchema>;
 export type FailedLine = z.infer<typeof failedLineSchema>;
 export type BackfillCompletedDetail = z.infer<typeof backfillCompletedDetailSchema>;
 export type QueueBacklog = z.infer<typeof queueBacklogSchema>;
+export type BudgetWait = z.infer<typeof budgetWaitSchema>;

@@ -19,7 +19,10 @@ import {
   LEDGER_TABLE_LAYOUT,
   type Ledger,
   type LedgerCallOptions,
+  REQUEST_STATUSES,
   type RequestEntry,
+  type RequestStatus,
+  requestKeyOf,
 } from './ledger';
 
 export interface DynamoDbLedgerOptions {
@@ -34,7 +37,7 @@ const { partitionKey: PK, secretIndex } = LEDGER_TABLE_LAYOUT;
 /** A query or scan that never ends (a lying endpoint) stops here: thousands of connections per secret is far past any real use. */
 const MAX_PAGES = 100;
 
-const requestKey = (requestId: string): Item => ({ [PK]: { S: `request#${requestId}` } });
+const requestKey = (requestId: string): Item => ({ [PK]: { S: requestKeyOf(requestId) } });
 const connectionKey = (connectionId: string): Item => ({ [PK]: { S: `connection#${connectionId}` } });
 
 /**
@@ -80,15 +83,19 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
     },
 
     async recordRequest(entry, callOptions = {}) {
-      // A success is final: a late repeat of a failed try, or a second run, never writes over it.
+      // A success is final: a late repeat of a failed try, or a second run, never writes over it. A deferral
+      // is news only while nothing else is known: one written late, after its outcome, loses.
+      const deferral = entry.status === 'deferred';
       await conditional('a request write', () =>
         client.send(
           new PutItemCommand({
             TableName: tableName,
             Item: { ...requestKey(entry.requestId), kind: { S: 'request' }, ...requestItem(entry) },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #status <> :succeeded',
+            ConditionExpression: deferral
+              ? 'attribute_not_exists(#pk) OR #status = :deferred'
+              : 'attribute_not_exists(#pk) OR #status <> :succeeded',
             ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
-            ExpressionAttributeValues: { ':succeeded': { S: 'succeeded' } },
+            ExpressionAttributeValues: deferral ? { ':deferred': { S: 'deferred' } } : { ':succeeded': { S: 'succeeded' } },
           }),
           untilDeadline(callOptions.deadline),
         ),
@@ -239,6 +246,8 @@ function requestItem(entry: RequestEntry): Item {
     ...(entry.outcome === undefined ? {} : { outcome: { S: entry.outcome } }),
     ...(entry.errorCode === undefined ? {} : { errorCode: { S: entry.errorCode } }),
     ...(entry.publishedEvent === undefined ? {} : { publishedEvent: { S: JSON.stringify(entry.publishedEvent) } }),
+    ...(entry.notBefore === undefined ? {} : { notBefore: { S: entry.notBefore } }),
+    ...(entry.waitingSince === undefined ? {} : { waitingSince: { S: entry.waitingSince } }),
   };
 }
 
@@ -267,17 +276,27 @@ function requestEntryOf(item: Item): RequestEntry {
   const outcome = text(item, 'outcome');
   const errorCode = text(item, 'errorCode');
   const publishedEvent = storedEvent(text(item, 'publishedEvent'));
+  const notBefore = text(item, 'notBefore');
+  const waitingSince = text(item, 'waitingSince');
   return {
     requestId: idOfKey(item, 'request#') ?? text(item, 'requestId') ?? '',
     action: (text(item, 'action') ?? 'create') as RequestEntry['action'],
-    status: text(item, 'status') === 'succeeded' ? 'succeeded' : 'failed',
+    status: requestStatusOf(item),
     sqsMessageId: text(item, 'sqsMessageId') ?? '',
     recordedAt: text(item, 'recordedAt') ?? '',
     ...(connectionId === undefined ? {} : { connectionId }),
     ...(outcome === undefined ? {} : { outcome }),
     ...(errorCode === undefined ? {} : { errorCode: errorCode as NonNullable<RequestEntry['errorCode']> }),
     ...(publishedEvent === undefined ? {} : { publishedEvent }),
+    ...(notBefore === undefined ? {} : { notBefore }),
+    ...(waitingSince === undefined ? {} : { waitingSince }),
   };
+}
+
+/** The item's status; anything else (a hand edit) reads as failed, as it always has. */
+function requestStatusOf(item: Item): RequestStatus {
+  const status = text(item, 'status');
+  return (REQUEST_STATUSES as readonly string[]).includes(status ?? '') ? (status as RequestStatus) : 'failed';
 }
 
 /** The stored event, or undefined when the item holds none or something that is not one (a hand edit). */

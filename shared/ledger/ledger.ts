@@ -45,7 +45,16 @@ export interface ConnectionEntry {
   updatedAt: string;
 }
 
-export type RequestStatus = 'succeeded' | 'failed';
+/**
+ * `deferred`: a create waiting on the queue for Fivetran's budget (see
+ * functions/provision/deferral.ts); its outcome, `succeeded` or `failed`,
+ * replaces it, and a deferral never replaces an outcome.
+ */
+export const REQUEST_STATUSES = ['succeeded', 'failed', 'deferred'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** The partition key of a request's item. */
+export const requestKeyOf = (requestId: string): string => `request#${requestId}`;
 
 export interface RequestEntry {
   requestId: string;
@@ -63,6 +72,10 @@ export interface RequestEntry {
    * without asking Fivetran anything.
    */
   publishedEvent?: { detailType: string; detail: unknown };
+  /** A deferred request's next try, ISO 8601: the deferred message becomes visible on the queue then. */
+  notBefore?: string;
+  /** Since when a deferred request has waited for Fivetran's budget, ISO 8601. */
+  waitingSince?: string;
   /** ISO 8601. */
   recordedAt: string;
 }
@@ -79,7 +92,11 @@ export interface LedgerCallOptions {
  */
 export interface Ledger {
   getRequest(requestId: string, options?: LedgerCallOptions): Promise<RequestEntry | undefined>;
-  /** Records how a request ended. A request already recorded as succeeded is never changed back (a late repeat loses). */
+  /**
+   * Records how a request ended. A request already recorded as succeeded is
+   * never changed back (a late repeat loses); a `deferred` entry is written
+   * only over nothing or another deferral, never over an outcome.
+   */
   recordRequest(entry: RequestEntry, options?: LedgerCallOptions): Promise<void>;
   getConnection(connectionId: string, options?: LedgerCallOptions): Promise<ConnectionEntry | undefined>;
   /** Adds a connection the provisioner made; an entry that exists already is left as it is (a repeated create). */

@@ -26,7 +26,7 @@ function scheduleInput(schedule: { [key: string]: any }): unknown {
 describe('backfill schedules', () => {
   const stack = stacks.WithSchedules;
   let t: Template;
-  let ids: { fn: string; role: string; bucket: string; queue: string; bus: string; secret: string; schedulerRole: string };
+  let ids: { fn: string; role: string; bucket: string; queue: string; bus: string; secret: string; schedulerRole: string; ledger: string };
   beforeAll(() => {
     t = template('WithSchedules');
     const fn = logicalId(stack, stack.backfills!.function);
@@ -38,6 +38,7 @@ describe('backfill schedules', () => {
       bus: logicalId(stack, stack.outcomeEvents.eventBus),
       secret: logicalId(stack, stack.fivetranApiSecret!),
       schedulerRole: logicalId(stack, stack.backfills!.node.findChild('SchedulerRole').node.findChild('Role')),
+      ledger: logicalId(stack, stack.lifecycle.table),
     };
   });
   const schedule = (name: string) =>
@@ -160,6 +161,7 @@ describe('backfill schedules', () => {
       PROVISIONING_QUEUE_URL: { Ref: ids.queue },
       FIVETRAN_API_SECRET_ID: { Ref: ids.secret },
       EVENT_BUS_NAME: { Ref: ids.bus },
+      LEDGER_TABLE_NAME: { Ref: ids.ledger },
       HANDOFF_MARGIN_MS: '60000',
     });
     expect(readSettings('backfill', deployed)).toMatchObject({
@@ -190,6 +192,12 @@ describe('backfill schedules', () => {
       expect(sqs.flatMap(resourcesOf)).toEqual([arn(ids.queue)]);
     });
 
+    it('reads items of the ledger table only: no write, no query, no index', () => {
+      expect(byService(statements, 'dynamodb')).toEqual([
+        expect.objectContaining({ Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], Resource: arn(ids.ledger) }),
+      ]);
+    });
+
     it('reads the API key secret only, publishes to its bus only, and invokes only itself', () => {
       expect(byService(statements, 'secretsmanager')).toEqual([
         expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: ids.secret } }),
@@ -208,7 +216,7 @@ describe('backfill schedules', () => {
           .sort(),
       ).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       expect(new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]))).toEqual(
-        new Set(['logs', 'xray', 's3', 'sqs', 'secretsmanager', 'events', 'lambda']),
+        new Set(['logs', 'xray', 's3', 'sqs', 'secretsmanager', 'events', 'lambda', 'dynamodb']),
       );
       template('WithSchedules').hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });

@@ -19,7 +19,10 @@ export function memoryLedger(connections: readonly ConnectionEntry[] = []) {
     },
     async recordRequest(entry) {
       check();
-      if (requests.get(entry.requestId)?.status !== 'succeeded') requests.set(entry.requestId, entry);
+      const recorded = requests.get(entry.requestId)?.status;
+      // As the DynamoDB ledger's conditions: a success is final, a deferral never replaces an outcome.
+      const allowed = entry.status === 'deferred' ? recorded === undefined || recorded === 'deferred' : recorded !== 'succeeded';
+      if (allowed) requests.set(entry.requestId, entry);
     },
     async getConnection(connectionId) {
       check();

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../../functions/backfill/manifest-lines';
-import { findDuplicates, type GroupListing, groupsToList, planLines } from '../../../functions/backfill/reconcile-plan';
+import {
+  findDuplicates,
+  type GroupListing,
+  groupsToList,
+  holdWaiting,
+  planLines,
+  STALE_DEFERRAL_MS,
+} from '../../../functions/backfill/reconcile-plan';
 import { patRequest } from '../../../local/world/fixtures';
 
 const manifest = (...requests: unknown[]) => parseManifest(requests.map((request) => JSON.stringify(request)).join('\n'));
@@ -81,5 +88,34 @@ describe('planning a backfill', () => {
     const lines = manifest(patRequest({ schema: 'gitlab_1' }), patRequest({ schema: 'gitlab_1' }));
     const plan = planLines(lines, { mode: 'all', listings: new Map(), duplicates: findDuplicates(lines) });
     expect(plan.map((decision) => decision.kind)).toEqual(['enqueue', 'enqueue']);
+  });
+
+  it('holds as waiting a request the worker deferred, and enqueues one with an outcome, an unreadable time or a long-lost deferral', () => {
+    // given four missing schemas, three of whose requests the ledger has as deferred
+    const now = Date.parse('2026-11-30T12:00:00.000Z');
+    const lines = manifest(...['waits', 'fresh', 'garbled', 'lost'].map((schema) => patRequest({ schema, groupId: 'g' })));
+    const decisions = planLines(lines, { mode: 'missing', listings: new Map([['g', listed({})]]), duplicates: new Map() });
+    const deferred = new Map([
+      ['req-waits', { notBefore: '2026-11-30T11:30:00.000Z' }],
+      ['req-garbled', { notBefore: 'soon' }],
+      ['req-lost', { notBefore: new Date(now - STALE_DEFERRAL_MS - 1).toISOString() }],
+    ]);
+
+    // when the deferrals are applied
+    const held = holdWaiting(decisions, deferred, now);
+
+    // then only the one deferred within the hour waits, with its next try
+    expect(held.map((decision) => decision.kind)).toEqual(['waiting', 'enqueue', 'enqueue', 'enqueue']);
+    expect(held[0]).toEqual({ line: 1, kind: 'waiting', requestId: 'req-waits', notBefore: '2026-11-30T11:30:00.000Z' });
+  });
+
+  it('leaves every decision but an enqueue as it is', () => {
+    const lines = manifest(patRequest({ schema: 'old', groupId: 'g' }), { requestId: 'broken' });
+    const decisions = planLines(lines, { mode: 'missing', listings: new Map([['g', listed({ old: 'gitlab' })]]), duplicates: new Map() });
+    const deferred = new Map([
+      ['req-old', { notBefore: '2026-11-30T12:00:00.000Z' }],
+      ['broken', { notBefore: '2026-11-30T12:00:00.000Z' }],
+    ]);
+    expect(holdWaiting(decisions, deferred, Date.parse('2026-11-30T12:00:00.000Z'))).toEqual(decisions);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BackfillCursor, MAX_REPORTED_LINES, startCursor } from '../../../functions/backfill/cursor';
+import { type BackfillCursor, backfillCursorSchema, MAX_REPORTED_LINES, startCursor } from '../../../functions/backfill/cursor';
 import { parseManifest } from '../../../functions/backfill/manifest-lines';
 import type { GroupListing } from '../../../functions/backfill/reconcile-plan';
 import { type BackfillRunDeps, continueBackfill } from '../../../functions/backfill/run';
@@ -81,7 +81,7 @@ describe('running through a manifest', () => {
     const halfway = {
       ...cursorFor(),
       nextLine: 4,
-      counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, enqueued: 3, failedToEnqueue: 0 },
+      counts: { lines: 3, invalid: 0, duplicate: 0, alreadyProvisioned: 0, waiting: 0, enqueued: 3, failedToEnqueue: 0 },
     };
     const step = await continueBackfill(halfway, manifestOf(5), deps);
     expect(sent).toEqual(['req-gitlab_4', 'req-gitlab_5']);
@@ -126,5 +126,53 @@ describe('running through a manifest', () => {
       code: 'SQS_UNAVAILABLE',
       reason: 'ServiceUnavailable',
     });
+  });
+
+  it('asks the ledger only about the requests it would enqueue, counts the deferred ones as waiting with the soonest next try, and sends the rest', async () => {
+    // given a run over three chunks of missing schemas, where the ledger has lines 2, 3 and 5 deferred
+    const asked: string[][] = [];
+    const deferred = new Map([
+      ['req-gitlab_2', { notBefore: '2026-11-30T13:00:00.000Z' }],
+      ['req-gitlab_3', { notBefore: '2026-11-30T12:30:00.000Z' }],
+      ['req-gitlab_5', { notBefore: '2026-11-30T14:00:00.000Z' }],
+    ]);
+    const { deps, sent } = recordingDeps({
+      findDeferred: async (ids) => {
+        asked.push(ids);
+        return new Map([...deferred].filter(([id]) => ids.includes(id)));
+      },
+      now: () => Date.parse('2026-11-30T12:00:00.000Z'),
+    });
+
+    // when it runs to the end
+    const step = await continueBackfill(cursorFor(), manifestOf(6), deps);
+
+    // then the deferred three wait, the soonest at 12:30, and the other three were sent
+    expect(asked).toEqual([
+      ['req-gitlab_1', 'req-gitlab_2'],
+      ['req-gitlab_3', 'req-gitlab_4'],
+      ['req-gitlab_5', 'req-gitlab_6'],
+    ]);
+    expect(sent).toEqual(['req-gitlab_1', 'req-gitlab_4', 'req-gitlab_6']);
+    expect(step.cursor.counts).toMatchObject({ lines: 6, waiting: 3, enqueued: 3, failedToEnqueue: 0 });
+    expect(step.cursor.soonestNotBefore).toBe('2026-11-30T12:30:00.000Z');
+  });
+
+  it('does not ask the ledger in mode "all", which enqueues every valid line', async () => {
+    const asked: string[][] = [];
+    const { deps, sent } = recordingDeps({
+      findDeferred: async (ids) => {
+        asked.push(ids);
+        return new Map();
+      },
+    });
+    await continueBackfill(cursorFor('all'), manifestOf(2), deps);
+    expect({ asked, sent }).toEqual({ asked: [], sent: ['req-gitlab_1', 'req-gitlab_2'] });
+  });
+
+  it('carries on from a cursor handed over before lines could wait, counting none waiting so far', () => {
+    const { waiting: _none, ...olderCounts } = { ...cursorFor().counts, lines: 3, enqueued: 3 };
+    const parsed = backfillCursorSchema.parse({ ...cursorFor(), nextLine: 4, counts: olderCounts });
+    expect(parsed.counts).toEqual({ ...olderCounts, waiting: 0 });
   });
 });

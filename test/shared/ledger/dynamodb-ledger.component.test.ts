@@ -54,6 +54,27 @@ describe('the ledger in DynamoDB (dynalite)', () => {
     expect(await ledger.getRequest('req-1')).toEqual({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
   });
 
+  it('notes a deferral over nothing or an earlier deferral, never over an outcome, and lets the outcome replace it', async () => {
+    const base = { requestId: 'req-d', action: 'create' as const, sqsMessageId: 'm-1', recordedAt: '2026-11-30T12:00:00.000Z' };
+    const deferred = (notBefore: string) => ({ ...base, status: 'deferred' as const, notBefore, waitingSince: '2026-11-30T11:00:00.000Z' });
+
+    // given a request deferred twice: the second deferral replaces the first
+    await ledger.recordRequest(deferred('2026-11-30T13:00:00.000Z'));
+    await ledger.recordRequest(deferred('2026-11-30T14:00:00.000Z'));
+    expect(await ledger.getRequest('req-d')).toEqual(deferred('2026-11-30T14:00:00.000Z'));
+
+    // when it fails, then succeeds, and a late deferral of it arrives after each
+    await ledger.recordRequest({ ...base, status: 'failed', errorCode: 'RATE_LIMIT_WAIT_EXCEEDED' });
+    await ledger.recordRequest(deferred('2026-11-30T15:00:00.000Z'));
+    const failed = await ledger.getRequest('req-d');
+    await ledger.recordRequest({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
+    await ledger.recordRequest(deferred('2026-11-30T16:00:00.000Z'));
+
+    // then the outcomes stand
+    expect(failed).toEqual({ ...base, status: 'failed', errorCode: 'RATE_LIMIT_WAIT_EXCEEDED' });
+    expect(await ledger.getRequest('req-d')).toEqual({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
+  });
+
   it('keeps the event a request published, to publish the same one again', async () => {
     const publishedEvent = { detailType: 'Connection Paused', detail: { requestId: 'p-1', connectionId: 'conn_1', sqsMessageId: 'm-1' } };
     const entry = { requestId: 'p-1', action: 'pause' as const, status: 'succeeded' as const, sqsMessageId: 'm-1', recordedAt: 'now' };

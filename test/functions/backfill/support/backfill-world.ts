@@ -71,12 +71,12 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
   return { ...(world as Required<World>), close: world.stop };
 }
 
-/** A fresh provisioning queue and a handler that sends to it (`chunkLines` lines a chunk). */
-export async function newBackfill(world: BackfillWorld, options: { chunkLines?: number } = {}) {
+/** A fresh provisioning queue and a handler that sends to it (`chunkLines` lines a chunk; `env`: more settings). */
+export async function newBackfill(world: BackfillWorld, options: { chunkLines?: number; env?: Record<string, string> } = {}) {
   const queueName = `provisioning-${randomUUID().slice(0, 8)}`;
   const queueUrl = (await world.sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl!;
   const handler = createHandler(
-    backfillSettings(world.sandbox.url, queueUrl, { BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100) }),
+    backfillSettings(world.sandbox.url, queueUrl, { BACKFILL_CHUNK_LINES: String(options.chunkLines ?? 100), ...options.env }),
     { sleep: async () => undefined },
   );
   const invoke = (event: unknown, remainingMs: number) => handler(event, lambdaContext(remainingMs)) as Promise<BackfillInvocationResult>;
