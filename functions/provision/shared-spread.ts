@@ -67,7 +67,8 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
       try {
         const { anchor, windowMs: gridWindowMs, cap: gridCap } = await gridFor(earliest, deadline);
         const windowCap = cap ?? gridCap;
-        if (windowCap === undefined) return fallback;
+        // A grid edited into nonsense (windows past Fivetran's longest, opening far ahead) would hold requests for hours.
+        if (windowCap === undefined || gridWindowMs > 2 * MAX_WINDOW_MS || anchor > earliest + gridWindowMs) return fallback;
         const earliestWindow = Math.max(0, Math.floor((earliest - anchor) / gridWindowMs));
         for (let index = Math.max(earliestWindow, firstOpen), tries = 0; tries < MAX_TRIES; index += 1, tries += 1) {
           if (deadline.remainingMs() < MIN_RESERVE_MS) return fallback;

@@ -99,6 +99,15 @@ describe('the creation budget shared through the ledger', () => {
     expect(slots).toEqual([NOW + WINDOW_MS, NOW + WINDOW_MS, NOW + WINDOW_MS]);
   });
 
+  it("falls back to the container's own spread when the stored grid opens its windows far ahead (a hand edit)", async () => {
+    // Given a grid whose first window opens a day from now
+    await schedule.grid(ACCOUNT, { anchor: NOW + 86_400_000, windowMs: WINDOW_MS, cap: 5 });
+    // When a container defers a request for the next window
+    const slot = await container().slot(NOW + WINDOW_MS, NOW, context(refusal(5)));
+    // Then it comes back at that window's opening, not a day later
+    expect(slot).toBe(NOW + WINDOW_MS);
+  });
+
   it("falls back to the container's own spread while nobody knows the cap", async () => {
     // Given no 429 that named a cap
     const spread = container();
