@@ -75,7 +75,7 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
           const opensAt = anchor + index * gridWindowMs;
           if (await schedule.reserve(account, opensAt, windowCap, { deadline })) {
             if (index > firstOpen) firstOpen = index;
-            return Math.max(earliest, opensAt);
+            return Math.round(Math.max(earliest, opensAt));
           }
           firstOpen = Math.max(firstOpen, index + 1);
         }

@@ -52,11 +52,13 @@ export function createDynamoDbBudgetSchedule({ client, tableName }: { client: Dy
   return {
     async grid(account, proposal, options = {}) {
       const abort = () => untilDeadline(options.deadline);
+      // Whole milliseconds: the times made from the grid travel as SQS Number attributes, read back as integers only.
+      const proposed: BudgetGrid = { ...proposal, anchor: Math.round(proposal.anchor), windowMs: Math.round(proposal.windowMs) };
       const item: Item = {
         ...gridKey(account),
         kind: { S: 'budget' },
-        anchor: { N: String(Math.round(proposal.anchor)) },
-        windowMs: { N: String(Math.round(proposal.windowMs)) },
+        anchor: { N: String(proposed.anchor) },
+        windowMs: { N: String(proposed.windowMs) },
         ...(proposal.cap === undefined ? {} : { cap: { N: String(proposal.cap) } }),
       };
       const put = new PutItemCommand({
@@ -65,14 +67,14 @@ export function createDynamoDbBudgetSchedule({ client, tableName }: { client: Dy
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': PK },
       });
-      if (await conditional('a budget grid write', () => client.send(put, abort()))) return proposal;
+      if (await conditional('a budget grid write', () => client.send(put, abort()))) return proposed;
       let stored: Item | undefined;
       await conditional('a budget grid read', async () => {
         stored = (await client.send(new GetItemCommand({ TableName: tableName, Key: gridKey(account), ConsistentRead: true }), abort()))
           .Item;
       });
       const grid = stored ? gridOf(stored) : undefined;
-      if (grid === undefined) return proposal;
+      if (grid === undefined) return proposed;
       if (grid.cap !== undefined || proposal.cap === undefined) return grid;
       const setCap = new UpdateItemCommand({
         TableName: tableName,

@@ -9,7 +9,7 @@ import { deadlineAt } from '../../../shared/runtime/retry';
 const NOW = 1_000_000;
 const WINDOW_MS = 20_000;
 /** The grid's windows: Fivetran's, plus 3 % for the way from a window's opening to its first creation. */
-const PERIOD_MS = WINDOW_MS * 1.03;
+const PERIOD_MS = 20_600;
 const ACCOUNT = 'fivetran/api-key';
 
 let local: LocalLedger;
@@ -52,7 +52,8 @@ describe('the creation budget shared through the ledger', () => {
       const spread = i % 2 === 0 ? first : second;
       slots.push(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(3))));
     }
-    // Then three come back when it opens, three a window later and two the window after
+    // Then three come back when it opens, three a window later and two the window after, at whole milliseconds (SQS attributes carry integers)
+    expect(slots.every(Number.isSafeInteger)).toBe(true);
     expect(perWindow(slots)).toEqual([
       [NOW + WINDOW_MS, 3],
       [NOW + WINDOW_MS + PERIOD_MS, 3],
@@ -73,6 +74,16 @@ describe('the creation budget shared through the ledger', () => {
       [NOW + WINDOW_MS + PERIOD_MS, 2],
       [NOW + WINDOW_MS + 2 * PERIOD_MS, 1],
     ]);
+  });
+
+  it('gives whole milliseconds whatever the window learnt, since SQS attributes carry only integers back', async () => {
+    // Given a window of 19,999 ms (its grid 3 % longer: a fraction of a millisecond) and a cap of 1
+    const spread = container();
+    // When a container defers three requests
+    const slots = [];
+    for (let i = 0; i < 3; i += 1) slots.push(await spread.slot(NOW + 19_999, NOW, context(refusal(1))));
+    // Then each comes back at a whole millisecond, one window apart
+    expect(slots).toEqual([NOW + 19_999, NOW + 19_999 + 20_599, NOW + 19_999 + 2 * 20_599]);
   });
 
   it('takes no slot for a short wait: a rolling window freeing a slot, not a new window', async () => {
