@@ -1,4 +1,5 @@
 import { patRequest } from '../../local/world/fixtures';
+import { startLocalLedger } from '../../local/world/ledger';
 import { CREDENTIALS_PREFIX, startPipeline } from '../../local/world/pipeline';
 
 /**
@@ -6,7 +7,8 @@ import { CREDENTIALS_PREFIX, startPipeline } from '../../local/world/pipeline';
  * once, then `containers` pollers, each with the real handler, drain them
  * through fauxqs (with its dead-letter queue) against the sandbox's rolling
  * creation limit, with invocations of 2 s, so no wait for the next window
- * fits in one and every wait is deferred on the queue.
+ * fits in one and every wait is deferred on the queue. The ledger (dynalite)
+ * is there, as in the stack, so the containers share the creation budget.
  */
 export const REQUESTS = Number(process.env.BENCH_BACKLOG_REQUESTS ?? 1_000);
 const GROUP = 'bench_group';
@@ -32,7 +34,10 @@ export interface BacklogFigures {
 }
 
 export async function runBacklog(run: BacklogRun): Promise<BacklogFigures> {
+  // The containers share the creation budget through the ledger, as on AWS; BENCH_BACKLOG_LEDGER=off measures each spreading its own.
+  const ledger = process.env.BENCH_BACKLOG_LEDGER === 'off' ? undefined : await startLocalLedger();
   const pipeline = await startPipeline({
+    ...(ledger ? { ledger: ledger.ledger } : {}),
     groups: [GROUP],
     apiKey: { apiKey: 'bench-key-backlog', apiSecret: 'bench-secret-backlog-not-real' },
     secrets: { [SECRET]: JSON.stringify({ personal_access_token: 'bench-token-not-real' }) },
@@ -86,5 +91,6 @@ export async function runBacklog(run: BacklogRun): Promise<BacklogFigures> {
     };
   } finally {
     await pipeline.stop();
+    await ledger?.close();
   }
 }

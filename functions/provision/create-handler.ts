@@ -29,6 +29,7 @@ import { createKeyedLimiter } from './keyed-limiter';
 import { type InvocationScope, parseRecord, processRecord, RecordHandedBack, type RecordProcessorDeps } from './process-record';
 import { createQueueVisibility } from './queue-visibility';
 import { createRateGate } from './rate-gate';
+import { createSharedSpread } from './shared-spread';
 
 /**
  * The share of SAFETY_MARGIN_MS kept back even from publishing and from SQS
@@ -101,7 +102,10 @@ export function createHandler(config: ProvisionerConfig, overrides: HandlerOverr
     random: overrides.random ?? Math.random,
     ...(overrides.backoff ? { backoff: overrides.backoff } : {}),
     rateGate,
-    spread: createDeferralSpread(),
+    // With the ledger, the containers share Fivetran's creation budget window by window; without it, each spreads its own.
+    spread: ledger?.budget
+      ? createSharedSpread(createDeferralSpread(), ledger.budget, config.fivetranApiSecretId, now)
+      : createDeferralSpread(),
     count: (metric, dimensions) => {
       metrics.addMetric(metric, MetricUnit.Count, 1);
       if (dimensions === undefined) return;

@@ -1,3 +1,6 @@
+import type { ProvisioningError } from '../../shared/runtime/errors';
+import type { Deadline } from '../../shared/runtime/retry';
+
 /**
  * How a container spreads the requests it defers over Fivetran's windows, so
  * that about one window's worth comes back when a window opens and the rest
@@ -24,11 +27,17 @@ export interface DeferralSpread {
    * back: at `earliest` while this window's share has room, otherwise at the
    * opening of a later window.
    */
-  slot(earliest: number, now: number): number;
+  slot(earliest: number, now: number, context?: SlotContext): number | Promise<number>;
+}
+
+/** What a slot's caller knows besides the time: the deadline of any call it makes, and the Fivetran answer that closed the budget. */
+export interface SlotContext {
+  deadline: Deadline;
+  fault?: ProvisioningError;
 }
 
 /** A wait shorter than this share of the window is a slot freeing in a rolling window, not a new window. */
-const SAME_WINDOW_SHARE = 0.5;
+export const SAME_WINDOW_SHARE = 0.5;
 const GROWTH = 1.25;
 /**
  * The furthest window a request is sent to. The containers' queues drain
@@ -40,9 +49,14 @@ const MAX_WINDOWS_AHEAD = 2;
 /** Windows whose creations make the share. */
 const SHARE_MEMORY = 3;
 /** No estimate of a window beyond Fivetran's longest documented wait. */
-const MAX_WINDOW_MS = 3_600_000;
+export const MAX_WINDOW_MS = 3_600_000;
 
-export function createDeferralSpread(): DeferralSpread {
+/** The container's own spread answers at once: it asks nobody. */
+export interface LocalDeferralSpread extends DeferralSpread {
+  slot(earliest: number, now: number, context?: SlotContext): number;
+}
+
+export function createDeferralSpread(): LocalDeferralSpread {
   let windowMs = 0;
   let opening = Number.NEGATIVE_INFINITY;
   let createdSinceOpening = 0;

@@ -90,7 +90,10 @@ export async function deferOrGiveUp(
   const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
   const earliest = earliestTry(fault, deferral, deps, now);
   // A request back before its own time keeps its place; one that met the closed budget takes a new one.
-  const notBefore = deps.spread && earliest > (deferral?.notBefore ?? 0) ? deps.spread.slot(earliest, now) : earliest;
+  const notBefore =
+    deps.spread && earliest > (deferral?.notBefore ?? 0)
+      ? await deps.spread.slot(earliest, now, { deadline: scope.settleDeadline, fault })
+      : earliest;
   const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent });
   if (plan.kind === 'give up') {
     const hours = (plan.waitedMs / 3_600_000).toFixed(1);

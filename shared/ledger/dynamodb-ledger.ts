@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { isTimeUp, untilDeadline } from '../aws/aws-calls';
 import { ProvisioningError } from '../runtime/errors';
+import { createDynamoDbBudgetSchedule } from './budget-schedule';
 import {
   AUTH_KINDS,
   type AuthKind,
@@ -72,6 +73,8 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
   }
 
   return {
+    budget: createDynamoDbBudgetSchedule({ client, tableName }),
+
     async getRequest(requestId, callOptions = {}) {
       const answer = await send('a request read', () =>
         client.send(

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../contracts/error-codes';
 import type { RequestAction } from '../contracts/lifecycle-request';
 import type { Deadline } from '../runtime/retry';
+import type { BudgetSchedule } from './budget-schedule';
 
 /**
  * What the provisioner remembers: every request it settled, and every
@@ -125,4 +126,6 @@ export interface Ledger {
   connectionsUsingSecret(secretName: string, options?: LedgerCallOptions): Promise<ConnectionEntry[]>;
   /** Every distinct secret name some connection in state active or paused uses: what the drift check compares. */
   secretsInUse(options?: LedgerCallOptions): Promise<string[]>;
+  /** Fivetran's creation budget shared by every container (budget-schedule.ts); without it, each container spreads its own. */
+  budget?: BudgetSchedule;
 }

@@ -1,0 +1,103 @@
+import type { BudgetGrid, BudgetSchedule } from '../../shared/ledger/budget-schedule';
+import type { Deadline } from '../../shared/runtime/retry';
+import { type DeferralSpread, MAX_WINDOW_MS, SAME_WINDOW_SHARE, type SlotContext } from './deferral-spread';
+
+/**
+ * Fivetran's creation budget shared by every container through the ledger
+ * (budget-schedule.ts): a deferred request reserves a slot in the first
+ * window with room and comes back when that window opens, so each window
+ * gets about its cap from all containers together, nobody's overflow piles
+ * into the nearest windows, and the window's first request is its one probe.
+ *
+ * The window reaches from the first creation of the container's last burst
+ * to the end of the wait Fivetran asked for after it (at least the longest
+ * wait it asked for), and the cap is the number Fivetran's 429 names ("No more
+ * than 100 connectors can be created hourly"); the grid of windows is the
+ * first container's. Until a cap is known, when the ledger fails or is slow,
+ * or when no window has room within MAX_TRIES, the request takes the
+ * container's own spread's slot, as without a ledger.
+ */
+export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedule, account: string, now: () => number): DeferralSpread {
+  let windowMs = 0;
+  /** When this container's first creation since the budget last closed happened. */
+  let burstStart: number | undefined;
+  let cap: number | undefined;
+  let grid: Promise<BudgetGrid> | undefined;
+  /** The earliest window this container saw with room: the ones before it are full, no need to ask again. */
+  let firstOpen = Number.NEGATIVE_INFINITY;
+
+  const gridFor = async (earliest: number, deadline: Deadline): Promise<BudgetGrid> => {
+    // Each window starts a little after the budget reopens (the requests' way back, a lookup): a grid of exactly the
+    // window would open each window that much before the budget does, more so window after window.
+    const periodMs = windowMs + Math.min(MAX_LATENCY_MS, windowMs * LATENCY_SHARE);
+    grid ??= schedule.grid(account, { anchor: earliest, windowMs: periodMs, ...(cap === undefined ? {} : { cap }) }, { deadline });
+    try {
+      const known = await grid;
+      if (known.cap !== undefined) return known;
+      // A cap learnt after the grid was read is added to it once; while nobody knows it, the next deferral reads the grid again.
+      if (cap === undefined) {
+        grid = undefined;
+        return known;
+      }
+      grid = schedule.grid(account, { ...known, cap }, { deadline });
+      return await grid;
+    } catch (error) {
+      grid = undefined;
+      throw error;
+    }
+  };
+
+  return {
+    created() {
+      local.created();
+      burstStart ??= now();
+    },
+    async slot(earliest, now, context?: SlotContext) {
+      const fallback = await local.slot(earliest, now, context);
+      const waitMs = earliest - now;
+      windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, waitMs));
+      cap = capNamedBy(context?.fault?.fivetran?.message) ?? cap;
+      // A short wait is a slot freeing in a rolling window, not a new window: it takes no reservation.
+      if (context === undefined || waitMs < windowMs * SAME_WINDOW_SHARE) return earliest;
+      // A rolling window's 429 asks to wait until its oldest creation leaves it, which is the window less the burst
+      // that filled it: the window reaches back to the burst's first creation.
+      if (burstStart !== undefined) windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, earliest - burstStart));
+      burstStart = undefined;
+      const { deadline } = context;
+      try {
+        const { anchor, windowMs: gridWindowMs, cap: gridCap } = await gridFor(earliest, deadline);
+        const windowCap = cap ?? gridCap;
+        // A grid edited into nonsense (windows past Fivetran's longest, opening far ahead) would hold requests for hours.
+        if (windowCap === undefined || gridWindowMs > 2 * MAX_WINDOW_MS || anchor > earliest + gridWindowMs) return fallback;
+        const earliestWindow = Math.max(0, Math.floor((earliest - anchor) / gridWindowMs));
+        for (let index = Math.max(earliestWindow, firstOpen), tries = 0; tries < MAX_TRIES; index += 1, tries += 1) {
+          if (deadline.remainingMs() < MIN_RESERVE_MS) return fallback;
+          const opensAt = anchor + index * gridWindowMs;
+          if (await schedule.reserve(account, opensAt, windowCap, { deadline })) {
+            if (index > firstOpen) firstOpen = index;
+            return Math.round(Math.max(earliest, opensAt));
+          }
+          firstOpen = Math.max(firstOpen, index + 1);
+        }
+        return fallback;
+      } catch {
+        return fallback;
+      }
+    },
+  };
+}
+
+/** What the grid's windows add to Fivetran's for the way from a window's opening to its first creation. */
+const MAX_LATENCY_MS = 1_000;
+const LATENCY_SHARE = 0.03;
+/** Windows tried per deferral; past them the request falls back to the container's own spread. */
+const MAX_TRIES = 20;
+/** A reservation starts only with this much left, so the deferral's SendMessage still fits. */
+const MIN_RESERVE_MS = 250;
+
+/** The creation cap in Fivetran's 429 message (recorded: "No more than 20 connectors can be created in one-minute time period"). */
+export function capNamedBy(message: string | undefined): number | undefined {
+  const named = message === undefined ? undefined : /No more than (\d{1,6}) connectors/i.exec(message)?.[1];
+  const cap = Number(named);
+  return named !== undefined && cap >= 1 ? cap : undefined;
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDeferralSpread } from '../../../functions/provision/deferral-spread';
+import { capNamedBy, createSharedSpread } from '../../../functions/provision/shared-spread';
+import { createLedgerTable, type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
+import { type BudgetSchedule, createDynamoDbBudgetSchedule } from '../../../shared/ledger/budget-schedule';
+import { ProvisioningError } from '../../../shared/runtime/errors';
+import { deadlineAt } from '../../../shared/runtime/retry';
+
+const NOW = 1_000_000;
+const WINDOW_MS = 20_000;
+/** The grid's windows: Fivetran's, plus 3 % for the way from a window's opening to its first creation. */
+const PERIOD_MS = 20_600;
+const ACCOUNT = 'fivetran/api-key';
+
+let local: LocalLedger;
+let schedule: BudgetSchedule;
+let table = 0;
+
+beforeAll(async () => {
+  local = await startLocalLedger();
+});
+afterAll(async () => {
+  await local.close();
+});
+beforeEach(async () => {
+  table += 1;
+  const tableName = `budget-${table}`;
+  await createLedgerTable(local.client, tableName);
+  schedule = createDynamoDbBudgetSchedule({ client: local.client, tableName });
+});
+
+/** Fivetran's 429 for its creation cap, wording as recorded (terraform-provider-fivetran #80), with `cap` in it. */
+const refusal = (cap: number) =>
+  new ProvisioningError('FIVETRAN_RATE_LIMITED', 'Fivetran answered 429; will retry', {
+    fivetran: { status: 429, code: 'TooManyRequests', message: `No more than ${cap} connectors can be created in one-minute time period` },
+  });
+const context = (fault?: ProvisioningError) => ({ deadline: deadlineAt(Date.now() + 5_000, Date.now), ...(fault ? { fault } : {}) });
+const container = (budget: BudgetSchedule = schedule) => createSharedSpread(createDeferralSpread(), budget, ACCOUNT, () => NOW);
+const perWindow = (slots: number[]) => {
+  const counts = new Map<number, number>();
+  for (const slot of slots) counts.set(slot, (counts.get(slot) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => a - b);
+};
+
+describe('the creation budget shared through the ledger', () => {
+  it('gives each window its cap from all containers together, in the order they ask', async () => {
+    // Given two containers of one account, and a 429 that names a cap of 3 per window
+    const [first, second] = [container(), container()];
+    // When they defer eight requests between them, all for the next window
+    const slots: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const spread = i % 2 === 0 ? first : second;
+      slots.push(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(3))));
+    }
+    // Then three come back when it opens, three a window later and two the window after, at whole milliseconds (SQS attributes carry integers)
+    expect(slots.every(Number.isSafeInteger)).toBe(true);
+    expect(perWindow(slots)).toEqual([
+      [NOW + WINDOW_MS, 3],
+      [NOW + WINDOW_MS + PERIOD_MS, 3],
+      [NOW + WINDOW_MS + 2 * PERIOD_MS, 2],
+    ]);
+  });
+
+  it('learns the cap from another container: one that met only its own closed gate still spreads by it', async () => {
+    // Given a container that deferred one request after Fivetran named a cap of 2
+    await container().slot(NOW + WINDOW_MS, NOW, context(refusal(2)));
+    // When another container defers four requests with no Fivetran answer of its own
+    const other = container();
+    const slots = [];
+    for (let i = 0; i < 4; i += 1) slots.push(await other.slot(NOW + WINDOW_MS, NOW, context()));
+    // Then they fill the first window's last slot and the next windows two by two
+    expect(perWindow(slots)).toEqual([
+      [NOW + WINDOW_MS, 1],
+      [NOW + WINDOW_MS + PERIOD_MS, 2],
+      [NOW + WINDOW_MS + 2 * PERIOD_MS, 1],
+    ]);
+  });
+
+  it('gives whole milliseconds whatever the window learnt, since SQS attributes carry only integers back', async () => {
+    // Given a window of 19,999 ms (its grid 3 % longer: a fraction of a millisecond) and a cap of 1
+    const spread = container();
+    // When a container defers three requests
+    const slots = [];
+    for (let i = 0; i < 3; i += 1) slots.push(await spread.slot(NOW + 19_999, NOW, context(refusal(1))));
+    // Then each comes back at a whole millisecond, one window apart
+    expect(slots).toEqual([NOW + 19_999, NOW + 19_999 + 20_599, NOW + 19_999 + 2 * 20_599]);
+  });
+
+  it('takes no slot for a short wait: a rolling window freeing a slot, not a new window', async () => {
+    // Given a container that knows the window is 20 s and the cap 1, and has taken the next window's slot
+    const spread = container();
+    expect(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)))).toBe(NOW + WINDOW_MS);
+    // When a request is asked to wait 1 s
+    const slot = await spread.slot(NOW + 1_000, NOW, context(refusal(1)));
+    // Then it comes back after that second, without taking the window's slot from anyone
+    expect(slot).toBe(NOW + 1_000);
+  });
+
+  it("falls back to the container's own spread when the ledger does not answer", async () => {
+    // Given a ledger that fails every call
+    const broken: BudgetSchedule = {
+      grid: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
+      reserve: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
+    };
+    // When a container defers three requests
+    const spread = container(broken);
+    const slots = [];
+    for (let i = 0; i < 3; i += 1) slots.push(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1))));
+    // Then they come back as its own spread says (at the opening: it has created nothing yet), none lost to an error
+    expect(slots).toEqual([NOW + WINDOW_MS, NOW + WINDOW_MS, NOW + WINDOW_MS]);
+  });
+
+  it("falls back to the container's own spread when the stored grid opens its windows far ahead (a hand edit)", async () => {
+    // Given a grid whose first window opens a day from now
+    await schedule.grid(ACCOUNT, { anchor: NOW + 86_400_000, windowMs: WINDOW_MS, cap: 5 });
+    // When a container defers a request for the next window
+    const slot = await container().slot(NOW + WINDOW_MS, NOW, context(refusal(5)));
+    // Then it comes back at that window's opening, not a day later
+    expect(slot).toBe(NOW + WINDOW_MS);
+  });
+
+  it("falls back to the container's own spread while nobody knows the cap", async () => {
+    // Given no 429 that named a cap
+    const spread = container();
+    // When three requests are deferred
+    const slots = [];
+    for (let i = 0; i < 3; i += 1) slots.push(await spread.slot(NOW + WINDOW_MS, NOW, context()));
+    // Then no window is reserved: all come back at the opening
+    expect(slots).toEqual([NOW + WINDOW_MS, NOW + WINDOW_MS, NOW + WINDOW_MS]);
+    expect(await schedule.reserve(ACCOUNT, NOW + WINDOW_MS, 1)).toBe(true);
+  });
+});
+
+describe('capNamedBy', () => {
+  it("reads the cap from Fivetran's recorded 429 wordings, and nothing from any other message", () => {
+    expect(capNamedBy('No more than 20 connectors can be created in one-minute time period')).toBe(20);
+    expect(capNamedBy('No more than 100 connectors can be created hourly')).toBe(100);
+    expect(capNamedBy('Too many requests')).toBeUndefined();
+    expect(capNamedBy('No more than 0 connectors can be created hourly')).toBeUndefined();
+    expect(capNamedBy(undefined)).toBeUndefined();
+  });
+});
