@@ -1,14 +1,7 @@
 import { BACKFILL_COMPLETED } from '../shared/contracts/backfill-events';
 import { CONNECTION_PROVISIONED, CONNECTION_PROVISIONING_FAILED } from '../shared/contracts/events';
 import { eventJsonSchemas } from '../shared/contracts/json-schemas';
-import {
-  CONNECTION_CREDENTIALS_APPLIED,
-  CONNECTION_DECOMMISSIONED,
-  CONNECTION_LIFECYCLE_REQUEST_FAILED,
-  CONNECTION_PAUSED,
-  CONNECTION_RESUMED,
-  CONNECTION_UPDATED,
-} from '../shared/contracts/lifecycle-events';
+import { LIFECYCLE_DETAIL_TYPES } from '../shared/contracts/lifecycle-events';
 
 /**
  * EventBridge's schema registry accepts OpenAPI 3 and JSON Schema *draft 4*
@@ -240,17 +233,7 @@ function registryEntry(source: string, detailType: string, detailSchema: unknown
   };
 }
 
-/** The six events the worker publishes for lifecycle requests. */
-export const LIFECYCLE_DETAIL_TYPES = [
-  CONNECTION_UPDATED,
-  CONNECTION_PAUSED,
-  CONNECTION_RESUMED,
-  CONNECTION_CREDENTIALS_APPLIED,
-  CONNECTION_DECOMMISSIONED,
-  CONNECTION_LIFECYCLE_REQUEST_FAILED,
-] as const;
-
-/** Their draft-4 schemas, from the package's `eventJsonSchemas` as the others are: one source. */
+/** The draft-4 schemas of the six lifecycle events, from the package's `eventJsonSchemas` as the others are: one source. */
 export function lifecycleEventSchemas(source: string): OutcomeEventSchema[] {
   return LIFECYCLE_DETAIL_TYPES.map((detailType) => registryEntry(source, detailType, eventJsonSchemas[detailType]));
 }

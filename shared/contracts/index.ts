@@ -59,6 +59,7 @@ export {
   type ConnectionPausedDetail,
   type ConnectionResumedDetail,
   type ConnectionUpdatedDetail,
+  LIFECYCLE_DETAIL_TYPES,
   type LifecycleEvent,
 } from './lifecycle-events';
 export {

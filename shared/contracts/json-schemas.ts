@@ -19,6 +19,7 @@ import {
   connectionPausedDetailSchema,
   connectionResumedDetailSchema,
   connectionUpdatedDetailSchema,
+  LIFECYCLE_DETAIL_TYPES,
 } from './lifecycle-events';
 import { lifecycleRequestSchema } from './lifecycle-request';
 import { provisioningRequestSchema } from './request';
@@ -39,12 +40,7 @@ export const EVENT_DETAIL_TYPES = [
   CONNECTION_PROVISIONED,
   CONNECTION_PROVISIONING_FAILED,
   BACKFILL_COMPLETED,
-  CONNECTION_UPDATED,
-  CONNECTION_PAUSED,
-  CONNECTION_RESUMED,
-  CONNECTION_CREDENTIALS_APPLIED,
-  CONNECTION_DECOMMISSIONED,
-  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+  ...LIFECYCLE_DETAIL_TYPES,
 ] as const;
 export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
 

@@ -18,6 +18,16 @@ export const CONNECTION_CREDENTIALS_APPLIED = 'Connection Credentials Applied';
 export const CONNECTION_DECOMMISSIONED = 'Connection Decommissioned';
 export const CONNECTION_LIFECYCLE_REQUEST_FAILED = 'Connection Lifecycle Request Failed';
 
+/** Every detail-type a lifecycle request can end in, in the order the docs list them. */
+export const LIFECYCLE_DETAIL_TYPES = [
+  CONNECTION_UPDATED,
+  CONNECTION_PAUSED,
+  CONNECTION_RESUMED,
+  CONNECTION_CREDENTIALS_APPLIED,
+  CONNECTION_DECOMMISSIONED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+] as const;
+
 const connectionFields = {
   requestId: z.string(),
   connectionId: z.string(),

@@ -1,9 +1,6 @@
 import {
-  CONNECTION_CREDENTIALS_APPLIED,
-  CONNECTION_DECOMMISSIONED,
-  CONNECTION_PAUSED,
-  CONNECTION_RESUMED,
-  CONNECTION_UPDATED,
+  CONNECTION_LIFECYCLE_REQUEST_FAILED,
+  LIFECYCLE_DETAIL_TYPES,
   type LifecycleEvent,
 } from '../../../shared/contracts/lifecycle-events';
 import type { LifecycleAction } from '../../../shared/contracts/lifecycle-request';
@@ -93,14 +90,10 @@ function appliedVersionOf(recorded: RequestEntry): string | undefined {
   return typeof versionId === 'string' ? versionId : undefined;
 }
 
-const LIFECYCLE_DETAIL_TYPES = new Set<string>([
-  CONNECTION_UPDATED,
-  CONNECTION_PAUSED,
-  CONNECTION_RESUMED,
-  CONNECTION_CREDENTIALS_APPLIED,
-  CONNECTION_DECOMMISSIONED,
-]);
-
+/** The events of a request that succeeded: what a replay may publish again. */
+const SUCCESS_DETAIL_TYPES = new Set<string>(
+  LIFECYCLE_DETAIL_TYPES.filter((detailType) => detailType !== CONNECTION_LIFECYCLE_REQUEST_FAILED),
+);
 /**
  * The event of a request the ledger records as succeeded: the one it stored
  * when the request first succeeded (redacted then), so a redelivery repeats
@@ -109,7 +102,7 @@ const LIFECYCLE_DETAIL_TYPES = new Set<string>([
 function replay(ctx: LifecycleContext, recorded: RequestEntry): LifecycleEvent | undefined {
   const stored = recorded.publishedEvent;
   ctx.known = { ...ctx.known, ...(recorded.connectionId === undefined ? {} : { connectionId: recorded.connectionId }) };
-  if (stored === undefined || !LIFECYCLE_DETAIL_TYPES.has(stored.detailType)) {
+  if (stored === undefined || !SUCCESS_DETAIL_TYPES.has(stored.detailType)) {
     ctx.logger.warn('The request was done already, but the ledger keeps no event of it; nothing is published again', {
       connectionId: recorded.connectionId,
       outcome: recorded.outcome,

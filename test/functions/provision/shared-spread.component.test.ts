@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeferralSpread } from '../../../functions/provision/deferral-spread';
 import { capNamedBy, createSharedSpread } from '../../../functions/provision/shared-spread';
-import { createLedgerTable, type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
 import { type BudgetSchedule, createDynamoDbBudgetSchedule } from '../../../shared/ledger/budget-schedule';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { deadlineAt } from '../../../shared/runtime/retry';
+import { useLedgerTables } from '../../support/ledger-tables';
 
 const NOW = 1_000_000;
 const WINDOW_MS = 20_000;
@@ -12,21 +12,12 @@ const WINDOW_MS = 20_000;
 const PERIOD_MS = 20_600;
 const ACCOUNT = 'fivetran/api-key';
 
-let local: LocalLedger;
+const ledgers = useLedgerTables('budget');
 let schedule: BudgetSchedule;
-let table = 0;
 
-beforeAll(async () => {
-  local = await startLocalLedger();
-});
-afterAll(async () => {
-  await local.close();
-});
 beforeEach(async () => {
-  table += 1;
-  const tableName = `budget-${table}`;
-  await createLedgerTable(local.client, tableName);
-  schedule = createDynamoDbBudgetSchedule({ client: local.client, tableName });
+  const tableName = await ledgers.freshTable();
+  schedule = createDynamoDbBudgetSchedule({ client: ledgers.local.client, tableName });
 });
 
 /** Fivetran's 429 for its creation cap, wording as recorded (terraform-provider-fivetran #80), with `cap` in it. */

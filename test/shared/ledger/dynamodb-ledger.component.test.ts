@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLedgerTable, type LocalLedger, startLocalLedger } from '../../../local/world/ledger';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbLedger } from '../../../shared/ledger/dynamodb-ledger';
 import type { ConnectionEntry, Ledger } from '../../../shared/ledger/ledger';
 import { ProvisioningError } from '../../../shared/runtime/errors';
+import { useLedgerTables } from '../../support/ledger-tables';
 
-let local: LocalLedger;
+const ledgers = useLedgerTables('ledger');
 let ledger: Ledger;
-let table = 0;
 
-beforeAll(async () => {
-  local = await startLocalLedger();
-});
-afterAll(async () => {
-  await local.close();
-});
 beforeEach(async () => {
-  // A fresh table per test: no test sees another's items.
-  table += 1;
-  const tableName = `ledger-${table}`;
-  await createLedgerTable(local.client, tableName);
-  ledger = createDynamoDbLedger({ client: local.client, tableName, now: () => Date.parse('2026-11-30T12:00:00Z') });
+  const tableName = await ledgers.freshTable();
+  ledger = createDynamoDbLedger({ client: ledgers.local.client, tableName, now: () => Date.parse('2026-11-30T12:00:00Z') });
 });
 
 const connection = (id: string, overrides: Partial<ConnectionEntry> = {}): ConnectionEntry => ({
@@ -160,7 +150,7 @@ describe('the ledger when DynamoDB fails', () => {
   });
 
   it('says LEDGER_UNAVAILABLE when the table does not exist', async () => {
-    const missing = createDynamoDbLedger({ client: local.client, tableName: 'no-such-table' });
+    const missing = createDynamoDbLedger({ client: ledgers.local.client, tableName: 'no-such-table' });
 
     await expect(missing.getRequest('req-1')).rejects.toSatisfy(
       (error: unknown) => error instanceof ProvisioningError && error.code === 'LEDGER_UNAVAILABLE' && error.retryable,
