@@ -2,6 +2,7 @@ import { FivetranFault } from '../../shared/fivetran/fault';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
 import type { CallKind, RateGate } from './rate-gate';
+import { capNamedBy } from './shared-spread';
 
 /** A call shorter than this is not worth starting: it would time out and leave a create ambiguous. */
 export const MIN_CALL_MS = 1_000;
@@ -40,7 +41,10 @@ export async function callThroughGate<T>(
   } catch (error) {
     if (error instanceof FivetranFault && error.status === 429) {
       options.onRateLimited?.(error.retryAfterSeconds);
-      gate?.rateLimited(error.retryAfterSeconds);
+      gate?.rateLimited(
+        error.retryAfterSeconds,
+        kind === 'create' && capNamedBy(error.fivetranMessage) !== undefined ? 'creates' : 'every call',
+      );
     }
     throw error;
   } finally {

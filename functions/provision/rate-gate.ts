@@ -34,8 +34,11 @@ export interface RateGate {
    * the call could not start before the deadline.
    */
   acquire(kind: CallKind, deadline: Deadline): Promise<() => void>;
-  /** Tells the gate Fivetran answered 429, and how long it asked to wait. */
-  rateLimited(retryAfterSeconds: number | undefined): void;
+  /**
+   * Tells the gate Fivetran answered 429, and how long it asked to wait; `creates` when the 429 was Fivetran's
+   * creation cap, which counts creations only: lookups go on meanwhile.
+   */
+  rateLimited(retryAfterSeconds: number | undefined, limits?: 'creates' | 'every call'): void;
   /** When the gate lets calls start again (epoch ms; in the past when it is open). */
   reopensAt(): number;
   /** Tells the gate what Fivetran's X-Rate-Limit and X-Rate-Limit-Remaining headers said. */
@@ -57,6 +60,8 @@ export interface RateGate {
 export function createRateGate(options: RateGateOptions = {}): RateGate {
   const { quietPeriodMs, minCallMs, maxWaitMs, lowQuotaShare, lowQuotaFloor, now, sleep } = { ...defaults, ...options };
   let notBefore = 0;
+  /** Fivetran's creation cap closes creates only: a lookup meanwhile spares the request one when it comes back. */
+  let createsNotBefore = 0;
   // Counted from the end of a wait, not from the 429: otherwise a wait as long as the quiet period ends with
   // every record of every container resuming at full concurrency at once.
   let quietUntil = Number.NEGATIVE_INFINITY;
@@ -67,8 +72,9 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
       retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
     });
   };
-  const waitUntilAllowed = async (deadline: Deadline): Promise<void> => {
-    for (let waitMs = notBefore - now(); waitMs > 0; waitMs = notBefore - now()) {
+  const reopening = (kind: CallKind) => (kind === 'create' ? Math.max(notBefore, createsNotBefore) : notBefore);
+  const waitUntilAllowed = async (kind: CallKind, deadline: Deadline): Promise<void> => {
+    for (let waitMs = reopening(kind) - now(); waitMs > 0; waitMs = reopening(kind) - now()) {
       if (waitMs + minCallMs > deadline.remainingMs()) refuse(waitMs);
       await sleep(waitMs);
     }
@@ -76,20 +82,20 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
 
   return {
     async acquire(kind, deadline) {
-      await waitUntilAllowed(deadline);
+      await waitUntilAllowed(kind, deadline);
       const probing = kind === 'create' && now() < quietUntil;
       if (!probing) return () => undefined;
       while (createInFlight !== undefined) {
         const remaining = deadline.remainingMs() - minCallMs;
-        if (remaining <= 0) refuse(notBefore - now());
+        if (remaining <= 0) refuse(reopening(kind) - now());
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
           createInFlight.then(() => false),
           new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), remaining))),
         ]);
         clearTimeout(timer);
-        if (timedOut) refuse(notBefore - now());
-        await waitUntilAllowed(deadline);
+        if (timedOut) refuse(reopening(kind) - now());
+        await waitUntilAllowed(kind, deadline);
       }
       let done!: () => void;
       createInFlight = new Promise<void>((resolve) => (done = resolve));
@@ -98,12 +104,13 @@ export function createRateGate(options: RateGateOptions = {}): RateGate {
         done();
       };
     },
-    rateLimited(retryAfterSeconds) {
+    rateLimited(retryAfterSeconds, limits = 'every call') {
       const waitMs = Math.min(maxWaitMs, Math.max(0, (retryAfterSeconds ?? 1) * 1000));
-      notBefore = Math.max(notBefore, now() + waitMs);
-      quietUntil = Math.max(quietUntil, notBefore + quietPeriodMs);
+      if (limits === 'creates') createsNotBefore = Math.max(createsNotBefore, now() + waitMs);
+      else notBefore = Math.max(notBefore, now() + waitMs);
+      quietUntil = Math.max(quietUntil, reopening('create') + quietPeriodMs);
     },
-    reopensAt: () => notBefore,
+    reopensAt: () => reopening('create'),
     quota({ limit, remaining }) {
       if (!(Number.isFinite(limit) && Number.isFinite(remaining) && limit > 0)) return;
       if (remaining <= Math.max(lowQuotaFloor, Math.ceil(limit * lowQuotaShare))) quietUntil = Math.max(quietUntil, now() + quietPeriodMs);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { callThroughGate } from '../../../functions/provision/gated-call';
 import { createRateGate } from '../../../functions/provision/rate-gate';
+import { FivetranFault } from '../../../shared/fivetran/fault';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { deadlineAt } from '../../../shared/runtime/retry';
 
@@ -40,6 +42,47 @@ describe('rate gate', () => {
     gate.rateLimited(3);
     const release = await gate.acquire('lookup', deadlineAt(60_000, time.now));
     release();
+    expect(time.sleeps).toEqual([3_000]);
+  });
+
+  it("holds only creates back after Fivetran's creation cap answered 429: lookups go on", async () => {
+    // Given a gate told of a 429 for the creation cap, asking to wait 3 s
+    const time = fakeTime();
+    const gate = createRateGate(time);
+    gate.rateLimited(3, 'creates');
+    const deadline = deadlineAt(60_000, time.now);
+    // When a lookup and then a create ask to start
+    (await gate.acquire('lookup', deadline))();
+    const lookupWaited = [...time.sleeps];
+    (await gate.acquire('create', deadline))();
+    // Then the lookup starts at once, the create only after the wait, which is when the gate says it reopens
+    expect(lookupWaited).toEqual([]);
+    expect(time.sleeps).toEqual([3_000]);
+    expect(gate.reopensAt()).toBe(3_000);
+  });
+
+  it("closes only creates when a create meets Fivetran's creation cap, and every call when the 429 says nothing of it", async () => {
+    const time = fakeTime();
+    const deadline = deadlineAt(60_000, time.now);
+    const refusedWith = (message: string) => () =>
+      Promise.reject(
+        new FivetranFault('FIVETRAN_HTTP_ERROR', 'Fivetran answered 429', { status: 429, fivetranMessage: message, retryAfterSeconds: 3 }),
+      );
+    // Given one gate whose create met the creation cap's 429, another whose create met a 429 naming no cap
+    const capped = createRateGate(time);
+    await expect(
+      callThroughGate('create', 1_000, refusedWith('No more than 100 connectors can be created hourly'), { gate: capped, deadline }),
+    ).rejects.toThrow(FivetranFault);
+    const throttled = createRateGate(time);
+    await expect(callThroughGate('create', 1_000, refusedWith('Too many requests'), { gate: throttled, deadline })).rejects.toThrow(
+      FivetranFault,
+    );
+    // When each lets a lookup start
+    (await capped.acquire('lookup', deadline))();
+    const afterCapped = [...time.sleeps];
+    (await throttled.acquire('lookup', deadline))();
+    // Then the first lets it through at once, the second only after the wait
+    expect(afterCapped).toEqual([]);
     expect(time.sleeps).toEqual([3_000]);
   });
 
