@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import type { CreateConnectionBody } from '../contracts/credentials-secret';
 import { type Deadline, parseRetryAfter } from '../runtime/retry';
+import { describeNetworkError, pathWithoutQuery, readCapped, safeJson } from './answers';
 import { FivetranFault } from './fault';
 import {
   connectCardAnswerSchema,
@@ -95,8 +96,6 @@ const MAX_PAGES = 100;
 const SCHEMA_PAGE_SIZE = 100;
 /** Fivetran's largest page: a group of a few thousand connections is a handful of calls. */
 const GROUP_PAGE_SIZE = 1000;
-/** No answer of Fivetran's is near this; a larger one is a fault, not read further. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A small client for the Fivetran calls the provisioner makes. Each call
@@ -253,77 +252,10 @@ function sameConnection(connection: FivetranConnection, connectionId: string, ca
   return connection;
 }
 
-/**
- * The answer's body, read up to MAX_ANSWER_BYTES. A larger one is cancelled
- * and becomes a fault: the body is not trusted, and a few such answers would
- * exhaust the function's memory.
- */
-async function readCapped(response: Response, call: string): Promise<string> {
-  const tooLarge = () =>
-    new FivetranFault(
-      'FIVETRAN_BAD_ANSWER',
-      `${call}: Fivetran answered ${response.status} with a body over ${MAX_ANSWER_BYTES} bytes; not read`,
-      {
-        status: response.status,
-      },
-    );
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > MAX_ANSWER_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > MAX_ANSWER_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Each page gets its own timeout, never past the deadline: a long listing cannot outlive the invocation. */
 function pageOptions(callOptions: CallOptions, path: string): CallOptions {
   if (callOptions.deadline === undefined) return callOptions;
   const remaining = Math.floor(callOptions.deadline.remainingMs());
   if (remaining <= 0) throw new FivetranFault('FIVETRAN_NO_ANSWER', `GET ${path}: no time left in this invocation for the next page`);
   return { timeoutMs: Math.min(callOptions.timeoutMs, remaining) };
-}
-
-function pathWithoutQuery(path: string): string {
-  return path.split('?')[0]!;
-}
-
-/** What a person reads for the usual network codes; an operator acts differently on a refusal than on a reset. */
-const NETWORK_FAULTS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  if (cause?.code) return `${NETWORK_FAULTS[cause.code] ?? 'connection failed'} (${cause.code})`;
-  return 'connection failed';
 }
