@@ -1,7 +1,17 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvisionerStack } from '../../infra/provisioner-stack';
-import { actionsOf, arn, disposeTestApps, functionStatements, newTestApp, resourcesOf, type Statement, workerFunctionId } from './support';
+import {
+  actionsOf,
+  arn,
+  disposeTestApps,
+  functionStatements,
+  newTestApp,
+  resourcesOf,
+  type Statement,
+  secretPrefixArn,
+  workerFunctionId,
+} from './support';
 
 /** The ledger, the rotation fan-out and the drift check, as the template declares them (no bundling: only the template matters). */
 afterAll(disposeTestApps);
@@ -16,20 +26,7 @@ const queueId = id(stack.queue.queue);
 const rotationId = id(stack.lifecycle.rotation);
 const driftId = id(stack.lifecycle.drift);
 const indexArn = { 'Fn::Join': ['', [arn(ledgerId), '/index/bySecret']] };
-const prefixArn = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      ':secret:teams/gitlab/*',
-    ],
-  ],
-};
+const prefixArn = secretPrefixArn('teams/gitlab/');
 /** A function's statements other than its logs and X-Ray, by service. */
 const grants = (fnId: string): Statement[] =>
   functionStatements(t, fnId).filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')));

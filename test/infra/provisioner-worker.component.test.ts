@@ -14,6 +14,7 @@ import {
   resourcesOf,
   type StackIds,
   type Statement,
+  secretPrefixArn,
   synthDefaultStack,
 } from './support';
 
@@ -155,20 +156,7 @@ describe('worker permissions', () => {
     ]);
     expect(secretStatements.flatMap(resourcesOf)).toEqual([
       { Ref: ids.secret },
-      {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':secretsmanager:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':secret:fivetran-provisioner/FivetranProvisioner/gitlab/*',
-          ],
-        ],
-      },
+      secretPrefixArn('fivetran-provisioner/FivetranProvisioner/gitlab/'),
     ]);
   });
 

@@ -109,3 +109,13 @@ export const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] })
 export function functionEnvironment(template: Template, logicalId: string): Record<string, unknown> {
   return template.findResources('AWS::Lambda::Function')[logicalId]!.Properties.Environment.Variables;
 }
+
+/** The ARN pattern the stack grants Secrets Manager access on: every secret whose name starts with `prefix`, in the stack's account and region. */
+export function secretPrefixArn(prefix: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${prefix}*`],
+    ],
+  };
+}
