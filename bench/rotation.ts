@@ -8,6 +8,7 @@ import { CREDENTIALS_PREFIX, startPipeline } from '../local/world/pipeline';
 import { CONNECTION_CREDENTIALS_APPLIED } from '../shared/contracts/lifecycle-events';
 import { readSettings } from '../shared/runtime/settings';
 import type { BenchmarkResult } from './support/report';
+import { scaledWorker } from './support/scaled-worker';
 import { round } from './support/stats';
 
 /**
@@ -56,17 +57,7 @@ async function runRotation(limited: boolean): Promise<RotationFigures> {
     },
     pollers: CONTAINERS,
     batchSize: 10,
-    functionTimeoutMs: 2_000,
-    visibilityTimeoutSeconds: 3,
-    maxReceiveCount: 5,
-    workerEnv: {
-      FIVETRAN_REQUEST_TIMEOUT_MS: '1000',
-      FIVETRAN_CREATE_TIMEOUT_MS: '1500',
-      SAFETY_MARGIN_MS: '300',
-      RECORD_CONCURRENCY: '10',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    backoff: { baseDelayMs: 30, maxDelayMs: 300 },
+    ...scaledWorker(10),
     seed: 1_600,
     ledger: local.ledger,
   });

@@ -1,6 +1,7 @@
 import { patRequest } from '../../local/world/fixtures';
 import { startLocalLedger } from '../../local/world/ledger';
 import { CREDENTIALS_PREFIX, startPipeline } from '../../local/world/pipeline';
+import { scaledWorker } from './scaled-worker';
 
 /**
  * One backlog run of bench/deferral-backlog.ts: REQUESTS requests sent at
@@ -44,17 +45,7 @@ export async function runBacklog(run: BacklogRun): Promise<BacklogFigures> {
     sandbox: { seed: run.containers, createRateLimit: { limit: run.limit, windowMs: run.windowMs } },
     pollers: run.containers,
     batchSize: 5,
-    functionTimeoutMs: 2_000,
-    visibilityTimeoutSeconds: 3,
-    maxReceiveCount: 5,
-    workerEnv: {
-      FIVETRAN_REQUEST_TIMEOUT_MS: '1000',
-      FIVETRAN_CREATE_TIMEOUT_MS: '1500',
-      SAFETY_MARGIN_MS: '300',
-      RECORD_CONCURRENCY: '5',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    backoff: { baseDelayMs: 30, maxDelayMs: 300 },
+    ...scaledWorker(5),
     seed: 1_000 + run.containers,
   });
   try {
