@@ -4,6 +4,7 @@ import type { AuthKind, Ledger } from '../../shared/ledger/ledger';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Redactor } from '../../shared/runtime/redact';
 import { DEFAULT_BACKOFF } from '../../shared/runtime/retry';
+import { creationAdmission } from './creation-admission';
 import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
 import { assertCredentialsReferenceAllowed } from './credentials-reference';
 import type { CredentialsVersion } from './credentials-store';
@@ -52,6 +53,7 @@ export async function createFromRecord(
   const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
   redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
   const traceCall = deps.traceFivetranCalls?.({ requestId: request.requestId, groupId: body.group_id });
+  const admitCreate = creationAdmission(deps.spread, settled.deferral, deps, scope.deadline);
   const result = await provisionConnection(body, {
     client: deps.fivetranClientFor(apiKey),
     requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
@@ -65,6 +67,7 @@ export async function createFromRecord(
     random: deps.random,
     knownAbsent: settled.knownAbsent,
     ...(traceCall ? { traceCall } : {}),
+    ...(admitCreate ? { admitCreate } : {}),
     onRateLimited: () => deps.count?.('FivetranRateLimited'),
     onRetry: ({ attempt, delayMs, error }) => {
       deps.measureWait?.(delayMs);

@@ -28,12 +28,25 @@ export interface DeferralSpread {
    * opening of a later window.
    */
   slot(earliest: number, now: number, context?: SlotContext): number | Promise<number>;
+  /** The same time as `slot`, and whether a creation slot was reserved for the request in that window (a shared budget's). */
+  reserve?(earliest: number, now: number, context: SlotContext): Promise<{ at: number; reserved: boolean }>;
+  /**
+   * Before a create, once the budget is shared and its cap known: reserves a
+   * slot in the window open now, or in the first later one with room, and
+   * returns when that window opens (now, or later). `held`: the time a
+   * deferral reserved a slot for; a create in that window takes no second one.
+   * Undefined when the budget is not managed (no cap known, the ledger failed):
+   * the create goes ahead, and Fivetran's 429 says when it may not.
+   */
+  admit?(now: number, context: { deadline: Deadline; held?: number }): Promise<number | undefined>;
 }
 
 /** What a slot's caller knows besides the time: the deadline of any call it makes, and the Fivetran answer that closed the budget. */
 export interface SlotContext {
   deadline: Deadline;
   fault?: ProvisioningError;
+  /** The time of a slot the request holds already (DeferralState.slotHeld): a wait within its window keeps it. */
+  held?: number;
 }
 
 /** A wait shorter than this share of the window is a slot freeing in a rolling window, not a new window. */

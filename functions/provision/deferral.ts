@@ -19,7 +19,7 @@ export type DeferralPlan = { kind: 'defer'; next: DeferralState; delaySeconds: n
 export function planDeferral(
   record: SQSRecord,
   state: DeferralState | undefined,
-  facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean },
+  facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean; slotHeld?: boolean },
 ): DeferralPlan {
   const { now } = facts;
   const waitingSince = state?.waitingSince ?? now;
@@ -35,6 +35,7 @@ export function planDeferral(
       hops: (state?.hops ?? 0) + 1,
       deliveries,
       ...(facts.knownAbsent === true ? { knownAbsent: true } : {}),
+      ...(facts.slotHeld === true ? { slotHeld: true } : {}),
     },
     // SQS delays by whole seconds: rounded, the request arrives at most half a second early (waitForTurn waits
     // that out) or late, where rounding up would make every window start up to a second late.
@@ -88,13 +89,8 @@ export async function deferOrGiveUp(
 ): Promise<boolean> {
   const now = deps.now();
   const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
-  const earliest = earliestTry(fault, deferral, deps, now);
-  // A request back before its own time keeps its place; one that met the closed budget takes a new one.
-  const notBefore =
-    deps.spread && earliest > (deferral?.notBefore ?? 0)
-      ? await deps.spread.slot(earliest, now, { deadline: scope.settleDeadline, fault })
-      : earliest;
-  const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent });
+  const { notBefore, slotHeld } = await returnTime(fault, deferral, deps, scope, now);
+  const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent, slotHeld });
   if (plan.kind === 'give up') {
     const hours = (plan.waitedMs / 3_600_000).toFixed(1);
     logger.warn('Gave up waiting for Fivetran to accept calls', {
@@ -127,6 +123,30 @@ export async function deferOrGiveUp(
     logger.warn('Could not defer the request on the queue; the record goes back itself', { error: describeError(error) });
     return false;
   }
+}
+
+/**
+ * When the request comes back, and whether it holds a creation slot then: the
+ * slot its create reserved already (a later window of the shared budget), its
+ * own time when it came back before it (it keeps its place), or a new place
+ * after the closed budget's reopening.
+ */
+async function returnTime(
+  fault: ProvisioningError,
+  deferral: DeferralState | undefined,
+  deps: RecordProcessorDeps,
+  scope: InvocationScope,
+  now: number,
+): Promise<{ notBefore: number; slotHeld: boolean }> {
+  if (fault.slotReservedAt !== undefined) return { notBefore: fault.slotReservedAt, slotHeld: true };
+  const earliest = earliestTry(fault, deferral, deps, now);
+  if (deps.spread && earliest > (deferral?.notBefore ?? 0)) {
+    const context = { deadline: scope.settleDeadline, fault, ...(deferral?.slotHeld === true ? { held: deferral.notBefore } : {}) };
+    if (deps.spread.reserve === undefined) return { notBefore: await deps.spread.slot(earliest, now, context), slotHeld: false };
+    const slot = await deps.spread.reserve(earliest, now, context);
+    return { notBefore: slot.at, slotHeld: slot.reserved };
+  }
+  return { notBefore: earliest, slotHeld: deferral?.slotHeld === true && earliest === deferral.notBefore };
 }
 
 /**

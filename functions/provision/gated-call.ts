@@ -13,6 +13,8 @@ export interface GatedCallOptions {
   /** The fault of the caller's last try: when no time is left for another, it is what the record failed of. */
   lastFault?: ProvisioningError | undefined;
   onRateLimited?(retryAfterSeconds: number | undefined): void;
+  /** Runs once the gate lets the call start, before it: a create's slot in the shared budget (creation-admission.ts). */
+  admit?(): Promise<void>;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function callThroughGate<T>(
   const { gate, deadline } = options;
   const release = gate ? await gate.acquire(kind, deadline) : () => undefined;
   try {
+    await options.admit?.();
     const remaining = deadline.remainingMs();
     if (remaining < MIN_CALL_MS) {
       throw (

@@ -43,6 +43,8 @@ export interface ProvisionOptions {
    * the create with 409/400, and the refusal is looked up as always.
    */
   knownAbsent?: boolean;
+  /** Before each create try: a slot in Fivetran's shared creation budget (creation-admission.ts). */
+  admitCreate?(): Promise<void>;
 }
 
 /** Which Fivetran call a record makes. */
@@ -86,7 +88,13 @@ export async function provisionConnection(body: CreateConnectionBody, options: P
       kind,
       kind === 'create' ? options.createTimeoutMs : options.requestTimeoutMs,
       (timeoutMs) => (options.traceCall ? options.traceCall(operation, () => call(timeoutMs)) : call(timeoutMs)),
-      { gate, deadline, lastFault, ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}) },
+      {
+        gate,
+        deadline,
+        lastFault,
+        ...(options.onRateLimited ? { onRateLimited: options.onRateLimited } : {}),
+        ...(kind === 'create' && options.admitCreate ? { admit: options.admitCreate } : {}),
+      },
     );
 
   const lookUp = async (): Promise<ProvisionOutcome | undefined> => {

@@ -47,41 +47,72 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
     }
   };
 
+  /** Window k of a grid opens at `anchor + k × windowMs`. */
+  const windowOf = (known: BudgetGrid, at: number) => Math.max(0, Math.floor((at - known.anchor) / known.windowMs));
+
+  /**
+   * Reserves a slot in the first window from `earliest` on with room and
+   * returns when it opens (not before `earliest`); undefined when the grid
+   * cannot be trusted or no window within MAX_TRIES has room. Throws when the ledger does.
+   */
+  const reserveFrom = async (known: BudgetGrid, earliest: number, deadline: Deadline): Promise<number | undefined> => {
+    const windowCap = cap ?? known.cap;
+    // A grid edited into nonsense (windows past Fivetran's longest, opening far ahead) would hold requests for hours.
+    if (windowCap === undefined || known.windowMs > 2 * MAX_WINDOW_MS || known.anchor > earliest + known.windowMs) return undefined;
+    for (let index = Math.max(windowOf(known, earliest), firstOpen), tries = 0; tries < MAX_TRIES; index += 1, tries += 1) {
+      if (deadline.remainingMs() < MIN_RESERVE_MS) return undefined;
+      const opensAt = known.anchor + index * known.windowMs;
+      if (await schedule.reserve(account, opensAt, windowCap, { deadline })) {
+        if (index > firstOpen) firstOpen = index;
+        return Math.round(Math.max(earliest, opensAt));
+      }
+      firstOpen = Math.max(firstOpen, index + 1);
+    }
+    return undefined;
+  };
+
+  const reserve = async (earliest: number, now: number, context?: SlotContext): Promise<{ at: number; reserved: boolean }> => {
+    const fallback = await local.slot(earliest, now, context);
+    const waitMs = earliest - now;
+    windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, waitMs));
+    cap = capNamedBy(context?.fault?.fivetran?.message) ?? cap;
+    // A short wait is a slot freeing in a rolling window, not a new window: it takes no reservation.
+    // A request holding a slot keeps it; should the wait cross into the next window, its create's admission sees that.
+    if (context === undefined || waitMs < windowMs * SAME_WINDOW_SHARE) return { at: earliest, reserved: context?.held !== undefined };
+    // A rolling window's 429 asks to wait until its oldest creation leaves it, which is the window less the burst
+    // that filled it: the window reaches back to the burst's first creation.
+    if (burstStart !== undefined) windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, earliest - burstStart));
+    burstStart = undefined;
+    try {
+      const known = await gridFor(earliest, context.deadline);
+      // Held back within its window (its container's gate reopens a little later than the grid): it keeps its slot.
+      if (context.held !== undefined && windowOf(known, context.held) === windowOf(known, earliest))
+        return { at: earliest, reserved: true };
+      const at = await reserveFrom(known, earliest, context.deadline);
+      return at === undefined ? { at: fallback, reserved: false } : { at, reserved: true };
+    } catch {
+      return { at: fallback, reserved: false };
+    }
+  };
+
   return {
     created() {
       local.created();
       burstStart ??= now();
     },
+    reserve,
     async slot(earliest, now, context?: SlotContext) {
-      const fallback = await local.slot(earliest, now, context);
-      const waitMs = earliest - now;
-      windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, waitMs));
-      cap = capNamedBy(context?.fault?.fivetran?.message) ?? cap;
-      // A short wait is a slot freeing in a rolling window, not a new window: it takes no reservation.
-      if (context === undefined || waitMs < windowMs * SAME_WINDOW_SHARE) return earliest;
-      // A rolling window's 429 asks to wait until its oldest creation leaves it, which is the window less the burst
-      // that filled it: the window reaches back to the burst's first creation.
-      if (burstStart !== undefined) windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, earliest - burstStart));
-      burstStart = undefined;
-      const { deadline } = context;
+      return (await reserve(earliest, now, context)).at;
+    },
+    async admit(at, { deadline, held }) {
+      // Managed once this container met the cap and planned on the grid: before that, Fivetran's 429 is the signal.
+      if (cap === undefined || grid === undefined) return undefined;
       try {
-        const { anchor, windowMs: gridWindowMs, cap: gridCap } = await gridFor(earliest, deadline);
-        const windowCap = cap ?? gridCap;
-        // A grid edited into nonsense (windows past Fivetran's longest, opening far ahead) would hold requests for hours.
-        if (windowCap === undefined || gridWindowMs > 2 * MAX_WINDOW_MS || anchor > earliest + gridWindowMs) return fallback;
-        const earliestWindow = Math.max(0, Math.floor((earliest - anchor) / gridWindowMs));
-        for (let index = Math.max(earliestWindow, firstOpen), tries = 0; tries < MAX_TRIES; index += 1, tries += 1) {
-          if (deadline.remainingMs() < MIN_RESERVE_MS) return fallback;
-          const opensAt = anchor + index * gridWindowMs;
-          if (await schedule.reserve(account, opensAt, windowCap, { deadline })) {
-            if (index > firstOpen) firstOpen = index;
-            return Math.round(Math.max(earliest, opensAt));
-          }
-          firstOpen = Math.max(firstOpen, index + 1);
-        }
-        return fallback;
+        const known = await gridFor(at, deadline);
+        if (held !== undefined && windowOf(known, held) === windowOf(known, at)) return at;
+        return await reserveFrom(known, at, deadline);
       } catch {
-        return fallback;
+        return undefined;
       }
     },
   };

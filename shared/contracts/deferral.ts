@@ -1,5 +1,6 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes } from 'aws-lambda';
+import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from './request';
 
 /**
  * The message attributes of a deferred request: the worker sends the same body
@@ -16,7 +17,11 @@ export const DEFERRAL_ATTRIBUTES = {
   hops: 'deferral.hops',
   deliveries: 'deferral.deliveries',
   knownAbsent: 'deferral.knownAbsent',
+  slotHeld: 'deferral.slotHeld',
 } as const;
+
+/** SQS takes at most this many message attributes on a message. */
+const MAX_MESSAGE_ATTRIBUTES = 10;
 
 export interface DeferralState {
   /** The SQS message id the request first arrived as. */
@@ -34,6 +39,12 @@ export interface DeferralState {
    * may create at once (Fivetran refuses a duplicate schema, and a refusal is looked up).
    */
   knownAbsent?: boolean;
+  /**
+   * `notBefore` is the opening of a window of Fivetran's creation budget in
+   * which the request holds a reserved slot (functions/provision/shared-spread.ts):
+   * its create in that window takes no second one.
+   */
+  slotHeld?: boolean;
 }
 
 const MESSAGE_ID = /^[A-Za-z0-9-]{1,100}$/;
@@ -64,30 +75,39 @@ export function readDeferral(attributes: SQSMessageAttributes | undefined, now: 
     hops: count(DEFERRAL_ATTRIBUTES.hops) ?? 1,
     deliveries: count(DEFERRAL_ATTRIBUTES.deliveries) ?? 0,
     ...(text(DEFERRAL_ATTRIBUTES.knownAbsent) === '1' ? { knownAbsent: true } : {}),
+    ...(text(DEFERRAL_ATTRIBUTES.slotHeld) === '1' ? { slotHeld: true } : {}),
   };
 }
 
 /**
- * The attributes of the re-sent message: the record's own (the schema version
- * among them) with the deferral's replacing any earlier one.
+ * The attributes of the re-sent message: the record's own with the deferral's
+ * replacing any earlier one. SQS refuses a message with more than ten, so when
+ * the record's own leave too little room the schema version is kept (the
+ * worker reads the body by it) and the rest are dropped, last first: a
+ * request must not be lost for the attributes of its sender.
  */
 export function deferralAttributes(own: SQSMessageAttributes | undefined, state: DeferralState): Record<string, MessageAttributeValue> {
   const ours = new Set<string>(Object.values(DEFERRAL_ATTRIBUTES));
-  const kept: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(own ?? {})) {
-    if (ours.has(name)) continue;
-    if (value.stringValue !== undefined) kept[name] = { DataType: value.dataType, StringValue: value.stringValue };
-    else if (value.binaryValue !== undefined)
-      kept[name] = { DataType: value.dataType, BinaryValue: Buffer.from(String(value.binaryValue), 'base64') };
-  }
   const number = (value: number): MessageAttributeValue => ({ DataType: 'Number', StringValue: String(value) });
-  return {
-    ...kept,
+  const deferral: Record<string, MessageAttributeValue> = {
     [DEFERRAL_ATTRIBUTES.originalMessageId]: { DataType: 'String', StringValue: state.originalMessageId },
     [DEFERRAL_ATTRIBUTES.notBefore]: number(state.notBefore),
     [DEFERRAL_ATTRIBUTES.waitingSince]: number(state.waitingSince),
     [DEFERRAL_ATTRIBUTES.hops]: number(state.hops),
     [DEFERRAL_ATTRIBUTES.deliveries]: number(state.deliveries),
     ...(state.knownAbsent === true ? { [DEFERRAL_ATTRIBUTES.knownAbsent]: number(1) } : {}),
+    ...(state.slotHeld === true ? { [DEFERRAL_ATTRIBUTES.slotHeld]: number(1) } : {}),
   };
+  const room = MAX_MESSAGE_ATTRIBUTES - Object.keys(deferral).length;
+  const theirs = Object.entries(own ?? {})
+    .filter(([name]) => !ours.has(name))
+    .sort(([a], [b]) => Number(b === REQUEST_SCHEMA_VERSION_ATTRIBUTE) - Number(a === REQUEST_SCHEMA_VERSION_ATTRIBUTE));
+  const kept: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of theirs) {
+    if (Object.keys(kept).length >= room) break;
+    if (value.stringValue !== undefined) kept[name] = { DataType: value.dataType, StringValue: value.stringValue };
+    else if (value.binaryValue !== undefined)
+      kept[name] = { DataType: value.dataType, BinaryValue: Buffer.from(String(value.binaryValue), 'base64') };
+  }
+  return { ...kept, ...deferral };
 }

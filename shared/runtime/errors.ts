@@ -39,6 +39,12 @@ export interface ProvisioningErrorOptions {
   fivetran?: FivetranAnswer;
   /** How long Fivetran asked us to wait before the next call (a 429's Retry-After). */
   retryAfterSeconds?: number;
+  /**
+   * FIVETRAN_RATE_LIMITED before a create: the opening of the later window of
+   * Fivetran's creation budget in which a slot was reserved for the request; it
+   * comes back then, holding the slot.
+   */
+  slotReservedAt?: number;
   cause?: unknown;
   /**
    * Secret values the fault came across without using them (the contents of a
@@ -60,6 +66,7 @@ export class ProvisioningError extends CodedError<LifecycleFailureCode | Transie
   override readonly name = 'ProvisioningError';
   readonly fivetran?: FivetranAnswer;
   readonly retryAfterSeconds?: number;
+  readonly slotReservedAt?: number;
   readonly issues?: readonly RequestIssue[];
   readonly reason?: string;
   readonly #secretValues: readonly string[];
@@ -68,6 +75,7 @@ export class ProvisioningError extends CodedError<LifecycleFailureCode | Transie
     super(code, message, options);
     if (options.fivetran !== undefined) this.fivetran = options.fivetran;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.slotReservedAt !== undefined) this.slotReservedAt = options.slotReservedAt;
     if (options.issues !== undefined) this.issues = options.issues;
     if (options.reason !== undefined) this.reason = options.reason;
     this.#secretValues = options.secretValues ?? [];

@@ -122,6 +122,75 @@ describe('the creation budget shared through the ledger', () => {
   });
 });
 
+describe("a create's slot in the shared budget (admit)", () => {
+  const admitAt = (spread: ReturnType<typeof container>, at: number, held?: number) =>
+    spread.admit?.(at, { deadline: deadlineAt(Date.now() + 5_000, Date.now), ...(held === undefined ? {} : { held }) });
+
+  it('lets creates go unasked until the container has met the cap: the first 429 is the signal', async () => {
+    // Given a container that has met no 429
+    const spread = container();
+    // When a create asks for a slot
+    // Then it is not managed, and it took nothing from the ledger's window
+    expect(await admitAt(spread, NOW)).toBeUndefined();
+    expect(await schedule.reserve(ACCOUNT, NOW, 1)).toBe(true);
+  });
+
+  it('once the cap is known, gives each create a slot of the open window, then of the next one with room', async () => {
+    // Given a container that deferred one request into the next window after a 429 naming a cap of 3
+    const spread = container();
+    expect(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(3)))).toBe(NOW + WINDOW_MS);
+    // When three fresh creates ask for slots while that window is open
+    const opening = NOW + WINDOW_MS + 10;
+    const admitted = [await admitAt(spread, opening), await admitAt(spread, opening), await admitAt(spread, opening)];
+    // Then two go now (the deferred request holds the third slot) and the third waits for the window after
+    expect(admitted).toEqual([opening, opening, NOW + WINDOW_MS + PERIOD_MS]);
+  });
+
+  it('takes no second slot for a request that holds one in the open window, and a new one when its window has passed', async () => {
+    // Given a cap of 1 and a request deferred into the next window, holding its one slot
+    const spread = container();
+    const held = await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
+    // When it arrives in that window, it creates at once without a reservation
+    expect(await admitAt(spread, held + 5, held)).toBe(held + 5);
+    // And a fresh create in the same window finds it full
+    expect(await admitAt(spread, held + 6)).toBe(held + PERIOD_MS);
+    // When a request holding that slot arrives a whole window late, its old slot counts for nothing: it takes the next free one
+    expect(await admitAt(spread, held + PERIOD_MS + 5, held)).toBe(held + 2 * PERIOD_MS);
+  });
+
+  it('lets the create go unasked when the ledger stops answering, rather than holding it back', async () => {
+    // Given a container that learnt the cap on a ledger that then fails every call
+    let failing = false;
+    const flaky: BudgetSchedule = {
+      grid: (...args) => (failing ? Promise.reject(new Error('down')) : schedule.grid(...args)),
+      reserve: (...args) => (failing ? Promise.reject(new Error('down')) : schedule.reserve(...args)),
+    };
+    const spread = container(flaky);
+    await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
+    failing = true;
+    // When a create asks for a slot, Then it is not managed: Fivetran's own 429 decides
+    expect(await admitAt(spread, NOW + WINDOW_MS + 5)).toBeUndefined();
+  });
+
+  it("keeps a request's slot when its own container holds it back within the slot's window, and takes no other", async () => {
+    // Given a cap of 1 and a request holding the next window's one slot
+    const spread = container();
+    const held = await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
+    // When its container's gate, closed a little longer than the grid, sends it back 3 s into that window
+    const kept = await spread.reserve?.(held + 3_000, held, { ...context(refusal(1)), held });
+    // Then it still holds that slot (no other window reserved for it), and the window has no room for anyone else
+    expect(kept).toEqual({ at: held + 3_000, reserved: true });
+    expect(await spread.admit?.(held + 3_100, { deadline: deadlineAt(Date.now() + 5_000, Date.now) })).toBe(held + PERIOD_MS);
+  });
+
+  it('says whether a deferral reserved its slot, so the request can carry it', async () => {
+    const spread = container();
+    expect(await spread.reserve?.(NOW + WINDOW_MS, NOW, context(refusal(1)))).toEqual({ at: NOW + WINDOW_MS, reserved: true });
+    // A short wait within the same window reserves nothing
+    expect(await spread.reserve?.(NOW + 1_000, NOW, context(refusal(1)))).toEqual({ at: NOW + 1_000, reserved: false });
+  });
+});
+
 describe('capNamedBy', () => {
   it("reads the cap from Fivetran's recorded 429 wordings, and nothing from any other message", () => {
     expect(capNamedBy('No more than 20 connectors can be created in one-minute time period')).toBe(20);

@@ -68,6 +68,48 @@ describe('deferralAttributes', () => {
   });
 });
 
+describe('a reserved creation slot on the queue', () => {
+  it('travels with the deferral and is read back, so the request takes no second slot in its window', () => {
+    const state = { originalMessageId: 'm-1', notBefore: NOW + 5_000, waitingSince: NOW, hops: 1, deliveries: 1, slotHeld: true };
+    const written = deferralAttributes(undefined, state);
+    const asRecord = Object.fromEntries(
+      Object.entries(written).map(([name, value]) => [name, { dataType: value.DataType, stringValue: value.StringValue }]),
+    ) as SQSMessageAttributes;
+    expect(readDeferral(asRecord, NOW)).toEqual(state);
+    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.slotHeld]: 'yes' }), NOW)?.slotHeld).toBeUndefined();
+  });
+
+  it('is planned into the next deferral when the slot was reserved', () => {
+    const plan = planDeferral(record('m-1'), undefined, { now: NOW, maxDeferralMs: HOUR_MS, notBefore: NOW + 5_000, slotHeld: true });
+    expect(plan).toMatchObject({ kind: 'defer', next: { slotHeld: true } });
+  });
+});
+
+describe("a sender's many attributes", () => {
+  it("keeps SQS's ten-attribute limit: the schema version stays, the sender's others go, last first", () => {
+    // Given a request sent with the schema version last among nine attributes of its own
+    const own = attributes({
+      ...Object.fromEntries(Array.from({ length: 8 }, (_, index) => [`sender.${index}`, `v${index}`])),
+      requestSchemaVersion: '1',
+    });
+    // When it is deferred with every deferral attribute
+    const written = deferralAttributes(own, {
+      originalMessageId: 'm-1',
+      notBefore: NOW,
+      waitingSince: NOW,
+      hops: 1,
+      deliveries: 1,
+      knownAbsent: true,
+      slotHeld: true,
+    });
+    // Then the message has ten attributes: the deferral's seven, the schema version and the sender's first two
+    expect(Object.keys(written)).toHaveLength(10);
+    expect(written.requestSchemaVersion).toEqual({ DataType: 'String', StringValue: '1' });
+    expect(Object.keys(written).filter((name) => name.startsWith('sender.'))).toEqual(['sender.0', 'sender.1']);
+    expect(Object.keys(written).filter((name) => name.startsWith('deferral.'))).toHaveLength(7);
+  });
+});
+
 describe('planDeferral', () => {
   const facts = { now: NOW, maxDeferralMs: 48 * HOUR_MS };
 
