@@ -12,6 +12,13 @@ import { round } from './support/stats';
  * at a time, each in a process and a world of its own (bench/support/backlog-run.ts).
  */
 const HOUR_MS = Number(process.env.BENCH_BACKLOG_HOUR_MS ?? 20_000);
+/**
+ * Fivetran's minute, 20 times shorter: still longer than an invocation, as
+ * the hour is. Retry-After counts whole seconds, so a shorter "minute" is
+ * measured mostly in rounding: at 1.2 s every wait asked for is 1 or 2 s, and
+ * no window can be learnt from them.
+ */
+const MINUTE_MS = Number(process.env.BENCH_BACKLOG_MINUTE_MS ?? 3_000);
 
 /** Runs one variant in bench/support/backlog-process.ts and returns its figures. */
 async function runInChild(run: BacklogRun): Promise<BacklogFigures> {
@@ -40,7 +47,7 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     { containers: 1, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 1 container' },
     { containers: 2, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 2 containers' },
     { containers: 10, limit: 100, windowMs: HOUR_MS, label: 'hourly cap, 10 containers' },
-    { containers: 10, limit: 20, windowMs: 1_200, label: 'per-minute limit, 10 containers' },
+    { containers: 10, limit: 20, windowMs: MINUTE_MS, label: 'per-minute limit, 10 containers' },
   ];
   const details: Record<string, string | number | boolean> = {};
   let met = true;
@@ -85,7 +92,7 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     details: {
       requests: REQUESTS,
       'hourly cap': `100 per ${HOUR_MS / 1000} s "hour" (rolling), invocations of 2 s; the runs two at a time, each in its own process and world`,
-      'per-minute limit': '20 per 1.2 s "minute" (rolling)',
+      'per-minute limit': `20 per ${MINUTE_MS / 1000} s "minute" (rolling)`,
       ...details,
     },
     notes: [

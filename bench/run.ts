@@ -44,6 +44,8 @@ for (const [name, run] of BENCHMARKS) {
   const result = await run();
   results.push(result);
   console.log(`${result.figure.value} (${result.figure.name}; target ${result.figure.target}: ${result.figure.met ? 'met' : 'MISSED'})`);
+  // A missed target says where: its measures, as RESULTS.md would show them.
+  if (!result.figure.met) for (const [measure, value] of Object.entries(result.details)) console.log(`  ${measure}: ${value}`);
 }
 
 const machine = {
