@@ -1,3 +1,5 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { overrideEnv } from './env-overrides';
 import { readStackFile, type StackFile } from './local-run-file';
 import { UsageError } from './usage-error';
 
@@ -5,7 +7,8 @@ import { UsageError } from './usage-error';
  * Where `status` and `rotate` find the ledger and Secrets Manager: the
  * variables a deployment names them with (LEDGER_TABLE_NAME, the SDK's own
  * AWS_ENDPOINT_URL_* and region), else the running local world of the run
- * directory, as `enqueue` finds the local queue.
+ * directory, as `enqueue` finds the local queue. `requireRegion` checks,
+ * before the first call, that the SDK finds a region for it.
  */
 export interface AwsTarget {
   /** Variables to set while the command's SDK clients are created: a local world's endpoints, region and fake credentials. */
@@ -20,6 +23,41 @@ export interface AwsTarget {
 function localCredentials(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const none = !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE;
   return { AWS_ACCESS_KEY_ID: none ? 'local' : undefined, AWS_SECRET_ACCESS_KEY: none ? 'local' : undefined };
+}
+
+/**
+ * AWS as the SDK resolves it. The JavaScript SDK reads AWS_REGION and the
+ * profile's `region`, never AWS_DEFAULT_REGION (the AWS CLI's), so that one
+ * stands in for AWS_REGION when only it is set.
+ */
+function awsTarget(env: NodeJS.ProcessEnv): AwsTarget {
+  return { env: { AWS_REGION: env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined }, note: '' };
+}
+
+/**
+ * Stops `command` with a usage error (exit 2) before its first call when the
+ * SDK finds no region for `target`, or one it refuses: each call would
+ * otherwise fail with the SDK's bare "Region is missing". A local run's
+ * target always names one.
+ */
+export async function requireRegion(target: AwsTarget, command: string): Promise<void> {
+  const overrides = overrideEnv(target.env);
+  // Every client resolves its region alike (AWS_REGION, then the profile's in the shared config file); this one makes no call.
+  const client = new SecretsManagerClient({});
+  try {
+    await client.config.region();
+  } catch (error) {
+    const how = 'set AWS_REGION (for example AWS_REGION=eu-west-1) or a region for your profile in ~/.aws/config';
+    // An empty AWS_REGION is none; any other the SDK refuses (its message quotes it) is named.
+    const refused = error instanceof Error && /not accepted/i.test(error.message) && process.env.AWS_REGION !== '';
+    throw new UsageError(
+      refused ? `${command} cannot use the AWS region (${error.message}): ${how}` : `${command} found no AWS region to call: ${how}`,
+      { cause: error },
+    );
+  } finally {
+    client.destroy();
+    overrides.restore();
+  }
 }
 
 function localTarget(stack: StackFile, env: NodeJS.ProcessEnv, endpoints: Record<string, string | undefined>): AwsTarget {
@@ -43,7 +81,7 @@ export interface LedgerTarget extends AwsTarget {
  */
 export function resolveLedger(runDir: string, env: NodeJS.ProcessEnv): LedgerTarget {
   const tableName = env.LEDGER_TABLE_NAME;
-  if (tableName) return { tableName, env: {}, note: '' };
+  if (tableName) return { tableName, ...awsTarget(env) };
   const stack = readStackFile(runDir);
   if (stack === undefined) {
     throw new UsageError(
@@ -72,8 +110,8 @@ export function resolveLedger(runDir: string, env: NodeJS.ProcessEnv): LedgerTar
  * hears); else AWS.
  */
 export function resolveSecretsManager(runDir: string, env: NodeJS.ProcessEnv, aws: boolean): AwsTarget {
-  if (aws || env.AWS_ENDPOINT_URL_SECRETS_MANAGER) return { env: {}, note: '' };
+  if (aws || env.AWS_ENDPOINT_URL_SECRETS_MANAGER) return awsTarget(env);
   const stack = readStackFile(runDir);
-  if (stack?.secretsManagerEndpoint === undefined) return { env: {}, note: '' };
+  if (stack?.secretsManagerEndpoint === undefined) return awsTarget(env);
   return localTarget(stack, env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.secretsManagerEndpoint });
 }

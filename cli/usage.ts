@@ -129,7 +129,8 @@ Options
 
 The ledger is the table named by LEDGER_TABLE_NAME (the stack output LedgerTableName), on
 DynamoDB as the SDK resolves it (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB); unset,
-the ledger of the running "start --watch".
+the ledger of the running "start --watch". With no region (AWS_REGION, AWS_DEFAULT_REGION or
+the profile's) it stops before any call, exit 2.
 
 Examples
   ${PROGRAM} status team-a-gitlab
@@ -153,7 +154,9 @@ file that does not fit is refused naming the field, never a value; no value is p
 
 Options
   --aws                       Use Secrets Manager as the SDK resolves it (AWS_REGION, AWS_PROFILE,
-                              AWS_ENDPOINT_URL_SECRETS_MANAGER) even while a local run runs.
+                              AWS_ENDPOINT_URL_SECRETS_MANAGER) even while a local run runs; with
+                              no region (AWS_REGION, AWS_DEFAULT_REGION or the profile's) it stops
+                              before any call, exit 2.
   --timeout <s>               Longest the command waits for Secrets Manager (default 30).
   --run-dir <dir>             Where to look for a running "start --watch" (default .local-run/).
 

@@ -5,7 +5,7 @@ import { FileError, fileErrorReason } from '../../local/run/file-error';
 import { DEFAULT_RUN_DIR } from '../../local/run/settings';
 import { AWS_CLIENT_TIMEOUTS, isTimeUp, untilDeadline } from '../../shared/aws/aws-calls';
 import { deadlineAt } from '../../shared/runtime/retry';
-import { resolveSecretsManager } from '../aws-target';
+import { requireRegion, resolveSecretsManager } from '../aws-target';
 import { credentialsFileProblems } from '../credentials-file';
 import { overrideEnv } from '../env-overrides';
 import type { CliIo } from '../io';
@@ -48,6 +48,7 @@ export async function rotateCommand(args: string[], io: CliIo): Promise<number> 
     process.env,
     values.aws,
   );
+  await requireRegion(target, 'rotate');
   const prefix = process.env.CREDENTIALS_SECRET_PREFIX || target.stack?.credentialsSecretPrefix;
   if (prefix !== undefined && !nameOf(secretId).startsWith(prefix)) {
     throw new UsageError(

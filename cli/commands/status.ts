@@ -11,7 +11,7 @@ import { createDynamoDbLedger } from '../../shared/ledger/dynamodb-ledger';
 import type { ConnectionEntry, RequestEntry } from '../../shared/ledger/ledger';
 import { type Deadline, deadlineAt } from '../../shared/runtime/retry';
 import { defaultOf } from '../../shared/runtime/settings';
-import { type LedgerTarget, resolveLedger } from '../aws-target';
+import { type LedgerTarget, requireRegion, resolveLedger } from '../aws-target';
 import { overrideEnv } from '../env-overrides';
 import type { CliIo } from '../io';
 import { positiveIntFlag, UsageError } from '../usage-error';
@@ -76,6 +76,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const timeoutMs = 1_000 * (positiveIntFlag('timeout', values.timeout, 1, 900) ?? DEFAULT_TIMEOUT_SECONDS);
   const deadline = deadlineAt(Date.now() + timeoutMs, Date.now);
   const target = resolveLedger(values['run-dir'] === undefined ? DEFAULT_RUN_DIR : userPath(values['run-dir']), process.env);
+  await requireRegion(target, 'status');
   const fivetranSettings = values.fivetran ? fivetranSettingsOf(target, process.env) : undefined;
 
   const endpoint = overrideEnv(target.env);

@@ -52,9 +52,11 @@ export class ConnectionLifecycle extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectionLifecycleProps) {
     super(scope, id);
-    const { partitionKey, secretIndex } = LEDGER_TABLE_LAYOUT;
+    const { partitionKey, secretIndex, expiryAttribute } = LEDGER_TABLE_LAYOUT;
     this.table = new dynamodb.Table(this, 'Ledger', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      // Only the creation budget's window items carry it (shared/ledger/budget-schedule.ts): one a window would pile up.
+      timeToLiveAttribute: expiryAttribute,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,

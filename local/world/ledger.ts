@@ -55,7 +55,7 @@ export async function startLocalLedger(options: { port?: number; tableName?: str
   return { endpoint, tableName, client, ledger: createDynamoDbLedger({ client, tableName }), close };
 }
 
-/** Creates the ledger table (on demand, with the `bySecret` index); one that exists already is kept. */
+/** Creates the ledger table (on demand, with the `bySecret` index; no Time To Live: dynalite has none, and a local run is short); one that exists already is kept. */
 export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { partitionKey, secretIndex } = LEDGER_TABLE_LAYOUT;
   try {

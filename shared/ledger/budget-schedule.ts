@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { isTimeUp, untilDeadline } from '../aws/aws-calls';
 import { ProvisioningError } from '../runtime/errors';
+import { SETTINGS } from '../runtime/settings';
 import { LEDGER_TABLE_LAYOUT, type LedgerCallOptions } from './ledger';
 
 /** The windows every container of an account plans its deferred creations on: window k opens at `anchor + k × windowMs`. */
@@ -23,6 +24,7 @@ export interface BudgetGrid {
  * table: one item per account fixes the grid of windows (the first writer's),
  * and one item per window counts the creation slots reserved in it. Each is a
  * single conditional write, so two containers never both take a window's last slot.
+ * Window items expire (DynamoDB Time To Live, `windowExpiresAt`); the grid item stays.
  */
 export interface BudgetSchedule {
   /** The account's grid: `proposal` when none was set, otherwise the one set first (with `proposal.cap` added when it had none). */
@@ -32,9 +34,25 @@ export interface BudgetSchedule {
 }
 
 type Item = Record<string, AttributeValue>;
-const { partitionKey: PK } = LEDGER_TABLE_LAYOUT;
+const { partitionKey: PK, expiryAttribute: EXPIRES_AT } = LEDGER_TABLE_LAYOUT;
 const gridKey = (account: string): Item => ({ [PK]: { S: `budget#${account}` } });
 const windowKey = (account: string, opensAt: number): Item => ({ [PK]: { S: `budget#${account}#${opensAt}` } });
+
+/**
+ * A window's count matters only until the window closes: a deferral reserves
+ * in the window holding its earliest try or a later one, and the request that
+ * holds a slot comes back at the opening without reading the count again; a
+ * grid's window is at most two hours (shared-spread.ts refuses longer ones).
+ * The item is kept a day past its opening and on top of that the longest
+ * deferral MAX_DEFERRAL_HOURS allows (not the deployed value, so every
+ * container writes the same expiry for a window whatever its setting): no
+ * request still waiting, nor a clock or grid off by hours, meets a window
+ * whose count was deleted and would be handed out again.
+ */
+const WINDOW_KEPT_MS = 24 * 3_600_000 + SETTINGS.maxDeferralHours.rule.max * 3_600_000;
+
+/** When DynamoDB may delete the item of the window opening at `opensAt` (ms): epoch seconds, as Time To Live reads them. */
+export const windowExpiresAt = (opensAt: number): number => Math.ceil((opensAt + WINDOW_KEPT_MS) / 1000);
 
 export function createDynamoDbBudgetSchedule({ client, tableName }: { client: DynamoDBClient; tableName: string }): BudgetSchedule {
   async function conditional(what: string, call: () => Promise<unknown>): Promise<boolean> {
@@ -92,10 +110,15 @@ export function createDynamoDbBudgetSchedule({ client, tableName }: { client: Dy
       const update = new UpdateItemCommand({
         TableName: tableName,
         Key: windowKey(account, opensAt),
-        UpdateExpression: 'SET #kind = :kind ADD #reserved :one',
+        UpdateExpression: 'SET #kind = :kind, #expiresAt = :expiresAt ADD #reserved :one',
         ConditionExpression: 'attribute_not_exists(#reserved) OR #reserved < :cap',
-        ExpressionAttributeNames: { '#kind': 'kind', '#reserved': 'reserved' },
-        ExpressionAttributeValues: { ':kind': { S: 'budget' }, ':one': { N: '1' }, ':cap': { N: String(cap) } },
+        ExpressionAttributeNames: { '#kind': 'kind', '#reserved': 'reserved', '#expiresAt': EXPIRES_AT },
+        ExpressionAttributeValues: {
+          ':kind': { S: 'budget' },
+          ':expiresAt': { N: String(windowExpiresAt(opensAt)) },
+          ':one': { N: '1' },
+          ':cap': { N: String(cap) },
+        },
       });
       return conditional('a budget slot reservation', () => client.send(update, untilDeadline(options.deadline)));
     },

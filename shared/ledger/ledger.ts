@@ -14,10 +14,14 @@ import type { BudgetSchedule } from './budget-schedule';
  * - partition key `pk` (string): `request#<requestId>` or `connection#<connectionId>`;
  * - global secondary index `bySecret`: partition key `secretName`, sort key
  *   `connectionId`, all attributes; only connection items carry `secretName`,
- *   so the index holds exactly the connections that use a credentials secret.
+ *   so the index holds exactly the connections that use a credentials secret;
+ * - Time To Live on `expiresAt` (epoch seconds): only the creation budget's
+ *   window items carry it (budget-schedule.ts), so DynamoDB deletes them once
+ *   they are long past; request, connection and grid items never expire.
  */
 export const LEDGER_TABLE_LAYOUT = {
   partitionKey: 'pk',
+  expiryAttribute: 'expiresAt',
   secretIndex: { name: 'bySecret', partitionKey: 'secretName', sortKey: 'connectionId' },
 } as const;
 

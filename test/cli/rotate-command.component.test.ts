@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsStandIn, type SecretLabelUpdatedEvent, startAwsStandIn } from '../../local/aws/aws-stand-in';
 import { CREDENTIALS_PREFIX, FAKE_PAT } from '../../local/world/fixtures';
 import { findFragments, needlesFor } from '../support/secret-fragments';
-import { runDirWithStack, runWithEnv, tempFile } from './support/cli-env';
+import { runDirWithStack, runWithEnv, tempFile, withoutRegion } from './support/cli-env';
 
 /**
  * `rotate` as an operator runs it, through the real SDK against the AWS
@@ -140,6 +140,51 @@ describe('rotate', () => {
     );
     expect(labelEvents).toHaveLength(1);
     expect(outside.code).toBe(2);
+  });
+
+  it('stops before any call when the SDK finds no AWS region, saying how to set one (exit 2)', async () => {
+    // given no region in the environment, a profile or the shared config files
+    const before = await currentVersion();
+    const file = tempFile('new.json', JSON.stringify({ personal_access_token: freshToken() }));
+
+    // when the operator rotates a secret on AWS
+    const result = await runWithEnv(['rotate', SECRET, file, '--aws'], { ...env, ...withoutRegion() });
+
+    // then the command stops with one sentence naming AWS_REGION, not the SDK's "Region is missing", and stores nothing
+    expect(result.code).toBe(2);
+    expect(result.err.split('\n')[0]).toBe(
+      'rotate found no AWS region to call: set AWS_REGION (for example AWS_REGION=eu-west-1) or a region for your profile in ~/.aws/config',
+    );
+    expect(await currentVersion()).toBe(before);
+    expect(labelEvents).toEqual([]);
+  });
+
+  it('counts an empty AWS_REGION as none, and names a region the SDK refuses, stopping before any call (exit 2)', async () => {
+    const before = await currentVersion();
+    const file = tempFile('new.json', JSON.stringify({ personal_access_token: freshToken() }));
+
+    const empty = await runWithEnv(['rotate', SECRET, file], { ...env, ...withoutRegion(), AWS_REGION: '' });
+    const refused = await runWithEnv(['rotate', SECRET, file], { ...env, ...withoutRegion(), AWS_REGION: 'eu west 1' });
+
+    expect([empty.code, refused.code]).toEqual([2, 2]);
+    expect(empty.err).toMatch(/^rotate found no AWS region to call: set AWS_REGION/);
+    expect(refused.err).toMatch(/^rotate cannot use the AWS region \(.*"eu west 1".*\): set AWS_REGION/);
+    expect(await currentVersion()).toBe(before);
+    expect(labelEvents).toEqual([]);
+  });
+
+  it("takes the region from AWS_DEFAULT_REGION (the AWS CLI's) or from the profile in the shared config file", async () => {
+    const file = tempFile('new.json', JSON.stringify({ personal_access_token: freshToken() }));
+
+    const byVariable = await runWithEnv(['rotate', SECRET, file], { ...env, ...withoutRegion(), AWS_DEFAULT_REGION: 'eu-west-1' });
+    const byProfile = await runWithEnv(['rotate', SECRET, file], {
+      ...env,
+      ...withoutRegion(),
+      AWS_CONFIG_FILE: tempFile('config', '[default]\nregion = eu-west-1\n'),
+    });
+
+    expect([byVariable.code, byProfile.code]).toEqual([0, 0]);
+    expect(labelEvents).toHaveLength(2);
   });
 
   it('reports a Secrets Manager that cannot be reached in one line, with exit code 3', async () => {

@@ -9,7 +9,7 @@ import { type LocalLedger, startLocalLedger } from '../../local/world/ledger';
 import { createFivetranClient } from '../../shared/fivetran/client';
 import type { ConnectionEntry, RequestEntry } from '../../shared/ledger/ledger';
 import { findFragments, needlesFor } from '../support/secret-fragments';
-import { runDirWithStack, runWithEnv } from './support/cli-env';
+import { runDirWithStack, runWithEnv, withoutRegion } from './support/cli-env';
 
 /**
  * `status` as an operator runs it, through the real SDK: the ledger on
@@ -128,6 +128,26 @@ describe('status from the ledger', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.err).toMatch(new RegExp(`^status: cannot read the ledger table ${ledger.tableName}: `));
     expect(unreachable.err.split('\n')).toHaveLength(1);
+  });
+
+  it('stops before any call when the SDK finds no AWS region, saying how to set one (exit 2), and a local run needs none', async () => {
+    // given a deployment's ledger named, and no region in the environment, a profile or the shared config files
+    const noRegion = withoutRegion();
+
+    // when the operator asks for a connection's status, with Fivetran's view too
+    const result = await runWithEnv(['status', connectionId, '--fivetran'], { ...env, ...noRegion });
+
+    // then the command stops with one sentence naming AWS_REGION, not the SDK's "Region is missing", and asks Fivetran nothing
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err.split('\n')[0]).toBe(
+      'status found no AWS region to call: set AWS_REGION (for example AWS_REGION=eu-west-1) or a region for your profile in ~/.aws/config',
+    );
+    expect(sandbox.calls.filter((call) => call.path.includes(connectionId))).toEqual([]);
+    // and the running local run's ledger is read with the run's own region all the same
+    const runDir = runDirWithStack({ ledgerTableName: ledger.tableName, dynamodbEndpoint: ledger.endpoint });
+    const local = await runWithEnv(['status', connectionId, '--run-dir', runDir, '--json'], noRegion);
+    expect(local.code).toBe(0);
   });
 });
 

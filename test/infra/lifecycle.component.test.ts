@@ -53,6 +53,11 @@ describe('the ledger table', () => {
     });
   });
 
+  it('lets DynamoDB delete the items that carry expiresAt (the creation budget windows)', () => {
+    const table = t.findResources('AWS::DynamoDB::Table')[ledgerId]!;
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
   it('is named to the worker, the rotation fan-out and the drift check', () => {
     for (const fnId of [workerFunctionId(t), rotationId, driftId]) {
       expect(t.findResources('AWS::Lambda::Function')[fnId]!.Properties.Environment.Variables.LEDGER_TABLE_NAME).toEqual({ Ref: ledgerId });

@@ -16,14 +16,17 @@ const COMMAND_VARIABLES = [
 ];
 
 /**
- * Runs a CLI command in-process with these variables set (and the command's
- * other variables unset), as an operator's shell would have them; puts the
- * environment back after.
+ * Runs a CLI command in-process with these variables set (undefined: unset)
+ * and the command's other variables unset, as an operator's shell would have
+ * them; puts the environment back after.
  */
-export async function runWithEnv(argv: string[], variables: Record<string, string>, stdin = '') {
+export async function runWithEnv(argv: string[], variables: Record<string, string | undefined>, stdin = '') {
   const previous = new Map(COMMAND_VARIABLES.concat(Object.keys(variables)).map((name) => [name, process.env[name]]));
   for (const name of COMMAND_VARIABLES) delete process.env[name];
-  Object.assign(process.env, variables);
+  for (const [name, value] of Object.entries(variables)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   const captured = captureIo(stdin);
   try {
     const code = await runCli(argv, captured.io);
@@ -47,6 +50,21 @@ export function runDirWithStack(fields: Partial<StackFile>): string {
     ...fields,
   });
   return runDir;
+}
+
+/**
+ * An AWS environment with no region anywhere the SDK looks: no region
+ * variable or profile, and empty shared config and credentials files, so the
+ * machine's own ~/.aws cannot lend one.
+ */
+export function withoutRegion(): Record<string, string | undefined> {
+  return {
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: tempFile('config', ''),
+    AWS_SHARED_CREDENTIALS_FILE: tempFile('credentials', ''),
+  };
 }
 
 /** A file in a fresh directory. */
