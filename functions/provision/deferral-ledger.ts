@@ -42,3 +42,34 @@ export async function recordDeferral(
     });
   }
 }
+
+/** The warning of a deferral note the ledger failed to remove; a test reads the log for it. */
+export const DEFERRAL_NOT_FORGOTTEN_LOG_MESSAGE =
+  'Could not remove the deferral note of a dead-lettered request from the ledger; a backfill counts the request as waiting until an hour past its next try';
+
+/**
+ * Removes the deferral note of a create about to be dead-lettered
+ * (RETRIES_EXHAUSTED): no message waits for it any more, so a backfill must
+ * treat its line as it treats any line without an outcome, not count it as
+ * waiting. Only a note of the request's own message is removed, and only
+ * while it is a deferral: an outcome, or another message's deferral, written
+ * meanwhile stays. Nothing is recorded in its place: a redrive may still
+ * succeed. A ledger fault costs only the note (logged and counted as
+ * DeferralsNotForgotten), never the record or its event. Only a record that
+ * came back deferred can have a note of its own message, so no other is asked about.
+ */
+export async function forgetDeferral(
+  settled: Pick<SettledRecord, 'request' | 'sqsMessageId' | 'deferral'>,
+  deps: Pick<RecordProcessorDeps, 'ledger' | 'count'>,
+  deadline: Deadline,
+  logger: RecordLog,
+): Promise<void> {
+  const { request } = settled;
+  if (deps.ledger === undefined || request === undefined || request.action !== 'create' || settled.deferral === undefined) return;
+  try {
+    await deps.ledger.forgetDeferral(request.requestId, settled.sqsMessageId, { deadline });
+  } catch (error) {
+    deps.count?.('DeferralsNotForgotten');
+    logger.warn(DEFERRAL_NOT_FORGOTTEN_LOG_MESSAGE, { errorCode: 'LEDGER_UNAVAILABLE', error: describeError(error) });
+  }
+}

@@ -17,6 +17,7 @@ import { createFromRecord } from './create-record';
 import type { FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
 import { deferOrGiveUp, waitForTurn } from './deferral';
+import { forgetDeferral } from './deferral-ledger';
 import type { DeferralSpread } from './deferral-spread';
 import { failedEvent, knownFieldsOf } from './events';
 import type { TracedRecord } from './fivetran-tracing';
@@ -63,6 +64,7 @@ export type RecordMetric =
   | 'RecordsRetried'
   | 'RecordsDeferred'
   | 'DeferralsNotRecorded'
+  | 'DeferralsNotForgotten'
   | 'FivetranRateLimited'
   | 'CredentialsApplied'
   | 'CredentialsSetupTestsFailed'
@@ -249,7 +251,9 @@ async function settleFailure(
   deps.count?.('RecordsRetried');
   if (deliveries >= deps.config.maxReceiveCount) {
     logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
-    await publishFailure('RETRIES_EXHAUSTED', `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`);
+    const text = `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`;
+    // After the event, which matters more, within the same deadline; the record goes to the dead-letter queue either way.
+    await publishFailure('RETRIES_EXHAUSTED', text).finally(() => forgetDeferral(settled, deps, scope.settleDeadline, logger));
     throw new RecordHandedBack(code);
   }
   if (code === 'FIVETRAN_ROUTE_NOT_FOUND') {

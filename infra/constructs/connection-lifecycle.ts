@@ -16,7 +16,8 @@ export const DRIFT_HANDLER_ENTRY = 'functions/drift/handler.ts';
 
 /** The ledger's operations, by who needs them (shared/ledger/dynamodb-ledger.ts makes these calls and no others). */
 export const LEDGER_ACTIONS = {
-  worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  /** DeleteItem: only the removal of a dead-lettered request's deferral note, on condition that it is one. */
+  worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
   rotation: ['dynamodb:Query'],
   drift: ['dynamodb:Query', 'dynamodb:Scan'],
   /** Which requests the worker deferred (functions/backfill/deferred-requests.ts): reads of request items only. */

@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -84,6 +85,21 @@ export function createDynamoDbLedger(options: DynamoDbLedgerOptions): Ledger {
               : 'attribute_not_exists(#pk) OR #status <> :succeeded',
             ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
             ExpressionAttributeValues: deferral ? { ':deferred': { S: 'deferred' } } : { ':succeeded': { S: 'succeeded' } },
+          }),
+          untilDeadline(callOptions.deadline),
+        ),
+      );
+    },
+
+    forgetDeferral(requestId, sqsMessageId, callOptions: LedgerCallOptions = {}) {
+      return conditional('a deferral note removal', () =>
+        client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: requestKey(requestId),
+            ConditionExpression: '#status = :deferred AND #sqsMessageId = :sqsMessageId',
+            ExpressionAttributeNames: { '#status': 'status', '#sqsMessageId': 'sqsMessageId' },
+            ExpressionAttributeValues: { ':deferred': { S: 'deferred' }, ':sqsMessageId': { S: sqsMessageId } },
           }),
           untilDeadline(callOptions.deadline),
         ),

@@ -53,7 +53,9 @@ export interface ConnectionEntry {
 /**
  * `deferred`: a create waiting on the queue for Fivetran's budget (see
  * functions/provision/deferral.ts); its outcome, `succeeded` or `failed`,
- * replaces it, and a deferral never replaces an outcome.
+ * replaces it, and a deferral never replaces an outcome. A deferred request
+ * that goes to the dead-letter queue (RETRIES_EXHAUSTED) has its note removed
+ * instead: it waits no more, yet has no outcome, since a redrive may still succeed.
  */
 export const REQUEST_STATUSES = ['succeeded', 'failed', 'deferred'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -103,6 +105,14 @@ export interface Ledger {
    * only over nothing or another deferral, never over an outcome.
    */
   recordRequest(entry: RequestEntry, options?: LedgerCallOptions): Promise<void>;
+  /**
+   * Removes a request's `deferred` note, on condition that it is still a
+   * deferral noted under `sqsMessageId` (the message the request first came
+   * as): an outcome, or the deferral of another message with the same
+   * requestId, written meanwhile stays. Returns false, changing nothing, when
+   * there is no such note.
+   */
+  forgetDeferral(requestId: string, sqsMessageId: string, options?: LedgerCallOptions): Promise<boolean>;
   getConnection(connectionId: string, options?: LedgerCallOptions): Promise<ConnectionEntry | undefined>;
   /** Adds a connection the provisioner made; an entry that exists already is left as it is (a repeated create). */
   recordConnection(entry: ConnectionEntry, options?: LedgerCallOptions): Promise<void>;

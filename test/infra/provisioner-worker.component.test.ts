@@ -185,9 +185,10 @@ describe('worker permissions', () => {
     expect(services).toEqual(new Set(['logs', 'xray', 'sqs', 'events', 'secretsmanager', 'dynamodb']));
   });
 
-  it('reads and writes ledger items and queries the secret index, with no Scan and nothing on another table', () => {
+  it('reads, writes and removes ledger items and queries the secret index, with no Scan and nothing on another table', () => {
     const ledgerStatements = withActionsOf('dynamodb');
     expect(ledgerStatements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',

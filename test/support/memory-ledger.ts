@@ -24,6 +24,13 @@ export function memoryLedger(connections: readonly ConnectionEntry[] = []) {
       const allowed = entry.status === 'deferred' ? recorded === undefined || recorded === 'deferred' : recorded !== 'succeeded';
       if (allowed) requests.set(entry.requestId, entry);
     },
+    async forgetDeferral(requestId, sqsMessageId) {
+      check();
+      const recorded = requests.get(requestId);
+      if (recorded?.status !== 'deferred' || recorded.sqsMessageId !== sqsMessageId) return false;
+      requests.delete(requestId);
+      return true;
+    },
     async getConnection(connectionId) {
       check();
       return byId.get(connectionId);

@@ -65,6 +65,38 @@ describe('the ledger in DynamoDB (dynalite)', () => {
     expect(await ledger.getRequest('req-d')).toEqual({ ...base, status: 'succeeded', connectionId: 'conn_1', outcome: 'created' });
   });
 
+  it("removes a deferral note only while it is the request's own message's deferral, and leaves an outcome alone", async () => {
+    const base = { requestId: 'req-f', action: 'create' as const, sqsMessageId: 'm-1', recordedAt: '2026-11-30T12:00:00.000Z' };
+    const deferred = {
+      ...base,
+      status: 'deferred' as const,
+      notBefore: '2026-11-30T13:00:00.000Z',
+      waitingSince: '2026-11-30T11:00:00.000Z',
+    };
+    const succeeded = { ...base, requestId: 'req-s', status: 'succeeded' as const, connectionId: 'conn_1', outcome: 'created' };
+    const failed = { ...base, requestId: 'req-x', status: 'failed' as const, errorCode: 'RATE_LIMIT_WAIT_EXCEEDED' as const };
+    // given a deferral note, and a succeeded and a failed request of the same message
+    await ledger.recordRequest(deferred);
+    await ledger.recordRequest(succeeded);
+    await ledger.recordRequest(failed);
+
+    // when each is asked to be forgotten as a deferral, the note first under another message's id
+    const results = {
+      otherMessage: await ledger.forgetDeferral('req-f', 'm-2'),
+      own: await ledger.forgetDeferral('req-f', 'm-1'),
+      again: await ledger.forgetDeferral('req-f', 'm-1'),
+      succeeded: await ledger.forgetDeferral('req-s', 'm-1'),
+      failed: await ledger.forgetDeferral('req-x', 'm-1'),
+      unknown: await ledger.forgetDeferral('req-none', 'm-1'),
+    };
+
+    // then only the note of its own message went, and the outcomes stand
+    expect(results).toEqual({ otherMessage: false, own: true, again: false, succeeded: false, failed: false, unknown: false });
+    expect(await ledger.getRequest('req-f')).toBeUndefined();
+    expect(await ledger.getRequest('req-s')).toEqual(succeeded);
+    expect(await ledger.getRequest('req-x')).toEqual(failed);
+  });
+
   it('keeps the event a request published, to publish the same one again', async () => {
     const publishedEvent = { detailType: 'Connection Paused', detail: { requestId: 'p-1', connectionId: 'conn_1', sqsMessageId: 'm-1' } };
     const entry = { requestId: 'p-1', action: 'pause' as const, status: 'succeeded' as const, sqsMessageId: 'm-1', recordedAt: 'now' };
@@ -147,6 +179,16 @@ describe('the ledger when DynamoDB fails', () => {
     await expect(read).rejects.toSatisfy(
       (error: unknown) => error instanceof ProvisioningError && error.code === 'LEDGER_UNAVAILABLE' && error.message.includes('ledger-'),
     );
+  });
+
+  it('says LEDGER_UNAVAILABLE on a deferral note removal past the deadline, and removes nothing', async () => {
+    const note = { requestId: 'req-d', action: 'create' as const, status: 'deferred' as const, sqsMessageId: 'm-1', recordedAt: 'now' };
+    await ledger.recordRequest(note);
+
+    const removal = ledger.forgetDeferral('req-d', 'm-1', { deadline: { remainingMs: () => 0 } });
+
+    await expect(removal).rejects.toSatisfy((error: unknown) => error instanceof ProvisioningError && error.code === 'LEDGER_UNAVAILABLE');
+    expect(await ledger.getRequest('req-d')).toEqual(note);
   });
 
   it('says LEDGER_UNAVAILABLE when the table does not exist', async () => {
