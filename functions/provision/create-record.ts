@@ -53,7 +53,7 @@ export async function createFromRecord(
   const basic = Buffer.from(`${apiKey.apiKey}:${apiKey.apiSecret}`).toString('base64');
   redactor.add(apiKey.apiKey, apiKey.apiSecret, `${apiKey.apiKey}:${apiKey.apiSecret}`, `Basic ${basic}`);
   const traceCall = deps.traceFivetranCalls?.({ requestId: request.requestId, groupId: body.group_id });
-  const admitCreate = creationAdmission(deps.spread, settled.deferral, deps, scope.deadline);
+  const admission = creationAdmission(deps.spread, settled.deferral, deps, scope.deadline);
   const result = await provisionConnection(body, {
     client: deps.fivetranClientFor(apiKey),
     requestTimeoutMs: deps.config.fivetranRequestTimeoutMs,
@@ -67,7 +67,7 @@ export async function createFromRecord(
     random: deps.random,
     knownAbsent: settled.knownAbsent,
     ...(traceCall ? { traceCall } : {}),
-    ...(admitCreate ? { admitCreate } : {}),
+    ...(admission ? { admitCreate: admission.admit } : {}),
     onRateLimited: () => deps.count?.('FivetranRateLimited'),
     onRetry: ({ attempt, delayMs, error }) => {
       deps.measureWait?.(delayMs);
@@ -90,7 +90,7 @@ export async function createFromRecord(
     redactor,
   );
   await deps.publisher.publish([event], { deadline: scope.settleDeadline });
-  if (result.outcome === 'created') deps.spread?.created();
+  if (result.outcome === 'created') await deps.spread?.created(admission?.admitted(), scope.settleDeadline);
   deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
   logger.info('Connection provisioned', {
     outcome: result.outcome,

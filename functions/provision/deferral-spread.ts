@@ -1,3 +1,4 @@
+import type { CreationSlot } from '../../shared/contracts/deferral';
 import type { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
 
@@ -20,33 +21,38 @@ import type { Deadline } from '../../shared/runtime/retry';
  * on, no window goes unused.
  */
 export interface DeferralSpread {
-  /** A connection was created: the budget had room for it. */
-  created(): void;
+  /**
+   * A connection was created: the budget had room for it. `slot`: the slot of
+   * a shared budget it used, noted with the time (by `deadline`) so the same
+   * slot of the next window waits for it to age out.
+   */
+  created(slot?: CreationSlot, deadline?: Deadline): void | Promise<void>;
   /**
    * When a request that may not call Fivetran before `earliest` should come
    * back: at `earliest` while this window's share has room, otherwise at the
    * opening of a later window.
    */
   slot(earliest: number, now: number, context?: SlotContext): number | Promise<number>;
-  /** The same time as `slot`, and whether a creation slot was reserved for the request in that window (a shared budget's). */
-  reserve?(earliest: number, now: number, context: SlotContext): Promise<{ at: number; reserved: boolean }>;
+  /** The same time as `slot`, and the slot of a shared budget reserved for the request then, if one was. */
+  reserve?(earliest: number, now: number, context: SlotContext): Promise<{ at: number; slot?: CreationSlot }>;
   /**
-   * Before a create, once the budget is shared and its cap known: reserves a
-   * slot in the window open now, or in the first later one with room, and
-   * returns when that window opens (now, or later). `held`: the time a
-   * deferral reserved a slot for; a create in that window takes no second one.
-   * Undefined when the budget is not managed (no cap known, the ledger failed):
-   * the create goes ahead, and Fivetran's 429 says when it may not.
+   * Before a create, once the budget is shared and its cap known: the slot it
+   * uses (`held`, when a deferral reserved one in the window open now; else a
+   * new one in the window open now, or in the first later one with room) and
+   * when it may go: the slot's window open, and the slot of the same number in
+   * the window before aged out of Fivetran's rolling window. Undefined when the
+   * budget is not managed (no cap known, the ledger failed): the create goes
+   * ahead, and Fivetran's 429 says when it may not.
    */
-  admit?(now: number, context: { deadline: Deadline; held?: number }): Promise<number | undefined>;
+  admit?(now: number, context: { deadline: Deadline; held?: CreationSlot }): Promise<{ at: number; slot: CreationSlot } | undefined>;
 }
 
 /** What a slot's caller knows besides the time: the deadline of any call it makes, and the Fivetran answer that closed the budget. */
 export interface SlotContext {
   deadline: Deadline;
   fault?: ProvisioningError;
-  /** The time of a slot the request holds already (DeferralState.slotHeld): a wait within its window keeps it. */
-  held?: number;
+  /** The slot the request holds already (DeferralState.slot): a wait within its window keeps it. */
+  held?: CreationSlot;
 }
 
 /** A wait shorter than this share of the window is a slot freeing in a rolling window, not a new window. */

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { type DeferralState, deferralAttributes } from '../../shared/contracts/deferral';
+import { type CreationSlot, type DeferralState, deferralAttributes } from '../../shared/contracts/deferral';
 import type { FailureCode } from '../../shared/contracts/error-codes';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Deadline } from '../../shared/runtime/retry';
@@ -19,7 +19,7 @@ export type DeferralPlan = { kind: 'defer'; next: DeferralState; delaySeconds: n
 export function planDeferral(
   record: SQSRecord,
   state: DeferralState | undefined,
-  facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean; slotHeld?: boolean },
+  facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean; slot?: CreationSlot | undefined },
 ): DeferralPlan {
   const { now } = facts;
   const waitingSince = state?.waitingSince ?? now;
@@ -35,7 +35,7 @@ export function planDeferral(
       hops: (state?.hops ?? 0) + 1,
       deliveries,
       ...(facts.knownAbsent === true ? { knownAbsent: true } : {}),
-      ...(facts.slotHeld === true ? { slotHeld: true } : {}),
+      ...(facts.slot === undefined ? {} : { slot: facts.slot }),
     },
     // SQS delays by whole seconds: rounded, the request arrives at most half a second early (waitForTurn waits
     // that out) or late, where rounding up would make every window start up to a second late.
@@ -89,8 +89,8 @@ export async function deferOrGiveUp(
 ): Promise<boolean> {
   const now = deps.now();
   const maxDeferralMs = deps.config.maxDeferralHours * 3_600_000;
-  const { notBefore, slotHeld } = await returnTime(fault, deferral, deps, scope, now);
-  const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent, slotHeld });
+  const { notBefore, slot } = await returnTime(fault, deferral, deps, scope, now);
+  const plan = planDeferral(record, deferral, { notBefore, now, maxDeferralMs, knownAbsent, slot });
   if (plan.kind === 'give up') {
     const hours = (plan.waitedMs / 3_600_000).toFixed(1);
     logger.warn('Gave up waiting for Fivetran to accept calls', {
@@ -137,16 +137,20 @@ async function returnTime(
   deps: RecordProcessorDeps,
   scope: InvocationScope,
   now: number,
-): Promise<{ notBefore: number; slotHeld: boolean }> {
-  if (fault.slotReservedAt !== undefined) return { notBefore: fault.slotReservedAt, slotHeld: true };
-  const earliest = earliestTry(fault, deferral, deps, now);
-  if (deps.spread && earliest > (deferral?.notBefore ?? 0)) {
-    const context = { deadline: scope.settleDeadline, fault, ...(deferral?.slotHeld === true ? { held: deferral.notBefore } : {}) };
-    if (deps.spread.reserve === undefined) return { notBefore: await deps.spread.slot(earliest, now, context), slotHeld: false };
-    const slot = await deps.spread.reserve(earliest, now, context);
-    return { notBefore: slot.at, slotHeld: slot.reserved };
+): Promise<{ notBefore: number; slot?: CreationSlot | undefined }> {
+  if (fault.reservedSlot !== undefined) {
+    const { at, ...slot } = fault.reservedSlot;
+    return { notBefore: at, slot };
   }
-  return { notBefore: earliest, slotHeld: deferral?.slotHeld === true && earliest === deferral.notBefore };
+  const earliest = earliestTry(fault, deferral, deps, now);
+  const held = deferral?.slot;
+  if (deps.spread && earliest > (deferral?.notBefore ?? 0)) {
+    const context = { deadline: scope.settleDeadline, fault, ...(held === undefined ? {} : { held }) };
+    if (deps.spread.reserve === undefined) return { notBefore: await deps.spread.slot(earliest, now, context) };
+    const reserved = await deps.spread.reserve(earliest, now, context);
+    return { notBefore: reserved.at, slot: reserved.slot };
+  }
+  return { notBefore: earliest, slot: held };
 }
 
 /**

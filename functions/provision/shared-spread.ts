@@ -1,3 +1,4 @@
+import type { CreationSlot } from '../../shared/contracts/deferral';
 import type { BudgetGrid, BudgetSchedule } from '../../shared/ledger/budget-schedule';
 import type { Deadline } from '../../shared/runtime/retry';
 import { type DeferralSpread, MAX_WINDOW_MS, SAME_WINDOW_SHARE, type SlotContext } from './deferral-spread';
@@ -52,33 +53,67 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
 
   /**
    * Reserves a slot in the first window from `earliest` on with room and
-   * returns when it opens (not before `earliest`); undefined when the grid
-   * cannot be trusted or no window within MAX_TRIES has room. Throws when the ledger does.
+   * returns it, and when it may be used (not before `earliest`); undefined when
+   * the grid cannot be trusted or no window within MAX_TRIES has room. Throws when the ledger does.
    */
-  const reserveFrom = async (known: BudgetGrid, earliest: number, deadline: Deadline): Promise<number | undefined> => {
+  const reserveFrom = async (known: BudgetGrid, earliest: number, deadline: Deadline): Promise<Slot | undefined> => {
     const windowCap = cap ?? known.cap;
     // A grid edited into nonsense (windows past Fivetran's longest, opening far ahead) would hold requests for hours.
     if (windowCap === undefined || known.windowMs > 2 * MAX_WINDOW_MS || known.anchor > earliest + known.windowMs) return undefined;
     for (let index = Math.max(windowOf(known, earliest), firstOpen), tries = 0; tries < MAX_TRIES; index += 1, tries += 1) {
       if (deadline.remainingMs() < MIN_RESERVE_MS) return undefined;
       const opensAt = known.anchor + index * known.windowMs;
-      if (await schedule.reserve(account, opensAt, windowCap, { deadline })) {
+      const number = await schedule.reserve(account, opensAt, windowCap, { deadline });
+      if (number !== undefined) {
         if (index > firstOpen) firstOpen = index;
-        return Math.round(Math.max(earliest, opensAt));
+        return { at: Math.round(Math.max(earliest, opensAt)), slot: { opensAt, index: number } };
       }
       firstOpen = Math.max(firstOpen, index + 1);
     }
     return undefined;
   };
 
-  const reserve = async (earliest: number, now: number, context?: SlotContext): Promise<{ at: number; reserved: boolean }> => {
+  /** When the window before a slot's had its creates answered: read once per window, again while it has fewer than the slot's number. */
+  const creationsRead = new Map<number, { times: Promise<number[]>; readAt: number }>();
+  const creationsBefore = async (known: BudgetGrid, slot: CreationSlot, deadline: Deadline): Promise<number[]> => {
+    const previous = slot.opensAt - known.windowMs;
+    const cached = creationsRead.get(previous);
+    if (cached !== undefined) {
+      const times = await cached.times;
+      if (times.length >= slot.index || now() - cached.readAt < REREAD_MS) return times;
+    }
+    const read = { times: schedule.creations(account, previous, { deadline }), readAt: now() };
+    creationsRead.set(previous, read);
+    for (const opening of creationsRead.keys()) if (opening < previous) creationsRead.delete(opening);
+    try {
+      return await read.times;
+    } catch (error) {
+      creationsRead.delete(previous);
+      throw error;
+    }
+  };
+
+  /**
+   * Fivetran's windows roll: a creation leaves the count one window after it
+   * was made, not when the grid's next window opens. So a slot waits until the
+   * creation of the same number in the window before has aged out: the
+   * window's creates follow the last one's, slot by slot, however unevenly
+   * that one's came back from the queue.
+   */
+  const pacedAt = async (known: BudgetGrid, slot: CreationSlot, at: number, deadline: Deadline): Promise<number> => {
+    const sameNumberBefore = (await creationsBefore(known, slot, deadline))[slot.index - 1];
+    return sameNumberBefore === undefined ? at : Math.max(at, sameNumberBefore + fivetranWindowOf(known.windowMs));
+  };
+
+  const reserve = async (earliest: number, now: number, context?: SlotContext): Promise<{ at: number; slot?: CreationSlot }> => {
     const fallback = await local.slot(earliest, now, context);
     const waitMs = earliest - now;
     windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, waitMs));
     cap = capNamedBy(context?.fault?.fivetran?.message) ?? cap;
+    const held = context?.held;
     // A short wait is a slot freeing in a rolling window, not a new window: it takes no reservation.
     // A request holding a slot keeps it; should the wait cross into the next window, its create's admission sees that.
-    if (context === undefined || waitMs < windowMs * SAME_WINDOW_SHARE) return { at: earliest, reserved: context?.held !== undefined };
+    if (context === undefined || waitMs < windowMs * SAME_WINDOW_SHARE) return { at: earliest, ...(held ? { slot: held } : {}) };
     // A rolling window's 429 asks to wait until its oldest creation leaves it, which is the window less the burst
     // that filled it: the window reaches back to the burst's first creation.
     if (burstStart !== undefined) windowMs = Math.min(MAX_WINDOW_MS, Math.max(windowMs, earliest - burstStart));
@@ -86,19 +121,23 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
     try {
       const known = await gridFor(earliest, context.deadline);
       // Held back within its window (its container's gate reopens a little later than the grid): it keeps its slot.
-      if (context.held !== undefined && windowOf(known, context.held) === windowOf(known, earliest))
-        return { at: earliest, reserved: true };
-      const at = await reserveFrom(known, earliest, context.deadline);
-      return at === undefined ? { at: fallback, reserved: false } : { at, reserved: true };
+      if (held !== undefined && windowOf(known, held.opensAt) === windowOf(known, earliest)) return { at: earliest, slot: held };
+      return (await reserveFrom(known, earliest, context.deadline)) ?? { at: fallback };
     } catch {
-      return { at: fallback, reserved: false };
+      return { at: fallback };
     }
   };
 
   return {
-    created() {
+    async created(slot, deadline) {
       local.created();
       burstStart ??= now();
+      if (slot === undefined || deadline === undefined) return;
+      try {
+        await schedule.noteCreation(account, slot.opensAt, now(), { deadline });
+      } catch {
+        // Unnoted, the slot of its number in the next window goes at that window's opening: at worst a 429 and a wait.
+      }
     },
     reserve,
     async slot(earliest, now, context?: SlotContext) {
@@ -109,8 +148,12 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
       if (cap === undefined || grid === undefined) return undefined;
       try {
         const known = await gridFor(at, deadline);
-        if (held !== undefined && windowOf(known, held) === windowOf(known, at)) return at;
-        return await reserveFrom(known, at, deadline);
+        const taken =
+          held !== undefined && windowOf(known, held.opensAt) === windowOf(known, at)
+            ? { at, slot: held }
+            : await reserveFrom(known, at, deadline);
+        if (taken === undefined) return undefined;
+        return { at: await pacedAt(known, taken.slot, taken.at, deadline), slot: taken.slot };
       } catch {
         return undefined;
       }
@@ -118,6 +161,18 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
   };
 }
 
+interface Slot {
+  at: number;
+  slot: CreationSlot;
+}
+
+/** Fivetran's window as the grid's period holds it: the period less what gridFor added for the way back. */
+function fivetranWindowOf(periodMs: number): number {
+  return periodMs - Math.min(MAX_LATENCY_MS, (periodMs * LATENCY_SHARE) / (1 + LATENCY_SHARE));
+}
+
+/** A window's creations are read again, while they are fewer than a slot's number, at most this often. */
+const REREAD_MS = 250;
 /** What the grid's windows add to Fivetran's for the way from a window's opening to its first creation. */
 const MAX_LATENCY_MS = 1_000;
 const LATENCY_SHARE = 0.03;

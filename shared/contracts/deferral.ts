@@ -17,11 +17,17 @@ export const DEFERRAL_ATTRIBUTES = {
   hops: 'deferral.hops',
   deliveries: 'deferral.deliveries',
   knownAbsent: 'deferral.knownAbsent',
-  slotHeld: 'deferral.slotHeld',
+  slot: 'deferral.slot',
 } as const;
 
 /** SQS takes at most this many message attributes on a message. */
 const MAX_MESSAGE_ATTRIBUTES = 10;
+
+/** A reserved slot of Fivetran's creation budget: its window's opening (epoch ms) and its number in that window, from 1. */
+export interface CreationSlot {
+  opensAt: number;
+  index: number;
+}
 
 export interface DeferralState {
   /** The SQS message id the request first arrived as. */
@@ -40,11 +46,12 @@ export interface DeferralState {
    */
   knownAbsent?: boolean;
   /**
-   * `notBefore` is the opening of a window of Fivetran's creation budget in
-   * which the request holds a reserved slot (functions/provision/shared-spread.ts):
-   * its create in that window takes no second one.
+   * The slot of Fivetran's creation budget the request holds
+   * (functions/provision/shared-spread.ts): its create in that window takes no
+   * second one, and goes when the slot of the same number in the window before
+   * has aged out.
    */
-  slotHeld?: boolean;
+  slot?: CreationSlot;
 }
 
 const MESSAGE_ID = /^[A-Za-z0-9-]{1,100}$/;
@@ -75,8 +82,15 @@ export function readDeferral(attributes: SQSMessageAttributes | undefined, now: 
     hops: count(DEFERRAL_ATTRIBUTES.hops) ?? 1,
     deliveries: count(DEFERRAL_ATTRIBUTES.deliveries) ?? 0,
     ...(text(DEFERRAL_ATTRIBUTES.knownAbsent) === '1' ? { knownAbsent: true } : {}),
-    ...(text(DEFERRAL_ATTRIBUTES.slotHeld) === '1' ? { slotHeld: true } : {}),
+    ...slotOf(text(DEFERRAL_ATTRIBUTES.slot)),
   };
+}
+
+/** `<opensAt>:<index>` as deferralAttributes writes it; anything else holds no slot (the create then takes one). */
+function slotOf(text: string | undefined): { slot: CreationSlot } | Record<string, never> {
+  const [opensAt, index] = (text ?? '').split(':').map(Number);
+  if (!(Number.isSafeInteger(opensAt) && Number.isSafeInteger(index) && (opensAt as number) >= 0 && (index as number) >= 1)) return {};
+  return { slot: { opensAt: opensAt as number, index: index as number } };
 }
 
 /**
@@ -96,7 +110,9 @@ export function deferralAttributes(own: SQSMessageAttributes | undefined, state:
     [DEFERRAL_ATTRIBUTES.hops]: number(state.hops),
     [DEFERRAL_ATTRIBUTES.deliveries]: number(state.deliveries),
     ...(state.knownAbsent === true ? { [DEFERRAL_ATTRIBUTES.knownAbsent]: number(1) } : {}),
-    ...(state.slotHeld === true ? { [DEFERRAL_ATTRIBUTES.slotHeld]: number(1) } : {}),
+    ...(state.slot === undefined
+      ? {}
+      : { [DEFERRAL_ATTRIBUTES.slot]: { DataType: 'String', StringValue: `${state.slot.opensAt}:${state.slot.index}` } }),
   };
   const room = MAX_MESSAGE_ATTRIBUTES - Object.keys(deferral).length;
   const theirs = Object.entries(own ?? {})

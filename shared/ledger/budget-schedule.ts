@@ -29,8 +29,15 @@ export interface BudgetGrid {
 export interface BudgetSchedule {
   /** The account's grid: `proposal` when none was set, otherwise the one set first (with `proposal.cap` added when it had none). */
   grid(account: string, proposal: BudgetGrid, options?: LedgerCallOptions): Promise<BudgetGrid>;
-  /** Takes one slot in the window opening at `opensAt`; false, changing nothing, when it holds `cap` already. */
-  reserve(account: string, opensAt: number, cap: number, options?: LedgerCallOptions): Promise<boolean>;
+  /**
+   * Takes one slot in the window opening at `opensAt` and returns its number
+   * (1 for the window's first); undefined, changing nothing, when it holds `cap` already.
+   */
+  reserve(account: string, opensAt: number, cap: number, options?: LedgerCallOptions): Promise<number | undefined>;
+  /** Notes that a create holding a slot of the window opening at `opensAt` was answered at `at` (epoch ms). */
+  noteCreation(account: string, opensAt: number, at: number, options?: LedgerCallOptions): Promise<void>;
+  /** When the window's creates were answered, earliest first. */
+  creations(account: string, opensAt: number, options?: LedgerCallOptions): Promise<number[]>;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -119,8 +126,40 @@ export function createDynamoDbBudgetSchedule({ client, tableName }: { client: Dy
           ':one': { N: '1' },
           ':cap': { N: String(cap) },
         },
+        ReturnValues: 'UPDATED_NEW',
       });
-      return conditional('a budget slot reservation', () => client.send(update, untilDeadline(options.deadline)));
+      let taken: number | undefined;
+      await conditional('a budget slot reservation', async () => {
+        const answer = await client.send(update, untilDeadline(options.deadline));
+        taken = Number(answer.Attributes?.reserved?.N);
+      });
+      return taken !== undefined && Number.isSafeInteger(taken) && taken >= 1 ? taken : undefined;
+    },
+
+    async noteCreation(account, opensAt, at, options = {}) {
+      const update = new UpdateItemCommand({
+        TableName: tableName,
+        Key: windowKey(account, opensAt),
+        UpdateExpression: 'SET #kind = :kind, #expiresAt = :expiresAt, #created = list_append(if_not_exists(#created, :none), :at)',
+        ExpressionAttributeNames: { '#kind': 'kind', '#expiresAt': EXPIRES_AT, '#created': 'created' },
+        ExpressionAttributeValues: {
+          ':kind': { S: 'budget' },
+          ':expiresAt': { N: String(windowExpiresAt(opensAt)) },
+          ':none': { L: [] },
+          ':at': { L: [{ N: String(Math.round(at)) }] },
+        },
+      });
+      await conditional('a budget creation note', () => client.send(update, untilDeadline(options.deadline)));
+    },
+
+    async creations(account, opensAt, options = {}) {
+      let stored: Item | undefined;
+      await conditional('a budget window read', async () => {
+        const read = new GetItemCommand({ TableName: tableName, Key: windowKey(account, opensAt), ConsistentRead: true });
+        stored = (await client.send(read, untilDeadline(options.deadline))).Item;
+      });
+      const times = (stored?.created?.L ?? []).map((value) => Number(value.N)).filter(Number.isFinite);
+      return times.sort((a, b) => a - b);
     },
   };
 }

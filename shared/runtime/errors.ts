@@ -1,3 +1,4 @@
+import type { CreationSlot } from '../contracts/deferral';
 import {
   type ConfigurationCode,
   type ErrorCode,
@@ -40,11 +41,11 @@ export interface ProvisioningErrorOptions {
   /** How long Fivetran asked us to wait before the next call (a 429's Retry-After). */
   retryAfterSeconds?: number;
   /**
-   * FIVETRAN_RATE_LIMITED before a create: the opening of the later window of
-   * Fivetran's creation budget in which a slot was reserved for the request; it
-   * comes back then, holding the slot.
+   * FIVETRAN_RATE_LIMITED before a create: the slot of Fivetran's creation
+   * budget reserved for the request in a later window, and when it may be
+   * used; the request comes back then, holding it.
    */
-  slotReservedAt?: number;
+  reservedSlot?: CreationSlot & { at: number };
   cause?: unknown;
   /**
    * Secret values the fault came across without using them (the contents of a
@@ -66,7 +67,7 @@ export class ProvisioningError extends CodedError<LifecycleFailureCode | Transie
   override readonly name = 'ProvisioningError';
   readonly fivetran?: FivetranAnswer;
   readonly retryAfterSeconds?: number;
-  readonly slotReservedAt?: number;
+  readonly reservedSlot?: CreationSlot & { at: number };
   readonly issues?: readonly RequestIssue[];
   readonly reason?: string;
   readonly #secretValues: readonly string[];
@@ -75,7 +76,7 @@ export class ProvisioningError extends CodedError<LifecycleFailureCode | Transie
     super(code, message, options);
     if (options.fivetran !== undefined) this.fivetran = options.fivetran;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
-    if (options.slotReservedAt !== undefined) this.slotReservedAt = options.slotReservedAt;
+    if (options.reservedSlot !== undefined) this.reservedSlot = options.reservedSlot;
     if (options.issues !== undefined) this.issues = options.issues;
     if (options.reason !== undefined) this.reason = options.reason;
     this.#secretValues = options.secretValues ?? [];

@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { creationAdmission } from '../../../functions/provision/creation-admission';
 import type { DeferralSpread } from '../../../functions/provision/deferral-spread';
-import type { DeferralState } from '../../../shared/contracts/deferral';
+import type { CreationSlot, DeferralState } from '../../../shared/contracts/deferral';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { deadlineAt } from '../../../shared/runtime/retry';
 
 const NOW = 1_000_000;
+const SLOT: CreationSlot = { opensAt: NOW - 500, index: 3 };
 
-/** A budget that answers each admission with the next of `answers`, and remembers what it was asked. */
+/** A budget that answers each admission with the next of `answers` (a time to go at, or not managed), and remembers what it was asked. */
 function budget(answers: Array<number | undefined>) {
-  const asked: Array<{ at: number; held?: number }> = [];
+  const asked: Array<{ at: number; held?: CreationSlot }> = [];
   const spread: DeferralSpread = {
     created: () => undefined,
     slot: (earliest) => earliest,
     admit: async (at, { held }) => {
       asked.push({ at, ...(held === undefined ? {} : { held }) });
-      return answers.shift();
+      const goAt = answers.shift();
+      return goAt === undefined ? undefined : { at: goAt, slot: SLOT };
     },
   };
   return { spread, asked };
@@ -27,13 +29,13 @@ function clock() {
 }
 
 const invocationLeft = (ms: number) => deadlineAt(NOW + ms, () => NOW);
-const deferral = (notBefore: number, slotHeld: boolean): DeferralState => ({
+const deferral = (slot: CreationSlot | undefined): DeferralState => ({
   originalMessageId: 'm-1',
-  notBefore,
+  notBefore: NOW - 10,
   waitingSince: NOW - 60_000,
   hops: 1,
   deliveries: 1,
-  ...(slotHeld ? { slotHeld: true } : {}),
+  ...(slot ? { slot } : {}),
 });
 
 describe('creationAdmission', () => {
@@ -42,40 +44,56 @@ describe('creationAdmission', () => {
     expect(creationAdmission({ created: () => undefined, slot: (at) => at }, undefined, clock(), invocationLeft(10_000))).toBeUndefined();
   });
 
-  it('lets the create go at once when its slot is in the open window, or the budget is not managed', async () => {
-    const { spread } = budget([NOW, undefined]);
+  it('lets the create go at once when its slot may be used now, and names the slot it went with', async () => {
+    const { spread } = budget([NOW]);
     const time = clock();
-    const admit = creationAdmission(spread, undefined, time, invocationLeft(10_000));
-    await admit?.();
-    await admit?.();
+    const admission = creationAdmission(spread, undefined, time, invocationLeft(10_000));
+    await admission?.admit();
     expect(time.slept).toEqual([]);
+    expect(admission?.admitted()).toEqual(SLOT);
   });
 
-  it("sleeps until its slot's window opens when that leaves time for the call", async () => {
+  it('lets the create go unasked, with no slot, when the budget is not managed', async () => {
+    const { spread } = budget([undefined]);
+    const time = clock();
+    const admission = creationAdmission(spread, undefined, time, invocationLeft(10_000));
+    await admission?.admit();
+    expect(time.slept).toEqual([]);
+    expect(admission?.admitted()).toBeUndefined();
+  });
+
+  it('sleeps until its slot may be used when that leaves time for the call', async () => {
     const { spread } = budget([NOW + 3_000]);
     const time = clock();
-    await creationAdmission(spread, undefined, time, invocationLeft(10_000))?.();
+    await creationAdmission(spread, undefined, time, invocationLeft(10_000))?.admit();
     expect(time.slept).toEqual([3_000]);
   });
 
-  it('hands the request to its deferral, slot and all, when the window opens after the invocation', async () => {
+  it('hands the request to its deferral, slot and all, when the slot may be used only after the invocation', async () => {
     const { spread } = budget([NOW + 20_500]);
     const time = clock();
-    const error = await creationAdmission(spread, undefined, time, invocationLeft(10_000))?.().catch((caught: unknown) => caught);
+    const admission = creationAdmission(spread, undefined, time, invocationLeft(10_000));
+    const error = await admission?.admit().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProvisioningError);
-    expect(error).toMatchObject({ code: 'FIVETRAN_RATE_LIMITED', retryable: true, retryAfterSeconds: 21, slotReservedAt: NOW + 20_500 });
+    expect(error).toMatchObject({
+      code: 'FIVETRAN_RATE_LIMITED',
+      retryable: true,
+      retryAfterSeconds: 21,
+      reservedSlot: { ...SLOT, at: NOW + 20_500 },
+    });
     expect(time.slept).toEqual([]);
+    expect(admission?.admitted()).toBeUndefined();
   });
 
-  it('offers a held slot for the first try only, and only when the deferral reserved one', async () => {
+  it('offers a held slot for the first try only', async () => {
     const held = budget([NOW, NOW]);
-    const admitHeld = creationAdmission(held.spread, deferral(NOW - 10, true), clock(), invocationLeft(10_000));
-    await admitHeld?.();
-    await admitHeld?.();
-    expect(held.asked).toEqual([{ at: NOW, held: NOW - 10 }, { at: NOW }]);
+    const admission = creationAdmission(held.spread, deferral(SLOT), clock(), invocationLeft(10_000));
+    await admission?.admit();
+    await admission?.admit();
+    expect(held.asked).toEqual([{ at: NOW, held: SLOT }, { at: NOW }]);
 
-    const unreserved = budget([NOW]);
-    await creationAdmission(unreserved.spread, deferral(NOW - 10, false), clock(), invocationLeft(10_000))?.();
-    expect(unreserved.asked).toEqual([{ at: NOW }]);
+    const none = budget([NOW]);
+    await creationAdmission(none.spread, deferral(undefined), clock(), invocationLeft(10_000))?.admit();
+    expect(none.asked).toEqual([{ at: NOW }]);
   });
 });

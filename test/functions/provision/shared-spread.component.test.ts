@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeferralSpread } from '../../../functions/provision/deferral-spread';
 import { capNamedBy, createSharedSpread } from '../../../functions/provision/shared-spread';
+import type { CreationSlot } from '../../../shared/contracts/deferral';
 import { type BudgetSchedule, createDynamoDbBudgetSchedule } from '../../../shared/ledger/budget-schedule';
 import { ProvisioningError } from '../../../shared/runtime/errors';
 import { deadlineAt } from '../../../shared/runtime/retry';
@@ -92,6 +93,8 @@ describe('the creation budget shared through the ledger', () => {
     const broken: BudgetSchedule = {
       grid: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
       reserve: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
+      noteCreation: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
+      creations: () => Promise.reject(new ProvisioningError('LEDGER_UNAVAILABLE', 'The ledger did not answer; will retry')),
     };
     // When a container defers three requests
     const spread = container(broken);
@@ -118,13 +121,20 @@ describe('the creation budget shared through the ledger', () => {
     for (let i = 0; i < 3; i += 1) slots.push(await spread.slot(NOW + WINDOW_MS, NOW, context()));
     // Then no window is reserved: all come back at the opening
     expect(slots).toEqual([NOW + WINDOW_MS, NOW + WINDOW_MS, NOW + WINDOW_MS]);
-    expect(await schedule.reserve(ACCOUNT, NOW + WINDOW_MS, 1)).toBe(true);
+    expect(await schedule.reserve(ACCOUNT, NOW + WINDOW_MS, 1)).toBe(1);
   });
 });
 
 describe("a create's slot in the shared budget (admit)", () => {
-  const admitAt = (spread: ReturnType<typeof container>, at: number, held?: number) =>
-    spread.admit?.(at, { deadline: deadlineAt(Date.now() + 5_000, Date.now), ...(held === undefined ? {} : { held }) });
+  const deadline = () => deadlineAt(Date.now() + 5_000, Date.now);
+  const admitAt = async (spread: ReturnType<typeof container>, at: number, held?: CreationSlot) =>
+    (await spread.admit?.(at, { deadline: deadline(), ...(held === undefined ? {} : { held }) }))?.at;
+  /** A container that deferred one request into the next window after a 429 naming `cap`: the slot it reserved there. */
+  const deferOne = async (spread: ReturnType<typeof container>, cap: number) => {
+    const reserved = await spread.reserve?.(NOW + WINDOW_MS, NOW, context(refusal(cap)));
+    expect(reserved?.slot).toEqual({ opensAt: NOW + WINDOW_MS, index: 1 });
+    return reserved?.slot as CreationSlot;
+  };
 
   it('lets creates go unasked until the container has met the cap: the first 429 is the signal', async () => {
     // Given a container that has met no 429
@@ -132,13 +142,13 @@ describe("a create's slot in the shared budget (admit)", () => {
     // When a create asks for a slot
     // Then it is not managed, and it took nothing from the ledger's window
     expect(await admitAt(spread, NOW)).toBeUndefined();
-    expect(await schedule.reserve(ACCOUNT, NOW, 1)).toBe(true);
+    expect(await schedule.reserve(ACCOUNT, NOW, 1)).toBe(1);
   });
 
   it('once the cap is known, gives each create a slot of the open window, then of the next one with room', async () => {
-    // Given a container that deferred one request into the next window after a 429 naming a cap of 3
+    // Given a cap of 3 and one request deferred into the next window
     const spread = container();
-    expect(await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(3)))).toBe(NOW + WINDOW_MS);
+    await deferOne(spread, 3);
     // When three fresh creates ask for slots while that window is open
     const opening = NOW + WINDOW_MS + 10;
     const admitted = [await admitAt(spread, opening), await admitAt(spread, opening), await admitAt(spread, opening)];
@@ -147,47 +157,74 @@ describe("a create's slot in the shared budget (admit)", () => {
   });
 
   it('takes no second slot for a request that holds one in the open window, and a new one when its window has passed', async () => {
-    // Given a cap of 1 and a request deferred into the next window, holding its one slot
+    // Given a cap of 1 and a request holding the next window's one slot
     const spread = container();
-    const held = await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
+    const held = await deferOne(spread, 1);
     // When it arrives in that window, it creates at once without a reservation
-    expect(await admitAt(spread, held + 5, held)).toBe(held + 5);
+    expect(await admitAt(spread, held.opensAt + 5, held)).toBe(held.opensAt + 5);
     // And a fresh create in the same window finds it full
-    expect(await admitAt(spread, held + 6)).toBe(held + PERIOD_MS);
+    expect(await admitAt(spread, held.opensAt + 6)).toBe(held.opensAt + PERIOD_MS);
     // When a request holding that slot arrives a whole window late, its old slot counts for nothing: it takes the next free one
-    expect(await admitAt(spread, held + PERIOD_MS + 5, held)).toBe(held + 2 * PERIOD_MS);
+    expect(await admitAt(spread, held.opensAt + PERIOD_MS + 5, held)).toBe(held.opensAt + 2 * PERIOD_MS);
+  });
+
+  it("waits, slot by slot, for the creation of the same number in the window before to age out of Fivetran's rolling window", async () => {
+    // Given a cap of 2, and the window's two slots used 1 s and 4 s after its opening, noted as they were answered
+    const spread = container();
+    const first = await deferOne(spread, 2);
+    expect(await admitAt(spread, first.opensAt + 10)).toBe(first.opensAt + 10);
+    await schedule.noteCreation(ACCOUNT, first.opensAt, first.opensAt + 4_000);
+    await schedule.noteCreation(ACCOUNT, first.opensAt, first.opensAt + 1_000);
+    // When two creates ask for slots as soon as the next window opens
+    const next = first.opensAt + PERIOD_MS;
+    const goAt = [await admitAt(spread, next), await admitAt(spread, next)];
+    // Then each goes one of Fivetran's windows (20 s: the grid's period less its margin) after the creation of its number
+    expect(goAt).toEqual([first.opensAt + 1_000 + WINDOW_MS, first.opensAt + 4_000 + WINDOW_MS]);
+  });
+
+  it('notes when a create that used a slot was answered, in its window', async () => {
+    const spread = container();
+    const slot = await deferOne(spread, 2);
+    await spread.created(slot, deadline());
+    expect(await schedule.creations(ACCOUNT, slot.opensAt)).toEqual([NOW]);
+    // A create that used no slot notes nothing
+    await spread.created(undefined, deadline());
+    expect(await schedule.creations(ACCOUNT, slot.opensAt)).toEqual([NOW]);
   });
 
   it('lets the create go unasked when the ledger stops answering, rather than holding it back', async () => {
     // Given a container that learnt the cap on a ledger that then fails every call
     let failing = false;
+    const down = () => Promise.reject(new Error('down'));
     const flaky: BudgetSchedule = {
-      grid: (...args) => (failing ? Promise.reject(new Error('down')) : schedule.grid(...args)),
-      reserve: (...args) => (failing ? Promise.reject(new Error('down')) : schedule.reserve(...args)),
+      grid: (...args) => (failing ? down() : schedule.grid(...args)),
+      reserve: (...args) => (failing ? down() : schedule.reserve(...args)),
+      noteCreation: (...args) => (failing ? down() : schedule.noteCreation(...args)),
+      creations: (...args) => (failing ? down() : schedule.creations(...args)),
     };
     const spread = container(flaky);
     await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
     failing = true;
-    // When a create asks for a slot, Then it is not managed: Fivetran's own 429 decides
+    // When a create asks for a slot, Then it is not managed: Fivetran's own 429 decides; and its note is let go
     expect(await admitAt(spread, NOW + WINDOW_MS + 5)).toBeUndefined();
+    await expect(spread.created({ opensAt: NOW + WINDOW_MS, index: 1 }, deadline())).resolves.toBeUndefined();
   });
 
   it("keeps a request's slot when its own container holds it back within the slot's window, and takes no other", async () => {
     // Given a cap of 1 and a request holding the next window's one slot
     const spread = container();
-    const held = await spread.slot(NOW + WINDOW_MS, NOW, context(refusal(1)));
+    const held = await deferOne(spread, 1);
     // When its container's gate, closed a little longer than the grid, sends it back 3 s into that window
-    const kept = await spread.reserve?.(held + 3_000, held, { ...context(refusal(1)), held });
-    // Then it still holds that slot (no other window reserved for it), and the window has no room for anyone else
-    expect(kept).toEqual({ at: held + 3_000, reserved: true });
-    expect(await spread.admit?.(held + 3_100, { deadline: deadlineAt(Date.now() + 5_000, Date.now) })).toBe(held + PERIOD_MS);
+    const kept = await spread.reserve?.(held.opensAt + 3_000, held.opensAt, { ...context(refusal(1)), held });
+    // Then it still holds that slot, and the window has no room for anyone else
+    expect(kept).toEqual({ at: held.opensAt + 3_000, slot: held });
+    expect(await admitAt(spread, held.opensAt + 3_100)).toBe(held.opensAt + PERIOD_MS);
   });
 
-  it('says whether a deferral reserved its slot, so the request can carry it', async () => {
+  it('reserves nothing for a short wait within a window', async () => {
     const spread = container();
-    expect(await spread.reserve?.(NOW + WINDOW_MS, NOW, context(refusal(1)))).toEqual({ at: NOW + WINDOW_MS, reserved: true });
-    // A short wait within the same window reserves nothing
-    expect(await spread.reserve?.(NOW + 1_000, NOW, context(refusal(1)))).toEqual({ at: NOW + 1_000, reserved: false });
+    await deferOne(spread, 1);
+    expect(await spread.reserve?.(NOW + 1_000, NOW, context(refusal(1)))).toEqual({ at: NOW + 1_000 });
   });
 });
 

@@ -70,18 +70,27 @@ describe('deferralAttributes', () => {
 
 describe('a reserved creation slot on the queue', () => {
   it('travels with the deferral and is read back, so the request takes no second slot in its window', () => {
-    const state = { originalMessageId: 'm-1', notBefore: NOW + 5_000, waitingSince: NOW, hops: 1, deliveries: 1, slotHeld: true };
+    const state = {
+      originalMessageId: 'm-1',
+      notBefore: NOW + 5_000,
+      waitingSince: NOW,
+      hops: 1,
+      deliveries: 1,
+      slot: { opensAt: NOW + 4_000, index: 7 },
+    };
     const written = deferralAttributes(undefined, state);
     const asRecord = Object.fromEntries(
       Object.entries(written).map(([name, value]) => [name, { dataType: value.DataType, stringValue: value.StringValue }]),
     ) as SQSMessageAttributes;
     expect(readDeferral(asRecord, NOW)).toEqual(state);
-    expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.slotHeld]: 'yes' }), NOW)?.slotHeld).toBeUndefined();
+    for (const forged of ['yes', '12', `${NOW}:0`, `${NOW}:-1`, `-5:3`, `${NOW}:1e400`])
+      expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.slot]: forged }), NOW)?.slot).toBeUndefined();
   });
 
   it('is planned into the next deferral when the slot was reserved', () => {
-    const plan = planDeferral(record('m-1'), undefined, { now: NOW, maxDeferralMs: HOUR_MS, notBefore: NOW + 5_000, slotHeld: true });
-    expect(plan).toMatchObject({ kind: 'defer', next: { slotHeld: true } });
+    const slot = { opensAt: NOW + 5_000, index: 2 };
+    const plan = planDeferral(record('m-1'), undefined, { now: NOW, maxDeferralMs: HOUR_MS, notBefore: NOW + 5_000, slot });
+    expect(plan).toMatchObject({ kind: 'defer', next: { slot } });
   });
 });
 
@@ -100,7 +109,7 @@ describe("a sender's many attributes", () => {
       hops: 1,
       deliveries: 1,
       knownAbsent: true,
-      slotHeld: true,
+      slot: { opensAt: NOW, index: 1 },
     });
     // Then the message has ten attributes: the deferral's seven, the schema version and the sender's first two
     expect(Object.keys(written)).toHaveLength(10);

@@ -53,15 +53,32 @@ describe('the creation budget in the ledger expires window by window', () => {
   it('leaves a full window, and its expiry, as they were when a reservation is refused', async () => {
     // Given a window holding its cap of one
     const schedule = createDynamoDbBudgetSchedule({ client: ledgers.local.client, tableName });
-    expect(await schedule.reserve(ACCOUNT, OPENS_AT, 1)).toBe(true);
+    expect(await schedule.reserve(ACCOUNT, OPENS_AT, 1)).toBe(1);
     const before = (await storedItems()).get(`budget#${ACCOUNT}#${OPENS_AT}`);
 
     // When another reservation asks for a slot in it
     const taken = await schedule.reserve(ACCOUNT, OPENS_AT, 1);
 
     // Then it is refused and the item is unchanged
-    expect(taken).toBe(false);
+    expect(taken).toBeUndefined();
     expect((await storedItems()).get(`budget#${ACCOUNT}#${OPENS_AT}`)).toEqual(before);
+  });
+
+  it('numbers the slots of a window in the order they are taken, and notes when its creates were answered, earliest first', async () => {
+    // Given a window with a cap of three
+    const schedule = createDynamoDbBudgetSchedule({ client: ledgers.local.client, tableName });
+    // When three slots are taken and a fourth asked for
+    const numbers = [];
+    for (let i = 0; i < 4; i += 1) numbers.push(await schedule.reserve(ACCOUNT, OPENS_AT, 3));
+    // Then they are numbered 1 to 3 and the fourth is refused
+    expect(numbers).toEqual([1, 2, 3, undefined]);
+    // When its creates are noted out of order, Then they are read back earliest first; a window with none has none
+    await schedule.noteCreation(ACCOUNT, OPENS_AT, OPENS_AT + 900);
+    await schedule.noteCreation(ACCOUNT, OPENS_AT, OPENS_AT + 100);
+    await schedule.noteCreation(ACCOUNT, OPENS_AT, OPENS_AT + 500);
+    expect(await schedule.creations(ACCOUNT, OPENS_AT)).toEqual([OPENS_AT + 100, OPENS_AT + 500, OPENS_AT + 900]);
+    expect(await schedule.creations(ACCOUNT, OPENS_AT + HOUR_MS)).toEqual([]);
+    expect((await storedItems()).get(`budget#${ACCOUNT}#${OPENS_AT}`)).toMatchObject({ reserved: { N: '3' } });
   });
 
   it('never puts the expiry on request or connection items, which are the only record of what was done', async () => {
