@@ -66,14 +66,16 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     const ratio = figures.lastCreationMs / figures.idealMs;
     const callsPerConnection = figures.calls / Math.max(1, figures.created);
     const perMinute = run.label.startsWith('per-minute');
+    // The time target is the hourly cap's; per minute the calls and the 429s are, and its time is reported.
     const holds =
       figures.deadLetters === 0 &&
       figures.lost === 0 &&
       figures.messagesWithoutOneEvent === 0 &&
       callsPerConnection <= (perMinute ? 1.5 : 1.3) &&
-      (perMinute || (ratio <= 1.1 && figures.rateLimited <= run.containers * figures.windows));
+      figures.rateLimited <= run.containers * figures.windows &&
+      (perMinute || ratio <= 1.1);
     met &&= holds;
-    worstRatio = Math.max(worstRatio, ratio);
+    if (!perMinute) worstRatio = Math.max(worstRatio, ratio);
     details[run.label] =
       `${figures.created} created, ${figures.deadLetters} dead letters, ${figures.lost} lost, ${figures.messagesWithoutOneEvent} without exactly one event; ` +
       `last creation ${round(figures.lastCreationMs / 1000, 1)} s vs ideal ${figures.idealMs / 1000} s (${round(ratio)}); ` +
@@ -84,9 +86,9 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     id: 'deferral-backlog',
     title: 'Backlog at Fivetran’s limits (deferred on the queue)',
     figure: {
-      name: 'worst last creation ÷ ideal time',
+      name: 'worst last creation ÷ ideal time, hourly cap',
       value: round(worstRatio),
-      target: '≤ 1.1, 0 dead letters, ≤ 1.3 calls per connection',
+      target: '≤ 1.1, 0 dead letters, ≤ 1.3 calls per connection (1.5 per minute), 429s ≤ one per container per window',
       met,
     },
     details: {
@@ -97,11 +99,11 @@ export async function deferralBacklog(): Promise<BenchmarkResult> {
     },
     notes: [
       'Every wait longer than an invocation is deferred on the queue (SendMessage with DelaySeconds), so no request spends its deliveries waiting: dead letters stay at 0 however large the backlog.',
-      "Scale: Fivetran's hour is 20 s here (so its windows are 180 times shorter) and an invocation 2 s, a tenth of it, so no wait for the next window fits in one; the per-minute limit is 20 per 1.2 s. Retry-After and SQS delays are whole seconds at every scale, so their rounding weighs 180 times more here than against Fivetran's real hour.",
-      "Each deferred request reserves a creation slot in the first window with room, counted per window in the ledger (dynalite here) for all containers together, and comes back when that window opens (functions/provision/shared-spread.ts). The cap is the one Fivetran's 429 names; the window runs from a burst's first creation to the end of the wait that follows it, and the schedule's windows are 3 % longer for the way back from the queue. BENCH_BACKLOG_LEDGER=off measures the containers each spreading its own, as without a ledger.",
-      "Before the schedule, each container spread its own deferrals (a quarter more than its best recent window's creations, plus one, no request more than two windows out): 1.93, 1.8 and 1.36 × the ideal time, 12, 32 and 138 429s, 1.98 calls per connection per minute; the overflow gathered in the nearest windows and pollers spent seconds sending it on.",
-      "A 429 naming the creation cap holds back a container's creates only (functions/provision/rate-gate.ts): its lookups go on, so a batch deferred while the cap is spent has listed its group once and its requests come back knowing their schemas absent, with no listing of their own. Before, a closed gate refused the lookup too, and the requests came back spread over ten pollers in small batches, each paying a listing: 1.46 calls per connection and 141 429s with 10 containers, 1.88 per minute. Per minute the calls still miss: each container probes every 1.2 s window (605 429s, about one per container per window).",
-      "The calls beyond one per connection are the group listing of each batch at its first delivery (one per 5 records; a request whose lookup found nothing before its deferral creates without one) and those 429s. Spacing a window's returns over the burst that filled it (a rolling window frees its slots one by one) was tried and measured no better (100 429s without the lookups' change, 50 with it, as without the spacing), so the returns stay at each window's opening.",
+      `Scale: Fivetran's hour is ${HOUR_MS / 1000} s here and its minute ${MINUTE_MS / 1000} s, both longer than an invocation (2 s), so no wait for the next window fits in one. Retry-After and SQS delays are whole seconds at every scale, so their rounding weighs far more here than against Fivetran's real windows.`,
+      "Each deferred request reserves a numbered creation slot in the first window with room, counted per window in the ledger (dynalite here) for all containers together, and comes back when that window opens (functions/provision/shared-spread.ts). Once a container has met the cap, its fresh creates take a slot too (functions/provision/creation-admission.ts): only each window's cap of creates reaches Fivetran, from all containers together.",
+      "Fivetran's windows roll, so a window's creates also follow the last window's slot by slot: a slot goes once the create of its number in the window before (each noted in the ledger with the time it was answered) has aged out. Without this, a window's first creates met the last window's late ones still counted: with a 3 s minute, 901 429s and 2.11 calls per connection, nearly every create refused once; with it, the 429s are those of the first window, before anyone knew the cap.",
+      'The calls beyond one per connection are the group listing of each batch at its first delivery (one per 5 records; a request whose lookup found nothing before its deferral creates without one) and the first window’s 429s. The time beyond the ideal is mostly the start: the containers take the first windows to give every fresh request its lookup and its slot.',
+      'At a 1.2 s "minute" (shorter than an invocation) every wait asked for is 1 or 2 s, and the window cannot be learnt from whole seconds: before the shared slots, 582 429s and 1.79 calls per connection.',
     ],
   };
 }
