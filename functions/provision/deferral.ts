@@ -115,6 +115,7 @@ export async function deferOrGiveUp(
       hops: plan.next.hops,
       deliveries: plan.next.deliveries,
       delaySeconds: plan.delaySeconds,
+      ...(plan.next.slot ? { creationSlot: `${new Date(plan.next.slot.opensAt).toISOString()} #${plan.next.slot.index}` } : {}),
       sentAs,
     });
     await recordDeferral(noted, plan.next, deps, scope.settleDeadline, logger);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFERRED_LOG_MESSAGE } from '../../functions/provision/deferral';
+import { type LocalLedger, startLocalLedger } from '../../local/world/ledger';
 import { type CampaignReport, checkCampaign, markdownTable, type TableRow } from '../reliability/support/invariants';
 import { publishTable } from '../reliability/support/report';
 import { type CampaignOutcome, type CampaignSettings, runCampaign } from '../reliability/support/run-campaign';
@@ -40,65 +41,109 @@ const SETTINGS: CampaignSettings = {
   drainTimeoutMs: 40_000,
 };
 
-let outcome: CampaignOutcome | undefined;
-let report: CampaignReport;
-let deferrals: Array<{ sqsMessageId: string; hops: number; sentAs: string }>;
+/**
+ * Each container on its own (no ledger), and the containers sharing the budget through the ledger (dynalite), as
+ * the stack runs them: the deferrals then hold numbered slots, and once the cap is known every create takes one.
+ */
+const VARIANTS = [
+  { name: 'each container spreading its own', section: 'hourly-limit-campaign', shared: false },
+  { name: 'the containers sharing the budget through the ledger', section: 'hourly-limit-campaign-shared', shared: true },
+];
 
-beforeAll(async () => {
-  outcome = await runCampaign(SETTINGS);
-  await outcome.pipeline.stop();
-  const { run, pipeline } = outcome;
-  report = checkCampaign(run);
-  deferrals = pipeline.logLines.flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as { message?: string; sqsMessageId: string; hops: number; sentAs: string };
-      return entry.message === DEFERRED_LOG_MESSAGE ? [entry] : [];
-    } catch {
-      return [];
-    }
-  });
-  const rows: TableRow[] = [
-    ...report.rows,
-    { check: 'creation limit (Fivetran: an hourly cap)', observed: `${LIMIT} per ${WINDOW_MS / 1000} s, rolling`, required: '(setting)' },
-    {
-      check: 'deferrals on the queue (most hops of one request)',
-      observed: `${deferrals.length} (${Math.max(0, ...deferrals.map((d) => d.hops))})`,
-      required: '(reported)',
-    },
-    { check: 'dead letters', observed: String(run.deadLetters.length), required: '0', holds: run.deadLetters.length === 0 },
-  ];
-  publishTable('hourly-limit-campaign', `Hourly-limit campaign (${LIMIT} creations per ${WINDOW_MS / 1000} s "hour")`, markdownTable(rows));
-}, 90_000);
+interface DeferralLog {
+  message?: string;
+  sqsMessageId: string;
+  hops: number;
+  sentAs: string;
+  creationSlot?: string;
+}
 
-afterAll(async () => {
-  await outcome?.pipeline.stop();
-});
+describe.each(VARIANTS)(
+  `hourly-limit campaign, $name: ${SETTINGS.requests} requests against ${LIMIT} creations per window, each wait longer than an invocation`,
+  ({ section, shared }) => {
+    let outcome: CampaignOutcome | undefined;
+    let ledger: LocalLedger | undefined;
+    let report: CampaignReport;
+    let deferrals: DeferralLog[];
 
-describe(`hourly-limit campaign: ${SETTINGS.requests} requests against ${LIMIT} creations per window, each wait longer than an invocation`, () => {
-  it('dead-letters nothing: every request is created once and announced once under the message id it was sent as', () => {
-    const { run } = outcome!;
-    expect(run.drained).toBe(true);
-    expect(run.deadLetters).toEqual([]);
-    expect(run.events.filter((event) => event.detailType !== 'Connection Provisioned')).toEqual([]);
-    const announced = run.events.map((event) => (event.detail as { sqsMessageId: string }).sqsMessageId).sort();
-    expect(announced).toEqual([...run.messageIds].sort());
-    expect(run.connections.map((connection) => connection.schema).sort()).toEqual(
-      run.plan.requests.map((request) => request.schema).sort(),
-    );
-  });
+    beforeAll(async () => {
+      ledger = shared ? await startLocalLedger() : undefined;
+      outcome = await runCampaign({ ...SETTINGS, pipeline: { ...SETTINGS.pipeline, ...(ledger ? { ledger: ledger.ledger } : {}) } });
+      await outcome.pipeline.stop();
+      const { run, pipeline } = outcome;
+      report = checkCampaign(run);
+      deferrals = pipeline.logLines.flatMap((line) => {
+        try {
+          const entry = JSON.parse(line) as DeferralLog;
+          return entry.message === DEFERRED_LOG_MESSAGE ? [entry] : [];
+        } catch {
+          return [];
+        }
+      });
+      const rows: TableRow[] = [
+        ...report.rows,
+        {
+          check: 'creation limit (Fivetran: an hourly cap)',
+          observed: `${LIMIT} per ${WINDOW_MS / 1000} s, rolling`,
+          required: '(setting)',
+        },
+        {
+          check: 'deferrals on the queue (most hops of one request)',
+          observed: `${deferrals.length} (${Math.max(0, ...deferrals.map((d) => d.hops))})`,
+          required: '(reported)',
+        },
+        { check: 'dead letters', observed: String(run.deadLetters.length), required: '0', holds: run.deadLetters.length === 0 },
+      ];
+      const title = `Hourly-limit campaign (${LIMIT} creations per ${WINDOW_MS / 1000} s "hour"${shared ? ', the budget shared through the ledger' : ''})`;
+      publishTable(section, title, markdownTable(rows));
+    }, 90_000);
 
-  it('waited on the queue, not with receives: requests were deferred, some across several hops, and every deferred message came back', () => {
-    const { run } = outcome!;
-    expect(run.calls.some((call) => call.status === 429)).toBe(true);
-    expect(Math.max(0, ...deferrals.map((deferral) => deferral.hops))).toBeGreaterThanOrEqual(2);
-    const delivered = new Set(run.deliveries.map((delivery) => delivery.messageId));
-    expect(deferrals.filter((deferral) => !delivered.has(deferral.sentAs))).toEqual([]);
-    expect(deferrals.filter((deferral) => !run.messageIds.includes(deferral.sqsMessageId))).toEqual([]);
-  });
+    afterAll(async () => {
+      await outcome?.pipeline.stop();
+      await ledger?.close();
+    });
 
-  it('keeps every invariant of the fault campaign', () => {
-    const broken = Object.fromEntries(Object.entries(report.violations).filter(([, problems]) => problems.length > 0));
-    expect(Object.keys(report.violations).length).toBeGreaterThan(10);
-    expect(broken).toEqual({});
-  });
-});
+    it('dead-letters nothing: every request is created once and announced once under the message id it was sent as', () => {
+      const { run } = outcome!;
+      expect(run.drained).toBe(true);
+      expect(run.deadLetters).toEqual([]);
+      expect(run.events.filter((event) => event.detailType !== 'Connection Provisioned')).toEqual([]);
+      const announced = run.events.map((event) => (event.detail as { sqsMessageId: string }).sqsMessageId).sort();
+      expect(announced).toEqual([...run.messageIds].sort());
+      expect(run.connections.map((connection) => connection.schema).sort()).toEqual(
+        run.plan.requests.map((request) => request.schema).sort(),
+      );
+    });
+
+    it('waited on the queue, not with receives: requests were deferred, some across several hops, and every deferred message came back', () => {
+      const { run } = outcome!;
+      expect(run.calls.some((call) => call.status === 429)).toBe(true);
+      expect(Math.max(0, ...deferrals.map((deferral) => deferral.hops))).toBeGreaterThanOrEqual(shared ? 1 : 2);
+      const delivered = new Set(run.deliveries.map((delivery) => delivery.messageId));
+      expect(deferrals.filter((deferral) => !delivered.has(deferral.sentAs))).toEqual([]);
+      expect(deferrals.filter((deferral) => !run.messageIds.includes(deferral.sqsMessageId))).toEqual([]);
+    });
+
+    it('keeps every invariant of the fault campaign', () => {
+      const broken = Object.fromEntries(Object.entries(report.violations).filter(([, problems]) => problems.length > 0));
+      expect(Object.keys(report.violations).length).toBeGreaterThan(10);
+      expect(broken).toEqual({});
+    });
+
+    if (shared)
+      it('defers requests holding numbered slots, never one slot for two requests, and refuses no more creates than the containers had in flight when they met the cap, plus one per container per window', () => {
+        const { run } = outcome!;
+        const refused = run.calls.filter((call) => call.method === 'POST' && call.status === 429).length;
+        const windows = Math.ceil(SETTINGS.requests / LIMIT);
+        const { pollers } = SETTINGS.pipeline;
+        const recordConcurrency = Number(SETTINGS.pipeline.workerEnv.RECORD_CONCURRENCY);
+        expect(refused).toBeLessThanOrEqual(pollers * recordConcurrency + pollers * windows);
+        const holders = new Map<string, Set<string>>();
+        for (const { creationSlot, sqsMessageId } of deferrals) {
+          if (creationSlot !== undefined) holders.set(creationSlot, (holders.get(creationSlot) ?? new Set()).add(sqsMessageId));
+        }
+        expect(holders.size).toBeGreaterThan(0);
+        expect([...holders.entries()].filter(([, requests]) => requests.size > 1)).toEqual([]);
+      });
+  },
+);
