@@ -17,7 +17,6 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
  */
 export function sqsVariablesFor(queue: string, env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const variables: Record<string, string | undefined> = {};
-  const regionSet = Boolean(env.AWS_REGION || env.AWS_DEFAULT_REGION);
   // Read by hand: new URL() refuses fauxqs's sqs.<region>.127.0.0.1 (see hostOfUrl).
   const url = /^(https?):\/\/([^/:?#]+|\[[^\]]+\])(?::(\d+))?/i.exec(queue);
   let loopback = false;
@@ -28,7 +27,9 @@ export function sqsVariablesFor(queue: string, env: NodeJS.ProcessEnv): Record<s
   }
   // A server on this machine takes any region; AWS needs the queue's own.
   const region = regionOfQueue(queue) ?? (loopback ? 'us-east-1' : undefined);
-  if (!regionSet && region !== undefined) variables.AWS_REGION = region;
+  // The shell's region wins; the JavaScript SDK never reads AWS_DEFAULT_REGION (the AWS CLI's), so it is passed on as AWS_REGION.
+  const chosen = env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || region;
+  if (chosen !== undefined) variables.AWS_REGION = chosen;
   if (loopback && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
     variables.AWS_ACCESS_KEY_ID = 'local';
     variables.AWS_SECRET_ACCESS_KEY = 'local';

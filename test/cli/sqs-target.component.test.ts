@@ -78,6 +78,12 @@ describe('the SQS server and region a queue reference names', () => {
     });
     expect(sqsVariablesFor('https://sqs.eu-west-1.amazonaws.com/123456789012/q', {})).toEqual({ AWS_REGION: 'eu-west-1' });
     expect(sqsVariablesFor('arn:aws:sqs:eu-west-1:123456789012:q', { AWS_REGION: 'us-east-1' })).toEqual({});
+    // the AWS CLI's AWS_DEFAULT_REGION counts as the shell's region, handed to the SDK (which reads only AWS_REGION)
+    expect(sqsVariablesFor('https://sqs.eu-west-1.amazonaws.com/123456789012/q', { AWS_DEFAULT_REGION: 'eu-central-1' })).toEqual({
+      AWS_REGION: 'eu-central-1',
+    });
+    expect(sqsVariablesFor('my-queue', { AWS_DEFAULT_REGION: 'eu-central-1' })).toEqual({ AWS_REGION: 'eu-central-1' });
+    expect(sqsVariablesFor('my-queue', { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-central-1' })).toEqual({});
     // an endpoint the user set wins; a server elsewhere gets neither a guessed region nor fake credentials
     expect(
       sqsVariablesFor('http://127.0.0.1:4566/000000000000/q', { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9999', AWS_REGION: 'eu-west-1' }),
