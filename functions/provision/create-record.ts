@@ -4,7 +4,7 @@ import type { AuthKind, Ledger } from '../../shared/ledger/ledger';
 import { ProvisioningError } from '../../shared/runtime/errors';
 import type { Redactor } from '../../shared/runtime/redact';
 import { DEFAULT_BACKOFF } from '../../shared/runtime/retry';
-import { creationAdmission } from './creation-admission';
+import { budgetLedgerDeadline, creationAdmission } from './creation-admission';
 import { buildCreateBody, type GitlabCredentials, secretValuesOf } from './credentials';
 import { assertCredentialsReferenceAllowed } from './credentials-reference';
 import type { CredentialsVersion } from './credentials-store';
@@ -90,7 +90,7 @@ export async function createFromRecord(
     redactor,
   );
   await deps.publisher.publish([event], { deadline: scope.settleDeadline });
-  if (result.outcome === 'created') await deps.spread?.created(admission?.admitted(), scope.settleDeadline);
+  if (result.outcome === 'created') await deps.spread?.created(admission?.admitted(), budgetLedgerDeadline(scope.settleDeadline, deps.now));
   deps.count?.(result.outcome === 'created' ? 'ConnectionsCreated' : 'ConnectionsAlreadyExisting');
   logger.info('Connection provisioned', {
     outcome: result.outcome,

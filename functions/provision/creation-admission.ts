@@ -1,6 +1,6 @@
 import type { CreationSlot, DeferralState } from '../../shared/contracts/deferral';
 import { ProvisioningError } from '../../shared/runtime/errors';
-import type { Deadline } from '../../shared/runtime/retry';
+import { type Deadline, deadlineAt } from '../../shared/runtime/retry';
 import type { DeferralSpread } from './deferral-spread';
 import { MIN_CALL_MS } from './gated-call';
 
@@ -39,7 +39,8 @@ export function creationAdmission(
     admitted: () => admitted,
     async admit() {
       const now = clock.now();
-      const taken = await admitOne(now, { deadline, ...(held === undefined ? {} : { held }) });
+      // The shared budget spares 429s; it must not cost the create its invocation when the ledger is slow or hangs.
+      const taken = await admitOne(now, { deadline: budgetLedgerDeadline(deadline, clock.now), ...(held === undefined ? {} : { held }) });
       held = undefined;
       admitted = taken?.slot;
       if (taken === undefined || taken.at <= now) return;
@@ -56,4 +57,12 @@ export function creationAdmission(
       );
     },
   };
+}
+
+/** The longest the ledger's calls for one admission, or one creation's note, may take; past it the create goes unasked, as without a ledger. */
+export const LEDGER_BUDGET_MS = 1_000;
+
+/** `deadline`, or LEDGER_BUDGET_MS from now when that is sooner: the shared budget's calls are worth that much of an invocation. */
+export function budgetLedgerDeadline(deadline: Deadline, now: () => number): Deadline {
+  return deadlineAt(now() + Math.min(LEDGER_BUDGET_MS, deadline.remainingMs()), now);
 }

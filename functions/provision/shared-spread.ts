@@ -102,7 +102,9 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
    */
   const pacedAt = async (known: BudgetGrid, slot: CreationSlot, at: number, deadline: Deadline): Promise<number> => {
     const sameNumberBefore = (await creationsBefore(known, slot, deadline))[slot.index - 1];
-    return sameNumberBefore === undefined ? at : Math.max(at, sameNumberBefore + fivetranWindowOf(known.windowMs));
+    // A creation noted after the slot's own time is a clock or a hand edit, not Fivetran's count: it holds nobody back.
+    if (sameNumberBefore === undefined || sameNumberBefore > at) return at;
+    return Math.max(at, sameNumberBefore + fivetranWindowOf(known.windowMs));
   };
 
   const reserve = async (earliest: number, now: number, context?: SlotContext): Promise<{ at: number; slot?: CreationSlot }> => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { creationAdmission } from '../../../functions/provision/creation-admission';
+import { creationAdmission, LEDGER_BUDGET_MS } from '../../../functions/provision/creation-admission';
 import type { DeferralSpread } from '../../../functions/provision/deferral-spread';
 import type { CreationSlot, DeferralState } from '../../../shared/contracts/deferral';
 import { ProvisioningError } from '../../../shared/runtime/errors';
@@ -83,6 +83,22 @@ describe('creationAdmission', () => {
     });
     expect(time.slept).toEqual([]);
     expect(admission?.admitted()).toBeUndefined();
+  });
+
+  it('gives the ledger at most LEDGER_BUDGET_MS of the invocation, so a slow ledger cannot cost the create its time', async () => {
+    let granted: number | undefined;
+    const spread: DeferralSpread = {
+      created: () => undefined,
+      slot: (earliest) => earliest,
+      admit: async (_at, context) => {
+        granted = context.deadline.remainingMs();
+        return undefined;
+      },
+    };
+    await creationAdmission(spread, undefined, clock(), invocationLeft(60_000))?.admit();
+    expect(granted).toBe(LEDGER_BUDGET_MS);
+    await creationAdmission(spread, undefined, clock(), invocationLeft(400))?.admit();
+    expect(granted).toBe(400);
   });
 
   it('offers a held slot for the first try only', async () => {

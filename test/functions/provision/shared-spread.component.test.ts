@@ -182,6 +182,15 @@ describe("a create's slot in the shared budget (admit)", () => {
     expect(goAt).toEqual([first.opensAt + 1_000 + WINDOW_MS, first.opensAt + 4_000 + WINDOW_MS]);
   });
 
+  it('holds nobody back for a creation noted in the future (a clock or a hand edit)', async () => {
+    const spread = container();
+    const first = await deferOne(spread, 1);
+    await schedule.noteCreation(ACCOUNT, first.opensAt, NOW + 86_400_000);
+    // When a create asks for a slot of the next window, Then it goes at the window's opening
+    const next = first.opensAt + PERIOD_MS;
+    expect(await admitAt(spread, next)).toBe(next);
+  });
+
   it('notes when a create that used a slot was answered, in its window', async () => {
     const spread = container();
     const slot = await deferOne(spread, 2);
