@@ -21,10 +21,11 @@ export function planDeferral(
   state: DeferralState | undefined,
   facts: { notBefore: number; now: number; maxDeferralMs: number; knownAbsent?: boolean; slot?: CreationSlot | undefined },
 ): DeferralPlan {
-  const { now } = facts;
+  const now = Math.floor(facts.now);
   const waitingSince = state?.waitingSince ?? now;
   if (now - waitingSince >= facts.maxDeferralMs) return { kind: 'give up', waitedMs: now - waitingSince };
-  const notBefore = Math.max(now, facts.notBefore);
+  // Whole milliseconds: readDeferral takes only integers back, and a fraction would make the request a fresh one.
+  const notBefore = Math.ceil(Math.max(now, facts.notBefore));
   const deliveries = (state?.deliveries ?? 0) + (Number(record.attributes.ApproximateReceiveCount) || 1);
   return {
     kind: 'defer',

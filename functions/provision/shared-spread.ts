@@ -104,7 +104,8 @@ export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedu
     const sameNumberBefore = (await creationsBefore(known, slot, deadline))[slot.index - 1];
     // A creation noted after the slot's own time is a clock or a hand edit, not Fivetran's count: it holds nobody back.
     if (sameNumberBefore === undefined || sameNumberBefore > at) return at;
-    return Math.max(at, sameNumberBefore + fivetranWindowOf(known.windowMs));
+    // Whole milliseconds: the time travels as an SQS Number attribute, read back as an integer only.
+    return Math.round(Math.max(at, sameNumberBefore + fivetranWindowOf(known.windowMs)));
   };
 
   const reserve = async (earliest: number, now: number, context?: SlotContext): Promise<{ at: number; slot?: CreationSlot }> => {

@@ -182,6 +182,18 @@ describe("a create's slot in the shared budget (admit)", () => {
     expect(goAt).toEqual([first.opensAt + 1_000 + WINDOW_MS, first.opensAt + 4_000 + WINDOW_MS]);
   });
 
+  it('paces at whole milliseconds whatever the grid, since the time travels as an SQS Number attribute', async () => {
+    // Given a grid of 20,599 ms windows (Fivetran's window in it a fraction of a millisecond) and a cap of 1
+    const spread = container();
+    expect((await spread.reserve?.(NOW + 19_999, NOW, context(refusal(1))))?.slot).toBeDefined();
+    await schedule.noteCreation(ACCOUNT, NOW + 19_999, NOW + 21_000);
+    // When a create asks for the next window's slot as it opens
+    const goAt = await admitAt(spread, NOW + 19_999 + 20_599);
+    // Then it goes one window after the noted creation, at a whole millisecond
+    expect(Number.isSafeInteger(goAt)).toBe(true);
+    expect(goAt).toBe(Math.round(NOW + 21_000 + 20_599 - (20_599 * 0.03) / 1.03));
+  });
+
   it('holds nobody back for a creation noted in the future (a clock or a hand edit)', async () => {
     const spread = container();
     const first = await deferOne(spread, 1);

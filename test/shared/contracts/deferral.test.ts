@@ -87,6 +87,17 @@ describe('a reserved creation slot on the queue', () => {
       expect(readDeferral(attributes({ ...deferred, [DEFERRAL_ATTRIBUTES.slot]: forged }), NOW)?.slot).toBeUndefined();
   });
 
+  it('plans whole milliseconds whatever time it is given, so the request is read back as deferred, not as a fresh one', () => {
+    const plan = planDeferral(record('m-1'), undefined, { now: NOW + 0.25, maxDeferralMs: HOUR_MS, notBefore: NOW + 5_000.4 });
+    if (plan.kind !== 'defer') throw new Error('expected a deferral');
+    expect(plan.next.notBefore).toBe(NOW + 5_001);
+    const written = deferralAttributes(undefined, plan.next);
+    const asRecord = Object.fromEntries(
+      Object.entries(written).map(([name, value]) => [name, { dataType: value.DataType, stringValue: value.StringValue }]),
+    ) as SQSMessageAttributes;
+    expect(readDeferral(asRecord, NOW)?.originalMessageId).toBe('m-1');
+  });
+
   it('is planned into the next deferral when the slot was reserved', () => {
     const slot = { opensAt: NOW + 5_000, index: 2 };
     const plan = planDeferral(record('m-1'), undefined, { now: NOW, maxDeferralMs: HOUR_MS, notBefore: NOW + 5_000, slot });
