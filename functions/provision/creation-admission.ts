@@ -21,7 +21,7 @@ export interface CreationAdmission {
  * containers together.
  *
  * A request that arrived holding a slot (its deferral reserved one) offers it
- * for its first try only. `admit` sleeps when the slot may be used within the
+ * for its first try, and each later try the slot the one before went with. `admit` sleeps when the slot may be used within the
  * invocation, and throws FIVETRAN_RATE_LIMITED with `reservedSlot` when it may
  * not, so that the deferral sends the request back for it, slot and all.
  */
@@ -39,8 +39,13 @@ export function creationAdmission(
     admitted: () => admitted,
     async admit() {
       const now = clock.now();
+      // A request takes one slot: a try after a failed one (a 429 all the same, a 5xx, a lost answer) offers the slot it had.
+      const offered = held ?? admitted;
       // The shared budget spares 429s; it must not cost the create its invocation when the ledger is slow or hangs.
-      const taken = await admitOne(now, { deadline: budgetLedgerDeadline(deadline, clock.now), ...(held === undefined ? {} : { held }) });
+      const taken = await admitOne(now, {
+        deadline: budgetLedgerDeadline(deadline, clock.now),
+        ...(offered === undefined ? {} : { held: offered }),
+      });
       held = undefined;
       admitted = taken?.slot;
       if (taken === undefined || taken.at <= now) return;

@@ -101,12 +101,15 @@ describe('creationAdmission', () => {
     expect(granted).toBe(400);
   });
 
-  it('offers a held slot for the first try only', async () => {
+  it('offers a held slot for the first try, and each later try the slot the one before went with: a request takes one slot', async () => {
     const held = budget([NOW, NOW]);
-    const admission = creationAdmission(held.spread, deferral(SLOT), clock(), invocationLeft(10_000));
+    const admission = creationAdmission(held.spread, deferral({ opensAt: NOW - 500, index: 9 }), clock(), invocationLeft(10_000));
     await admission?.admit();
     await admission?.admit();
-    expect(held.asked).toEqual([{ at: NOW, held: SLOT }, { at: NOW }]);
+    expect(held.asked).toEqual([
+      { at: NOW, held: { opensAt: NOW - 500, index: 9 } },
+      { at: NOW, held: SLOT },
+    ]);
 
     const none = budget([NOW]);
     await creationAdmission(none.spread, deferral(undefined), clock(), invocationLeft(10_000))?.admit();
