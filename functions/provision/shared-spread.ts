@@ -17,6 +17,11 @@ import { type DeferralSpread, MAX_WINDOW_MS, SAME_WINDOW_SHARE, type SlotContext
  * first container's. Until a cap is known, when the ledger fails or is slow,
  * or when no window has room within MAX_TRIES, the request takes the
  * container's own spread's slot, as without a ledger.
+ *
+ * Once the container knows the cap, its creates take slots too (`admit`, used
+ * by creation-admission.ts). Slots are numbered, and each create that used one
+ * is noted with its time: slot k of a window goes only once the create of slot
+ * k in the window before has left Fivetran's rolling window.
  */
 export function createSharedSpread(local: DeferralSpread, schedule: BudgetSchedule, account: string, now: () => number): DeferralSpread {
   let windowMs = 0;
