@@ -26,7 +26,7 @@ beforeAll(async () => {
   await outcome.pipeline.stop();
   report = checkCampaign(outcome.run);
   publishTable('fault-campaign', `Fault campaign (seed ${SETTINGS.seed})`, markdownTable(report.rows));
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   await outcome?.pipeline.stop();

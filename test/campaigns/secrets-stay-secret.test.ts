@@ -72,7 +72,7 @@ let outcome: CampaignOutcome | undefined;
 beforeAll(async () => {
   outcome = await runCampaign(SETTINGS);
   await outcome.pipeline.stop();
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   await outcome?.pipeline.stop();
