@@ -10,6 +10,11 @@ import { isTimeUp, untilDeadline } from './aws-calls';
 
 /** PutEvents takes at most ten entries a call. */
 const MAX_ENTRIES_PER_CALL = 10;
+/**
+ * The least time a re-send needs after its wait: a PutEvents call that starts
+ * with less would most likely be cut off, spending the wait for nothing.
+ */
+export const MIN_RESEND_CALL_MS = 250;
 /** Entry error codes that a later try may get past. */
 const RETRYABLE_ENTRY_ERRORS = new Set([
   'ThrottlingException',
@@ -91,7 +96,8 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         throw new ProvisioningError('EVENT_PUBLISH_FAILED', `PutEvents refused ${failed.length} event(s) (${codes})`);
       }
       const delayMs = nextDelayMs(resend + 1, undefined, backoff, random);
-      if (deadline !== undefined && delayMs >= deadline.remainingMs()) {
+      // Full jitter can draw a wait of 0 ms: the wait alone fitting is not enough, the call must fit too.
+      if (deadline !== undefined && delayMs + MIN_RESEND_CALL_MS > deadline.remainingMs()) {
         throw new ProvisioningError(
           'EVENT_PUBLISH_FAILED',
           `PutEvents refused ${failed.length} event(s) (${codes}) and no time is left to re-send`,

@@ -1,17 +1,18 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventPublisher } from '../../../shared/aws/event-publisher';
+import { createEventPublisher, MIN_RESEND_CALL_MS } from '../../../shared/aws/event-publisher';
 
 const eventBridge = mockClient(EventBridgeClient);
 afterEach(() => eventBridge.reset());
 
-const publisher = () =>
+const publisher = (random: () => number = Math.random) =>
   createEventPublisher({
     client: new EventBridgeClient({}),
     eventBusName: 'bus',
     source: 'fivetran.provisioner',
     sleep: async () => undefined,
+    random,
   });
 
 const events = (count: number) => Array.from({ length: count }, (_, i) => ({ detailType: 'Test', detail: { n: i } }));
@@ -73,16 +74,30 @@ describe('event publisher', () => {
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(4);
   });
 
-  it('gives up a re-send that would not fit before the deadline', async () => {
-    // Time enough for the first call however slow the machine; once it has answered, 5 ms, less than any backoff.
+  it.each([
+    ['the longest', () => 0.999],
+    ['no', () => 0],
+  ])('gives up a re-send that would not fit before the deadline, even when the backoff draws %s wait', async (_, random) => {
+    // Time enough for the first call however slow the machine; once it has answered, 5 ms: room for a 0 ms wait, not for a call.
     let answered = false;
     eventBridge.on(PutEventsCommand).callsFake(() => {
       answered = true;
       return { FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] };
     });
     const deadline = { remainingMs: () => (answered ? 5 : 60_000) };
-    await expect(publisher().publish(events(1), { deadline })).rejects.toThrow(/no time is left to re-send/);
+    await expect(publisher(random).publish(events(1), { deadline })).rejects.toThrow(/no time is left to re-send/);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('re-sends when the wait and a call both fit before the deadline', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a' }] });
+    // The longest first wait is 99 ms; 99 + MIN_RESEND_CALL_MS is just inside.
+    const deadline = { remainingMs: () => 99 + MIN_RESEND_CALL_MS };
+    await publisher(() => 0.999).publish(events(1), { deadline });
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
   });
 
   it('reports a call that fails outright as a retryable fault', async () => {
