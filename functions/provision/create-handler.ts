@@ -26,9 +26,10 @@ import { createDeferralSpread } from './deferral-spread';
 import { fivetranCallTracer } from './fivetran-tracing';
 import { createGroupSnapshots, groupIdsOf } from './group-snapshots';
 import { createKeyedLimiter } from './keyed-limiter';
-import { type InvocationScope, parseRecord, processRecord, RecordHandedBack, type RecordProcessorDeps } from './process-record';
+import { type InvocationScope, parseRecord, processRecord, type RecordProcessorDeps } from './process-record';
 import { createQueueVisibility } from './queue-visibility';
 import { createRateGate } from './rate-gate';
+import { RecordHandedBack } from './record-handed-back';
 import { createSharedSpread } from './shared-spread';
 
 /**

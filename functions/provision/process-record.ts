@@ -2,33 +2,32 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { EventPublisher } from '../../shared/aws/event-publisher';
 import { type DeferralState, readDeferral } from '../../shared/contracts/deferral';
-import { isFailureCode, isTransientCode, type LifecycleFailureCode, type TransientCode } from '../../shared/contracts/error-codes';
 import type { SetupTest } from '../../shared/contracts/events';
 import type { RequestAction } from '../../shared/contracts/lifecycle-request';
 import { REQUEST_SCHEMA_VERSION_ATTRIBUTE } from '../../shared/contracts/request';
-import { isLifecycleAction, type KnownRequestFields, type ParsedRequest, parseRequest } from '../../shared/contracts/request-parser';
+import { type KnownRequestFields, type ParsedRequest, parseRequest } from '../../shared/contracts/request-parser';
 import type { FivetranApiKey, FivetranClient } from '../../shared/fivetran/client';
 import type { Ledger } from '../../shared/ledger/ledger';
-import { CodedError, ProvisioningError } from '../../shared/runtime/errors';
-import { createRedactor, type Redactor } from '../../shared/runtime/redact';
+import { ProvisioningError } from '../../shared/runtime/errors';
+import { createRedactor } from '../../shared/runtime/redact';
 import type { BackoffOptions, Deadline } from '../../shared/runtime/retry';
 import type { ProvisionerConfig } from '../../shared/runtime/settings';
 import { createFromRecord } from './create-record';
 import type { FunctionLocation } from './credentials-reference';
 import type { CredentialsStore } from './credentials-store';
-import { deferOrGiveUp, waitForTurn } from './deferral';
-import { forgetDeferral } from './deferral-ledger';
+import { waitForTurn } from './deferral';
 import type { DeferralSpread } from './deferral-spread';
-import { failedEvent, knownFieldsOf } from './events';
+import { knownFieldsOf } from './events';
 import type { TracedRecord } from './fivetran-tracing';
 import type { GroupSnapshots } from './group-snapshots';
 import type { KeyedLimiter } from './keyed-limiter';
-import { lifecycleFailedEvent } from './lifecycle/events';
-import { knownFieldsOfLifecycle, lifecycleFromRecord, recordFailedRequest } from './lifecycle/from-record';
+import { knownFieldsOfLifecycle, lifecycleFromRecord } from './lifecycle/from-record';
 import type { FivetranCallTracer } from './provision-connection';
 import type { QueueVisibility } from './queue-visibility';
 import type { RateGate } from './rate-gate';
-import { describeError, HAND_BACK_LOG_MESSAGES, type RecordLog, recordLog } from './record-log';
+import { RecordHandedBack } from './record-handed-back';
+import { describeError, recordLog } from './record-log';
+import { settleFailure } from './settle-failure';
 
 /** Long-lived collaborators, created once per container. */
 export interface RecordProcessorDeps {
@@ -96,19 +95,6 @@ export interface InvocationScope {
   loadApiKey(): Promise<FivetranApiKey>;
   /** Drops the cached API key after Fivetran refused it, so the next read calls Secrets Manager. */
   forgetApiKey?(): void;
-}
-
-/**
- * Thrown to hand a record back to SQS; Powertools turns it into a batch item
- * failure. Its code is the transient fault that sent it back; its message
- * names only the code, since the record's log already said why, redacted.
- */
-export class RecordHandedBack extends CodedError<TransientCode> {
-  override readonly name = 'RecordHandedBack';
-
-  constructor(code: TransientCode, message = `the record goes back to the queue (${code})`) {
-    super(code, message);
-  }
 }
 
 /** Reads a record's body as a request (create or lifecycle): once per record and invocation, before any record is processed. */
@@ -190,109 +176,6 @@ export interface SettledRecord {
   request?: { requestId: string; action: RequestAction };
   /** SETUP_TESTS_FAILED: the tests Fivetran ran. */
   setupTests?: SetupTest[];
-}
-
-/**
- * Ends a failed record: a request fault is published and acknowledged; a
- * rate-limited one is deferred on the queue (or, having waited MAX_DEFERRAL_HOURS,
- * fails with RATE_LIMIT_WAIT_EXCEEDED); any other transient fault goes back
- * to the queue, with a RETRIES_EXHAUSTED event first when this was its last delivery.
- */
-async function settleFailure(
-  settled: SettledRecord,
-  fault: ProvisioningError,
-  attempts: number,
-  redactor: Redactor,
-  deps: RecordProcessorDeps,
-  scope: InvocationScope,
-  logger: RecordLog,
-): Promise<void> {
-  const { record, deferral, sqsMessageId, knownAbsent, known } = settled;
-  const deliveries = Number(record.attributes.ApproximateReceiveCount) || 1;
-  const lifecycle = isLifecycleAction(known.action);
-  const publishFailure = async (errorCode: LifecycleFailureCode, text: string): Promise<void> => {
-    if (errorCode !== 'RETRIES_EXHAUSTED') await recordFailure(settled, errorCode, deps, scope, logger);
-    try {
-      const facts = { known, ...(fault.fivetran ? { fivetran: fault.fivetran } : {}), message: text, attempts, sqsMessageId };
-      const event = lifecycle
-        ? lifecycleFailedEvent({ ...facts, errorCode, ...(settled.setupTests ? { setupTests: settled.setupTests } : {}) }, redactor)
-        : // A create meets none of the lifecycle-only codes; should one ever arise, the event still names a refusal.
-          failedEvent({ ...facts, errorCode: isFailureCode(errorCode) ? errorCode : 'FIVETRAN_REJECTED' }, redactor);
-      await deps.publisher.publish([event], { deadline: scope.settleDeadline });
-    } catch (error) {
-      logger.error(HAND_BACK_LOG_MESSAGES.notPublished, { errorCode, error: describeError(error) });
-      throw new RecordHandedBack('EVENT_PUBLISH_FAILED', 'the failure event was not published; the record goes back to the queue');
-    }
-  };
-
-  const code = fault.code;
-  if (!isTransientCode(code)) {
-    logger.warn(lifecycle ? 'Lifecycle request failed' : 'Provisioning failed', {
-      errorCode: code,
-      reason: fault.message,
-      fivetranStatus: fault.fivetran?.status,
-    });
-    await publishFailure(code, fault.message);
-    deps.count?.(lifecycle ? 'LifecycleRequestsFailed' : 'RequestsFailed', { errorCode: code });
-    return;
-  }
-
-  if (code === 'FIVETRAN_RATE_LIMITED') {
-    const handled = await deferOrGiveUp(
-      { record, deferral, knownAbsent, sqsMessageId, ...(settled.request ? { request: settled.request } : {}) },
-      fault,
-      deps,
-      scope,
-      logger,
-      publishFailure,
-    );
-    if (handled) return;
-  }
-  deps.count?.('RecordsRetried');
-  if (deliveries >= deps.config.maxReceiveCount) {
-    logger.error(HAND_BACK_LOG_MESSAGES.exhausted, { errorCode: fault.code, reason: fault.message, deliveries });
-    const text = `Gave up after ${deliveries} deliveries; the last fault was ${fault.code}: ${fault.message}`;
-    // After the event, which matters more, within the same deadline; the record goes to the dead-letter queue either way.
-    await publishFailure('RETRIES_EXHAUSTED', text).finally(() => forgetDeferral(settled, deps, scope.settleDeadline, logger));
-    throw new RecordHandedBack(code);
-  }
-  if (code === 'FIVETRAN_ROUTE_NOT_FOUND') {
-    // Every record meets the same 404 until an operator fixes the setting: say so loudly, and which value is in use.
-    logger.error('Fivetran answered 404 for a route it should know: check FIVETRAN_API_URL; the record goes back to the queue', {
-      errorCode: fault.code,
-      reason: fault.message,
-      deliveries,
-      fivetranApiUrl: deps.config.fivetranApiUrl,
-    });
-  } else {
-    logger.warn(HAND_BACK_LOG_MESSAGES.transient, { errorCode: fault.code, reason: fault.message, deliveries });
-  }
-  if (fault.retryAfterSeconds !== undefined) {
-    try {
-      await deps.visibility.hideFor(record, fault.retryAfterSeconds, { deadline: scope.settleDeadline });
-      logger.info('Record hidden until Fivetran accepts calls again', { retryAfterSeconds: fault.retryAfterSeconds });
-    } catch (error) {
-      // The queue's own visibility timeout still brings the record back; only the timing is off.
-      logger.warn('Could not change the record visibility', { error: describeError(error) });
-    }
-  }
-  throw new RecordHandedBack(code);
-}
-
-/** A terminal failure in the ledger, if there is one; a ledger that fails hands the record back: the event waits for it. */
-async function recordFailure(
-  settled: SettledRecord,
-  errorCode: LifecycleFailureCode,
-  deps: RecordProcessorDeps,
-  scope: InvocationScope,
-  logger: RecordLog,
-) {
-  try {
-    await recordFailedRequest(settled, errorCode, deps, scope);
-  } catch (error) {
-    logger.error(HAND_BACK_LOG_MESSAGES.transient, { errorCode: 'LEDGER_UNAVAILABLE', reason: describeError(error).message });
-    throw new RecordHandedBack('LEDGER_UNAVAILABLE');
-  }
 }
 
 /** The identifying fields of a valid request, in the shape failure events use. */

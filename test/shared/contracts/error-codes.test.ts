@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillError, InvalidBackfillEventError } from '../../../functions/backfill/errors';
-import { RecordHandedBack } from '../../../functions/provision/process-record';
+import { RecordHandedBack } from '../../../functions/provision/record-handed-back';
 import { backfillCompletedDetailSchema } from '../../../shared/contracts/backfill-events';
 import {
   BACKFILL_ABORT_CODES,
